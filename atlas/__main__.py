@@ -1,0 +1,86 @@
+"""Command line: `python -m atlas build` and `python -m atlas serve` (see --help)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+atlas turns an art collection (a metadata table plus images) into a static website where every work
+is shown with its closest visual analogies within each culture and each medium.
+
+  python -m atlas build            read site.yaml, embed the images, write the site to build/site
+  python -m atlas serve            preview build/site at http://127.0.0.1:8000/
+
+The default site.yaml builds a bundled sample collection; point --config at your own to build yours.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m atlas", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="build the site from site.yaml", description="Read the collection, embed every image (cached), compute analogies, culture similarity and the map, and publish the site atomically.")
+    b.add_argument("--config", default="site.yaml", help="path to the site configuration (default: site.yaml)")
+    b.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to run the network (overrides embedding.device)")
+    b.add_argument("--output", help="folder to publish to (overrides output)")
+    b.add_argument("--strict", action="store_true", help="exit with status 1 when any record was skipped or changed (for CI)")
+    b.add_argument("-v", "--verbose", action="store_true", help="log every step")
+
+    s = sub.add_parser("serve", help="preview the built site on localhost", description="Serve the built site on localhost, under its base_url, for preview.")
+    s.add_argument("--config", default="site.yaml", help="path to the site configuration (default: site.yaml)")
+    s.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    s.add_argument("--output", help="folder to serve (default: the config's output)")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING, format="%(levelname)s %(message)s")
+    if args.command == "build":
+        return run_build(args)
+    return run_serve(args)
+
+
+def run_build(args) -> int:
+    from .backbone import WeightsUnavailable
+    from .build import build
+    from .config import ConfigError, load_config
+
+    overrides = {}
+    if args.device:
+        overrides["embedding.device"] = args.device
+    if args.output:
+        overrides["output"] = str(Path(args.output).resolve())
+    try:
+        config = load_config(args.config, overrides)
+        report = build(config)
+    except (ConfigError, WeightsUnavailable, FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(f"atlas: build failed: {exc}", file=sys.stderr)
+        print("atlas: the previously published site (if any) is unchanged.", file=sys.stderr)
+        return 2
+    print(report.summary())
+    print(f"\nPublished {config.output_dir}  (report: {config.output_dir.parent / 'report.html'})")
+    if args.strict and report.problems:
+        print(f"atlas: --strict: {len(report.problems)} report entries", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_serve(args) -> int:
+    from .config import ConfigError, load_config
+    from .serve import serve
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"atlas: {exc}", file=sys.stderr)
+        return 2
+    directory = Path(args.output) if args.output else config.output_dir
+    serve(directory, config.base_url, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Content-addressed cache helpers: hashing, atomic writes, checked loads.
+
+Keys are hashes of the bytes that matter (image bytes, model, weights, preprocessing version), never file
+names, so a changed image or a changed model can never be served stale vectors. Files are written to a
+temporary name and renamed into place, so a build killed at any moment leaves either the old file or the
+new one, never half of one. Arrays are stored with np.save (allow_pickle=False), never pickles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def file_digest(path: Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def key_digest(*parts: object) -> str:
+    """A stable hash of JSON-able parts (config values, versions, other digests)."""
+    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder, fsync, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def save_array(path: Path, array: np.ndarray) -> None:
+    """np.save to a temp name and rename; the .npy header records shape and dtype for checking."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_array(path: Path, shape: tuple[int, ...], dtype: str) -> np.ndarray | None:
+    """Load a cached array, or None when it is missing, truncated, corrupt or of the wrong shape."""
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if array.shape != shape or array.dtype != np.dtype(dtype) or not np.all(np.isfinite(array)):
+        return None
+    return array
+
+
+def sharded(root: Path, digest: str, suffix: str) -> Path:
+    """root/ab/abcdef....suffix: two-level layout so no folder holds a million files."""
+    return root / digest[:2] / f"{digest}{suffix}"

@@ -1,0 +1,253 @@
+"""site.yaml: typed, documented configuration, validated once at the start of a build.
+
+Every key is a field of one of the dataclasses below, with its default and a comment saying what it
+does; README.md's config reference is checked against them by a test. Loading walks the YAML node tree
+(not just the parsed dict) so that an unknown or mistyped key is reported with its line number and the
+closest valid key ("line 7: unknown key 'neighbors' in 'site'; did you mean 'neighbours'?").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """site.yaml is unusable; the message names the file, the line and the key."""
+
+
+@dataclass
+class CollectionConfig:
+    format: str = "csv"  # csv | jsonl | met | sample
+    path: str = "collection.csv"  # metadata table (for `sample`: the folder the sample is generated into)
+    encoding: str = "utf-8"  # text encoding of the table; cp1252 / latin-1 are tried when it fails
+    columns: dict[str, str] = field(default_factory=dict)  # field -> column name (id, title, artist, date, ...)
+    image_folder: str = ""  # folder holding the images, looked up by id; relative to site.yaml
+    image_pattern: str = "{id}"  # file name in image_folder; without a suffix, common image suffixes are tried
+    extra_columns: list[str] = field(default_factory=list)  # further columns kept on each record
+    limit: int = 0  # read only the first N rows (0 = all); handy for a quick preview
+
+
+@dataclass
+class LabelRules:
+    rules: dict[str, list[str]] = field(default_factory=dict)  # group -> raw values ("re:" prefix = regex)
+    min_group_size: int = 100  # groups with fewer works are not used as conditions (culture paper: 100)
+    keep_unmatched: bool = True  # raw values that no rule matches form their own group
+
+
+@dataclass
+class LabelsConfig:
+    culture: LabelRules = field(default_factory=LabelRules)
+    medium: LabelRules = field(default_factory=LabelRules)
+
+
+@dataclass
+class EmbeddingConfig:
+    model: str = "resnet50"  # any torchvision classification model name (resnet18, resnet50, convnext_tiny, ...)
+    weights: str = "imagenet"  # imagenet | none | path to a local state-dict file
+    on_missing_weights: str = "fail"  # fail | untrained: what to do when the weights cannot be had
+    device: str = "auto"  # auto | cpu | cuda
+    batch_size: int = 32
+    image_size: int = 224  # images are resized and centre-cropped to this square
+    workers: int = 0  # image-decoding worker processes (0 = decode in the main process)
+
+
+@dataclass
+class NeighboursConfig:
+    k: int = 6  # analogies kept per work and per group
+    method: str = "auto"  # auto | exact | ann (pynndescent)
+    ann_min_group: int = 20000  # with method auto, groups at least this large use pynndescent
+    block_size: int = 4096  # rows per block in the exact search (bounds its memory)
+
+
+@dataclass
+class MapConfig:
+    layout: str = "tsne"  # tsne | pca
+    pca_dims: int = 50  # dimensions kept before the 2-D layout and the clustering
+    perplexity: float = 30.0
+    min_cluster_size: int = 8  # HDBSCAN: smallest group of works that counts as a cluster
+    representatives: int = 6  # works shown for each cluster
+    seed: int = 0
+
+
+@dataclass
+class ThumbnailsConfig:
+    sizes: list[int] = field(default_factory=lambda: [200, 600])  # longest side in px: small (grids, map), large (artwork page)
+    quality: int = 82  # JPEG quality
+
+
+@dataclass
+class SiteConfig:
+    title: str = "Atlas of visual analogies"
+    description: str = "Works of art paired with their closest visual analogies across cultures and media."
+    base_url: str = "/"  # path the site is served from, e.g. /atlas/ on a project page
+    site_url: str = ""  # public origin, e.g. https://collection.example.org; makes sitemap.xml URLs absolute
+    output: str = "build/site"  # the published folder (replaced atomically at the end of a build)
+    cache: str = "build/cache"  # embeddings, thumbnails and the sample collection live here
+    collection: CollectionConfig = field(default_factory=CollectionConfig)
+    labels: LabelsConfig = field(default_factory=LabelsConfig)
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    neighbours: NeighboursConfig = field(default_factory=NeighboursConfig)
+    map: MapConfig = field(default_factory=MapConfig)
+    thumbnails: ThumbnailsConfig = field(default_factory=ThumbnailsConfig)
+    # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
+    root: Path = field(default=Path("."), metadata={"internal": True})
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to site.yaml's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.root / p)
+
+    @property
+    def output_dir(self) -> Path:
+        return self.resolve(self.output)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.resolve(self.cache)
+
+
+CHOICES = {
+    ("collection", "format"): {"csv", "jsonl", "met", "sample"},
+    ("embedding", "on_missing_weights"): {"fail", "untrained"},
+    ("embedding", "device"): {"auto", "cpu", "cuda"},
+    ("neighbours", "method"): {"auto", "exact", "ann"},
+    ("map", "layout"): {"tsne", "pca"},
+}
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> SiteConfig:
+    """Read and validate site.yaml. Raises ConfigError naming the key, its line and a suggestion."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    config = _build(SiteConfig, node, path, ("site",)) if node is not None else SiteConfig()
+    for key, value in (overrides or {}).items():
+        _set_override(config, key, value, path)
+    config.root = path.resolve().parent
+    config.base_url = normalise_base_url(config.base_url)
+    _check_values(config, path)
+    return config
+
+
+def normalise_base_url(base_url: str) -> str:
+    """'/atlas' and 'atlas/' both become '/atlas/': every page link is base_url + a relative path."""
+    stripped = base_url.strip().strip("/")
+    return "/" if not stripped else f"/{stripped}/"
+
+
+def config_keys(cls: type = SiteConfig, prefix: str = "") -> list[str]:
+    """Every documented key as a dotted path (used by the docs test and by --help)."""
+    keys = []
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        name = f"{prefix}{f.name}"
+        hint = typing.get_type_hints(cls)[f.name]
+        if dataclasses.is_dataclass(hint):
+            keys.extend(config_keys(hint, name + "."))
+        else:
+            keys.append(name)
+    return keys
+
+
+def _build(cls: type, node: yaml.Node, path: Path, where: tuple[str, ...]):
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError(f"{_at(path, node)}: '{'.'.join(where)}' must be a mapping of keys to values")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    values = {}
+    for key_node, value_node in node.value:
+        key = key_node.value
+        if key not in fields:
+            hint = difflib.get_close_matches(str(key), list(fields), n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; valid keys: {', '.join(fields)}"
+            raise ConfigError(f"{_at(path, key_node)}: unknown key '{key}' in '{'.'.join(where)}'{suggestion}")
+        values[key] = _convert(hints[key], value_node, path, where + (key,))
+    return cls(**values)
+
+
+def _convert(hint, node: yaml.Node, path: Path, where: tuple[str, ...]):
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, node, path, where)
+    origin = typing.get_origin(hint)
+    if origin is list:
+        if not isinstance(node, yaml.SequenceNode):
+            raise _type_error(path, node, where, "a list")
+        return [_convert(typing.get_args(hint)[0], item, path, where) for item in node.value]
+    if origin is dict:
+        if not isinstance(node, yaml.MappingNode):
+            raise _type_error(path, node, where, "a mapping")
+        key_type, value_type = typing.get_args(hint)
+        return {
+            str(k.value): _convert(value_type, v, path, where + (str(k.value),)) for k, v in node.value
+        }
+    if origin in (types.UnionType, typing.Union):
+        return _convert(typing.get_args(hint)[0], node, path, where)
+    if not isinstance(node, yaml.ScalarNode):
+        raise _type_error(path, node, where, f"a single {hint.__name__} value")
+    value = yaml.safe_load(yaml.serialize(node))
+    if hint is str:
+        if value is None:
+            return ""
+        if isinstance(value, (dict, list)):
+            raise _type_error(path, node, where, "text")
+        return str(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _type_error(path, node, where, "true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _type_error(path, node, where, "a whole number", value)
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _type_error(path, node, where, "a number", value)
+        return float(value)
+    return value
+
+
+def _set_override(config: SiteConfig, dotted: str, value, path: Path) -> None:
+    """Apply a command-line override such as embedding.device=cpu."""
+    target = config
+    *parents, last = dotted.split(".")
+    for part in parents:
+        target = getattr(target, part)
+    if not hasattr(target, last):
+        raise ConfigError(f"{path}: unknown override '{dotted}'")
+    setattr(target, last, value)
+
+
+def _check_values(config: SiteConfig, path: Path) -> None:
+    for (section, key), allowed in CHOICES.items():
+        value = getattr(getattr(config, section), key)
+        if value not in allowed:
+            raise ConfigError(
+                f"{path}: {section}.{key} is '{value}'; expected one of: {', '.join(sorted(allowed))}"
+            )
+    if config.neighbours.k < 1:
+        raise ConfigError(f"{path}: neighbours.k must be at least 1")
+    if not config.thumbnails.sizes or any(s < 16 for s in config.thumbnails.sizes):
+        raise ConfigError(f"{path}: thumbnails.sizes needs at least one size of 16 px or more")
+
+
+def _at(path: Path, node: yaml.Node) -> str:
+    return f"{path}, line {node.start_mark.line + 1}"
+
+
+def _type_error(path, node, where, expected, value=None) -> ConfigError:
+    shown = f" (got {value!r})" if value is not None else ""
+    return ConfigError(f"{_at(path, node)}: '{'.'.join(where)}' must be {expected}{shown}")

@@ -1,0 +1,199 @@
+"""Stage 2: one L2-normalised feature vector per artwork image, cached by image content.
+
+Each vector is stored under cache/embeddings/<model key>/<image sha256>.npy, where the model key hashes
+the model name, the exact weights and the preprocessing. A rebuild therefore embeds only images whose
+bytes (or whose model) changed, and a build killed mid-way loses at most the batch in flight: every
+finished batch is already on disk. Broken images become Problems, never exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .backbone import ModelInfo, load_backbone
+from .cache import file_digest, key_digest, load_array, save_array, sharded
+from .config import EmbeddingConfig
+from .images import ImageError, open_rgb
+from .progress import progress
+from .records import Problem, Record
+
+log = logging.getLogger(__name__)
+
+PREPROCESS_VERSION = 1  # bump when resizing/normalisation changes: old vectors are then not reused
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass
+class EmbedResult:
+    """Vectors for the records that could be embedded, in the input order of those records."""
+
+    ids: list[str]
+    vectors: np.ndarray  # (len(ids), dim) float32, rows of unit length
+    digests: dict[str, str]  # record id -> sha256 of its image bytes
+    model: ModelInfo
+    device: str
+    computed: int = 0  # images run through the network in this build
+    reused: int = 0  # vectors found in the cache
+    problems: list[Problem] = field(default_factory=list)
+
+
+def hash_images(records: list[Record]) -> tuple[dict[str, str], list[Problem]]:
+    """sha256 of every record's image file; unreadable files become Problems."""
+    digests, problems = {}, []
+    for rec in progress(records, "hashing images"):
+        try:
+            digests[rec.id] = file_digest(rec.image_path)
+        except OSError as exc:
+            problems.append(_problem(rec, f"image file cannot be read: {exc.strerror}"))
+    return digests, problems
+
+
+def embed_records(
+    records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path, root: Path
+) -> EmbedResult:
+    """Embed every record that has a digest, reusing cached vectors where the key matches."""
+    model, info = load_backbone(cfg.model, cfg.weights, cfg.on_missing_weights, root)
+    if info.warning:
+        log.warning(info.warning)
+    device = resolve_device(cfg.device)
+    store = cache_dir / "embeddings" / key_digest(cfg.model, info.identity, cfg.image_size, PREPROCESS_VERSION)[:16]
+    dim = feature_dim(model, cfg.image_size)
+    todo = _missing(records, digests, store, dim)
+    failed = _run_model(model, todo, digests, cfg, device, store)
+    ids, rows, problems = [], [], []
+    for rec in records:
+        digest = digests.get(rec.id)
+        if digest is None:
+            continue
+        if digest in failed:
+            problems.append(_problem(rec, failed[digest]))
+            continue
+        vector = load_array(sharded(store, digest, ".npy"), (dim,), "float32")
+        if vector is None:  # written moments ago; only a full disk could get us here
+            problems.append(_problem(rec, "embedding could not be stored in the cache"))
+            continue
+        ids.append(rec.id)
+        rows.append(vector)
+    vectors = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
+    computed = len(todo) - len(failed)
+    reused = len(ids) - computed
+    return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems)
+
+
+def resolve_device(choice: str) -> str:
+    import torch
+
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("embedding.device is 'cuda' but torch sees no CUDA GPU on this machine")
+    return choice
+
+
+def feature_dim(model, image_size: int) -> int:
+    import torch
+
+    with torch.no_grad():
+        return int(model(torch.zeros(1, 3, image_size, image_size)).shape[1])
+
+
+def preprocess(image_size: int):
+    """Resize the short side, centre-crop a square, normalise as the ImageNet-trained models expect."""
+    from torchvision import transforms
+
+    return transforms.Compose(
+        [
+            transforms.Resize(image_size, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
+            transforms.CenterCrop(image_size),
+            transforms.ToTensor(),
+            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ]
+    )
+
+
+def _missing(records: list[Record], digests: dict[str, str], store: Path, dim: int) -> list[Record]:
+    """Records whose vector is not (validly) cached; one record per distinct image."""
+    todo, seen = [], set()
+    for rec in records:
+        digest = digests.get(rec.id)
+        if digest is None or digest in seen:
+            continue
+        seen.add(digest)
+        if load_array(sharded(store, digest, ".npy"), (dim,), "float32") is None:
+            todo.append(rec)
+    return todo
+
+
+class _ImageDataset:
+    """Decodes one image per item; a broken one yields its error text instead of a tensor."""
+
+    def __init__(self, records: list[Record], image_size: int):
+        self.records = records
+        self.transform = preprocess(image_size)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i: int):
+        try:
+            return i, self.transform(open_rgb(self.records[i].image_path)), ""
+        except ImageError as exc:
+            return i, None, str(exc)
+
+
+def _collate(items):
+    return items
+
+
+def _run_model(model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path) -> dict[str, str]:
+    """Embed `todo` batch by batch, saving each batch as it finishes. Returns {digest: error}."""
+    import torch
+
+    if not todo:
+        return {}
+    model = model.to(device)
+    if device == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    loader = torch.utils.data.DataLoader(
+        _ImageDataset(todo, cfg.image_size),
+        batch_size=cfg.batch_size,
+        num_workers=cfg.workers,
+        collate_fn=_collate,
+    )
+    failed = {}
+    bar = progress(total=len(todo), desc=f"embedding on {device}", unit="img")
+    for batch in loader:
+        good = [(i, t) for i, t, err in batch if t is not None]
+        failed.update({digests[todo[i].id]: err for i, t, err in batch if t is None})
+        if good:
+            vectors = _forward(model, torch.stack([t for _, t in good]), device)
+            for (i, _), vector in zip(good, vectors):
+                save_array(sharded(store, digests[todo[i].id], ".npy"), vector)
+        bar.update(len(batch))
+    bar.close()
+    return failed
+
+
+def _forward(model, batch, device: str) -> np.ndarray:
+    """Features for one batch, L2-normalised, as float32 on the CPU. Mixed precision on CUDA."""
+    import torch
+
+    with torch.inference_mode():
+        batch = batch.to(device, non_blocking=True)
+        if device == "cuda":
+            batch = batch.to(memory_format=torch.channels_last)
+            with torch.autocast("cuda", dtype=torch.float16):
+                out = model(batch)
+        else:
+            out = model(batch)
+        out = torch.nn.functional.normalize(out.float(), dim=1)
+    return out.cpu().numpy().astype(np.float32)
+
+
+def _problem(rec: Record, reason: str) -> Problem:
+    return Problem("embed", rec.id, reason, str(rec.image_path or ""), rec.source_line)
