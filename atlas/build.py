@@ -19,7 +19,7 @@ from .cache import atomic_write_text
 from .clusters import cluster_map
 from .config import SiteConfig
 from .culture import culture_similarity
-from .embed import embed_records, hash_images
+from .embed import centre, embed_records, hash_images
 from .labels import normalise_labels
 from .neighbours import analogies_by_work, conditional_neighbours
 from .readers import read_collection
@@ -30,6 +30,8 @@ from .site_writer import publish, start_staging
 from .thumbnails import make_thumbnails
 
 log = logging.getLogger(__name__)
+
+PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
 def build(config: SiteConfig) -> BuildReport:
@@ -57,6 +59,7 @@ def build(config: SiteConfig) -> BuildReport:
         report.add(problems)
     with report.stage("labels"):
         works, vectors = _published(embedded_records, embedded.vectors, thumbs)
+        vectors = centre(vectors)
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)
@@ -134,7 +137,8 @@ def _about(config: SiteConfig, report: BuildReport, device: str, labelled, resul
     return {
         "model": report.model,
         "device": device,
-        "counts": report.counts,
+        # Only counts that follow from the inputs: cache hits differ between builds of the same input.
+        "counts": {k: v for k, v in report.counts.items() if k in PUBLIC_COUNTS},
         "groups": labelled.groups,
         "dropped": {k: v for k, v in labelled.dropped.items() if v},
         "settings": {

@@ -69,9 +69,9 @@ class NeighboursConfig:
 @dataclass
 class MapConfig:
     layout: str = "tsne"  # tsne | pca
-    pca_dims: int = 50  # dimensions kept before the 2-D layout and the clustering
+    pca_dims: int = 50  # PCA dimensions kept before the 2-D layout
     perplexity: float = 30.0
-    min_cluster_size: int = 8  # HDBSCAN: smallest group of works that counts as a cluster
+    min_cluster_size: int = 8  # HDBSCAN on the 2-D layout: smallest group of works that counts as a cluster
     representatives: int = 6  # works shown for each cluster
     seed: int = 0
 

@@ -85,6 +85,21 @@ def embed_records(
     return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems)
 
 
+def centre(vectors: np.ndarray) -> np.ndarray:
+    """Subtract the collection's mean vector and re-normalise.
+
+    Pooled ReLU features all share one large positive component: on the sample, every pair of works had
+    a cosine similarity of 0.999 before centring, which makes scores meaningless to show. Centring keeps
+    what distinguishes works (and raised the sample's cross-culture same-subject rate from 0.67 to 0.72
+    with an untrained ResNet-50). The cache keeps the raw vectors; this runs on every build.
+    """
+    if len(vectors) == 0:
+        return vectors
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    return (centred / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
 def resolve_device(choice: str) -> str:
     import torch
 

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# pynndescent settings: 30-NN graph, 0.2 search slack. On uniform random 16-d unit vectors (the hardest
+# case: no cluster structure) this gives recall@10 of 0.98 against exact search (tests/test_neighbours.py).
+ANN_GRAPH_NEIGHBOURS = 30
+ANN_EPSILON = 0.2
+
 
 @dataclass
 class GroupNeighbours:
@@ -103,9 +108,10 @@ def ann_search(vectors: np.ndarray, members: np.ndarray, k: int, seed: int = 0) 
     n = len(vectors)
     base = np.ascontiguousarray(vectors[members])
     want = min(k + 1, len(members))  # one extra, in case the query itself comes back
-    index = NNDescent(base, metric="cosine", n_neighbors=max(want, 15), random_state=seed, n_jobs=1)
+    graph_k = min(max(want, ANN_GRAPH_NEIGHBOURS), len(members) - 1)
+    index = NNDescent(base, metric="cosine", n_neighbors=max(graph_k, 2), random_state=seed, n_jobs=1)
     index.prepare()
-    pos, dist = index.query(vectors, k=want)
+    pos, dist = index.query(vectors, k=want, epsilon=ANN_EPSILON)
     indices = np.full((n, k), -1, dtype=np.int64)
     scores = np.full((n, k), np.nan, dtype=np.float32)
     for i in range(n):

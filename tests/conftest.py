@@ -1,0 +1,43 @@
+"""Shared fixtures: one real build of the sample collection, reused by the end-to-end tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# The embedder the tests use: an untrained ResNet-18 at 128 px (no weights can be downloaded here, and it
+# is fast on two CPU cores). The same-subject test below is scored for this embedder.
+TEST_EMBEDDING = {"model": "resnet18", "weights": "none", "image_size": 128, "batch_size": 64}
+
+
+def sample_config(tmp: Path, **overrides) -> Path:
+    """A site.yaml in `tmp` that builds the sample with the repository's label rules."""
+    base = yaml.safe_load((ROOT / "site.yaml").read_text(encoding="utf-8"))
+    base.update(
+        output=str(tmp / "site"),
+        cache=str(tmp / "cache"),
+        base_url="/atlas/",
+        collection={"format": "sample", "path": str(tmp / "sample")},
+        embedding=TEST_EMBEDDING,
+    )
+    base.update(overrides)
+    path = tmp / "site.yaml"
+    path.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory):
+    """(config, report) of a full build of the sample into a temporary folder."""
+    from atlas.build import build
+    from atlas.config import load_config
+
+    tmp = tmp_path_factory.mktemp("sample-build")
+    config = load_config(sample_config(tmp))
+    report = build(config)
+    return config, report

@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+from atlas.neighbours import (
+    analogies_by_work,
+    ann_search,
+    brute_force_reference,
+    conditional_neighbours,
+    exact_search,
+    group_members,
+)
+
+
+def random_unit(n: int, d: int, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def random_labels(n: int, names: list[str], seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    weights = np.array([0.5, 0.3, 0.15, 0.05, 0.0][: len(names)] or [1.0])
+    picks = rng.choice(len(names) + 1, size=n, p=np.append(weights[: len(names)] * 0.9 / weights[: len(names)].sum(), 0.1))
+    return [names[p] if p < len(names) else None for p in picks]
+
+
+def test_exact_equals_numpy_reference_for_every_group():
+    vectors = random_unit(700, 32)
+    conditions = {"culture": random_labels(700, ["A", "B", "C", "D"], 1), "medium": random_labels(700, ["x", "y"], 2)}
+    results = conditional_neighbours(vectors, conditions, k=6, method="exact", block_size=128)
+    assert {(r.field, r.group) for r in results} == {
+        (f, g) for f, labels in conditions.items() for g in group_members(labels)
+    }
+    for res in results:
+        members = group_members(conditions[res.field])[res.group]
+        ref_idx, ref_sim = brute_force_reference(vectors, members, 6)
+        assert np.array_equal(res.indices, ref_idx), (res.field, res.group)
+        assert np.allclose(res.scores, ref_sim, atol=1e-5, equal_nan=True)
+        rows = np.arange(len(vectors))[:, None]
+        assert not np.any(res.indices == rows), "a work must never be its own analogy"
+        assert np.all(np.isin(res.indices[res.indices >= 0], members)), "neighbours must come from the group"
+
+
+def test_small_group_pads_with_minus_one():
+    vectors = random_unit(10, 8)
+    members = np.array([2, 5])
+    idx, sim = exact_search(vectors, members, k=3)
+    assert list(idx[2]) == [5, -1, -1]  # a member sees only the other member
+    assert list(idx[0][:2]) in ([2, 5], [5, 2]) and idx[0][2] == -1
+    assert np.isnan(sim[2, 1])
+
+
+def test_ann_recall_against_exact():
+    vectors = random_unit(3000, 16, seed=3)
+    members = np.arange(0, 3000, 2)
+    exact_idx, _ = exact_search(vectors, members, k=10)
+    ann_idx, ann_sim = ann_search(vectors, members, k=10)
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(ann_idx, exact_idx)])
+    assert recall >= 0.97, recall
+    assert not np.any(ann_idx == np.arange(3000)[:, None])
+    assert np.all(np.diff(ann_sim, axis=1) <= 1e-6), "scores come sorted best first"
+
+
+def test_auto_uses_ann_for_large_groups_only():
+    vectors = random_unit(400, 8)
+    labels = ["big"] * 300 + ["small"] * 100
+    results = conditional_neighbours(vectors, {"culture": labels}, k=4, method="auto", ann_min_group=200)
+    assert {r.group: r.method for r in results} == {"big": "ann", "small": "exact"}
+
+
+def test_analogies_by_work_is_json_ready():
+    vectors = random_unit(6, 4)
+    ids = [f"w{i}" for i in range(6)]
+    results = conditional_neighbours(vectors, {"culture": ["A", "A", "A", "B", "B", None]}, k=2, method="exact")
+    out = analogies_by_work(ids, results)
+    assert set(out["w0"]["culture"]) == {"A", "B"}
+    assert [other for other, _ in out["w0"]["culture"]["A"]] != [] and "w0" not in dict(out["w0"]["culture"]["A"])
+    assert len(out["w3"]["culture"]["B"]) == 1  # only one other member
+    for other, score in out["w5"]["culture"]["A"]:
+        assert isinstance(other, str) and isinstance(score, float)
+
+
+@pytest.mark.parametrize("method", ["exact", "ann"])
+def test_empty_conditions(method):
+    assert conditional_neighbours(random_unit(5, 4), {"culture": [None] * 5}, k=3, method=method) == []
