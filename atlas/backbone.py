@@ -9,6 +9,7 @@ report and the about page all show. An untrained network is never passed off as 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,13 +37,10 @@ class ModelInfo:
     warning: str = ""  # non-empty when the features come from an untrained network
 
     def as_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "weights_requested": self.weights_requested,
-            "weights_used": self.weights_used,
-            "pretrained": self.pretrained,
-            "warning": self.warning,
-        }
+        """What the about page and the report show (the cache identity is internal)."""
+        shown = dataclasses.asdict(self)
+        del shown["identity"]
+        return shown
 
 
 def load_backbone(name: str, weights: str, on_missing: str, root: Path):

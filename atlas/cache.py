@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -32,19 +33,29 @@ def key_digest(*parts: object) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, fsync, then rename over the target."""
+@contextmanager
+def atomic_file(path: Path):
+    """Yield a binary file handle whose content replaces `path` only when the block completes.
+
+    The data goes to a temp file in the same folder, is fsynced, then renamed over the target; a crash
+    at any point leaves the old file (or none), never a partial one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_file(path) as fh:
+        fh.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -52,18 +63,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def save_array(path: Path, array: np.ndarray) -> None:
-    """np.save to a temp name and rename; the .npy header records shape and dtype for checking."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """np.save atomically; the .npy header records shape and dtype, which load_array checks."""
+    with atomic_file(path) as fh:
+        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def load_array(path: Path, shape: tuple[int, ...], dtype: str) -> np.ndarray | None:

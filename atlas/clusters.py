@@ -20,7 +20,9 @@ from .config import MapConfig
 def reduce(vectors: np.ndarray, dims: int, seed: int) -> np.ndarray:
     from sklearn.decomposition import PCA
 
-    dims = max(2, min(dims, vectors.shape[0], vectors.shape[1]))
+    dims = min(dims, vectors.shape[0], vectors.shape[1])
+    if dims < 2:  # one work (or one dimension): nothing to lay out
+        return np.zeros((len(vectors), 2))
     return PCA(n_components=dims, random_state=seed, svd_solver="full").fit_transform(vectors)
 
 
@@ -56,6 +58,8 @@ def cluster_map(
     ids: list[str], vectors: np.ndarray, cultures: list[str | None], media: list[str | None], cfg: MapConfig
 ) -> dict:
     """JSON-able map: {"points": [{id, x, y, cluster}], "clusters": [{id, label, x, y, size, members, representatives}]}."""
+    if len(ids) == 0:
+        return {"points": [], "clusters": []}
     features = reduce(vectors, cfg.pca_dims, cfg.seed)
     xy = layout_2d(features, cfg)
     labels = find_clusters(xy, cfg.min_cluster_size)

@@ -6,6 +6,7 @@ changed on the way leaves a `Problem` behind, so the build summary can explain i
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,14 +42,7 @@ class Problem:
     severity: str = "skipped"  # "skipped": the record is not published; "warning": published, but changed
 
     def as_dict(self) -> dict:
-        return {
-            "stage": self.stage,
-            "record": self.record,
-            "reason": self.reason,
-            "file": self.file,
-            "line": self.line,
-            "severity": self.severity,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass

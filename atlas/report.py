@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -63,10 +64,12 @@ class BuildReport:
         lines += [f"note: {note}" for note in self.notes]
         for title, items in (("skipped records", self.skipped), ("warnings", self.warnings)):
             if items:
-                lines.append(f"{title} ({len(items)}):")
+                kinds = Counter(f"[{p.stage}] {p.reason.split(':')[0]}" for p in items)
+                lines.append(f"{title} ({len(items)}), by reason:")
+                lines += [f"  {n:>6} x {kind}" for kind, n in sorted(kinds.items(), key=lambda t: (-t[1], t[0]))]
                 lines += [f"  - {_describe(p)}" for p in items[:max_lines]]
                 if len(items) > max_lines:
-                    lines.append(f"  ... and {len(items) - max_lines} more (see report.json)")
+                    lines.append(f"  ... and {len(items) - max_lines} more (see report.json / report.html)")
         return "\n".join(lines)
 
     def to_html(self, title: str) -> str:
