@@ -135,7 +135,7 @@ def test_cross_culture_analogies_find_the_same_subject(sample_build, capsys):
 def test_about_page_says_the_network_is_untrained(sample_build):
     config, report = sample_build
     about = (config.output_dir / urls.page_file("about")).read_text(encoding="utf-8")
-    assert "Untrained network" in about and "resnet18" in about
+    assert "UNTRAINED NETWORK" in about and "NO: features come from an untrained network" in about and "resnet18" in about
     assert report.model["pretrained"] is False and report.model["warning"]
 
 
