@@ -80,8 +80,9 @@ def embed_records(
         ids.append(rec.id)
         rows.append(vector)
     vectors = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
-    computed = len(todo) - len(failed)
-    reused = len(ids) - computed
+    computed_now = {digests[r.id] for r in todo} - set(failed)
+    computed = len(computed_now)
+    reused = sum(1 for i in ids if digests[i] not in computed_now)  # identical images embedded now are not "reused"
     return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems)
 
 

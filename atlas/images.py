@@ -30,7 +30,9 @@ def open_rgb(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
         raise ImageError(f"image file not found: {path}") from exc
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Our own size check below runs before decoding; Pillow's warning (at 89 Mpx) would
+            # otherwise override max_pixels. Its hard error (at about 179 Mpx) is still caught.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 if img.width * img.height > max_pixels:
                     raise ImageError(
@@ -53,7 +55,7 @@ def open_rgb(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
 def _to_rgb(img: Image.Image) -> Image.Image:
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         return _high_bit_depth_to_rgb(img)
-    if img.mode == "P" and "transparency" in img.info:
+    if img.mode in ("P", "L", "RGB") and "transparency" in img.info:  # palette index or colour key
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         rgba = img.convert("RGBA")
