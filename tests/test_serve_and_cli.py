@@ -59,9 +59,13 @@ def served_site(tmp_path):
     server.server_close()
 
 
+# A local server is never reached through a proxy (and urlopen's global opener may have cached one).
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def fetch(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with DIRECT.open(url, timeout=10) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
