@@ -65,6 +65,7 @@ class Renderer:
         )
         self.env.globals.update(url=self.url, asset=self.asset, site=self._site_view())
         self.sitemap: list[str] = []
+        self.clusters_by_work = {m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]}
 
     # -- links ---------------------------------------------------------------------------------
     def url(self, kind: str, key: str | None = None) -> str:
@@ -200,10 +201,7 @@ class Renderer:
         return chosen[:limit]
 
     def cluster_of(self, work_id: str) -> dict | None:
-        for cluster in self.data.cluster_map.get("clusters", []):
-            if work_id in cluster["members"]:
-                return cluster
-        return None
+        return self.clusters_by_work.get(work_id)
 
     def chord(self) -> None:
         sim = self.data.similarity
