@@ -77,8 +77,7 @@ def build(config: SiteConfig) -> BuildReport:
     with report.stage("map"):
         cmap = cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map)
 
-    report.counts = {
-        "records_read": report.counts["records_read"],
+    report.counts.update({
         "works_published": len(works),
         "records_skipped": len(report.skipped),
         "images_embedded_now": embedded.computed,
@@ -86,7 +85,7 @@ def build(config: SiteConfig) -> BuildReport:
         "cultures": len(labelled.groups.get("culture", {})),
         "media": len(labelled.groups.get("medium", {})),
         "clusters": len(cmap["clusters"]),
-    }
+    })
     with report.stage("pages"):
         writer = start_staging(config.output_dir)
         data = SiteData(

@@ -63,8 +63,8 @@ def embed_records(
     device = resolve_device(cfg.device)
     store = cache_dir / "embeddings" / key_digest(cfg.model, info.identity, cfg.image_size, PREPROCESS_VERSION)[:16]
     dim = feature_dim(model, cfg.image_size)
-    todo = _missing(records, digests, store, dim)
-    failed = _run_model(model, todo, digests, cfg, device, store)
+    found, todo = _load_cached(records, digests, store, dim)
+    failed = _run_model(model, todo, digests, cfg, device, store, found)
     ids, rows, problems = [], [], []
     for rec in records:
         digest = digests.get(rec.id)
@@ -73,12 +73,8 @@ def embed_records(
         if digest in failed:
             problems.append(_problem(rec, failed[digest]))
             continue
-        vector = load_array(sharded(store, digest, ".npy"), (dim,), "float32")
-        if vector is None:  # written moments ago; only a full disk could get us here
-            problems.append(_problem(rec, "embedding could not be stored in the cache"))
-            continue
         ids.append(rec.id)
-        rows.append(vector)
+        rows.append(found[digest])
     vectors = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
     computed_now = {digests[r.id] for r in todo} - set(failed)
     computed = len(computed_now)
@@ -132,17 +128,23 @@ def preprocess(image_size: int):
     )
 
 
-def _missing(records: list[Record], digests: dict[str, str], store: Path, dim: int) -> list[Record]:
-    """Records whose vector is not (validly) cached; one record per distinct image."""
+def _load_cached(
+    records: list[Record], digests: dict[str, str], store: Path, dim: int
+) -> tuple[dict[str, np.ndarray], list[Record]]:
+    """({digest: vector} read from the cache, records still to embed: one per distinct uncached image)."""
+    found: dict[str, np.ndarray] = {}
     todo, seen = [], set()
     for rec in records:
         digest = digests.get(rec.id)
         if digest is None or digest in seen:
             continue
         seen.add(digest)
-        if load_array(sharded(store, digest, ".npy"), (dim,), "float32") is None:
+        vector = load_array(sharded(store, digest, ".npy"), (dim,), "float32")
+        if vector is None:
             todo.append(rec)
-    return todo
+        else:
+            found[digest] = vector
+    return found, todo
 
 
 class _ImageDataset:
@@ -166,8 +168,12 @@ def _collate(items):
     return items
 
 
-def _run_model(model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path) -> dict[str, str]:
-    """Embed `todo` batch by batch, saving each batch as it finishes. Returns {digest: error}."""
+def _run_model(
+    model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path, found: dict[str, np.ndarray]
+) -> dict[str, str]:
+    """Embed `todo` batch by batch, saving each batch as it finishes and adding it to `found`.
+
+    Returns {digest: error} for the images that could not be decoded."""
     import torch
 
     if not todo:
@@ -189,7 +195,9 @@ def _run_model(model, todo, digests, cfg: EmbeddingConfig, device: str, store: P
         if good:
             vectors = _forward(model, torch.stack([t for _, t in good]), device)
             for (i, _), vector in zip(good, vectors):
-                save_array(sharded(store, digests[todo[i].id], ".npy"), vector)
+                digest = digests[todo[i].id]
+                save_array(sharded(store, digest, ".npy"), vector)
+                found[digest] = vector
         bar.update(len(batch))
     bar.close()
     return failed
