@@ -83,6 +83,11 @@ class ThumbnailsConfig:
 
 
 @dataclass
+class RenderConfig:
+    workers: int = 0  # processes rendering artwork pages (0 = one per CPU core, up to 8, for 1,000+ works; 1 = serial)
+
+
+@dataclass
 class SiteConfig:
     title: str = "Atlas of visual analogies"
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
@@ -96,6 +101,7 @@ class SiteConfig:
     neighbours: NeighboursConfig = field(default_factory=NeighboursConfig)
     map: MapConfig = field(default_factory=MapConfig)
     thumbnails: ThumbnailsConfig = field(default_factory=ThumbnailsConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
