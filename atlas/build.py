@@ -21,7 +21,7 @@ from .config import SiteConfig
 from .culture import culture_similarity
 from .embed import centre, embed_records, hash_images
 from .labels import normalise_labels
-from .neighbours import analogies_by_work, conditional_neighbours
+from .neighbours import analogies_by_work, conditional_neighbours, describe_search
 from .readers import read_collection
 from .records import Record
 from .render import Renderer, SiteData
@@ -125,11 +125,7 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict) -> tupl
 
 
 def _search_note(results) -> str:
-    methods = sorted({r.method for r in results})
-    ann = sorted(f"{r.field}:{r.group}" for r in results if r.method == "ann")
-    if methods == ["ann"] or ann:
-        return f"neighbour search: pynndescent for {len(ann)} large groups ({', '.join(ann[:5])}), exact for the rest"
-    return f"neighbour search: exact (blocked brute force in torch) for all {len(results)} groups"
+    return describe_search(results)
 
 
 def _about(config: SiteConfig, report: BuildReport, device: str, labelled, results) -> dict:

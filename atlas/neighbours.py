@@ -32,6 +32,7 @@ class GroupNeighbours:
     method: str  # "exact" or "ann"
     indices: np.ndarray  # (N, k) int64
     scores: np.ndarray  # (N, k) float32
+    device: str = "cpu"  # where the exact search ran
 
 
 def group_members(labels: list[str | None]) -> dict[str, np.ndarray]:
@@ -43,12 +44,25 @@ def group_members(labels: list[str | None]) -> dict[str, np.ndarray]:
     return {g: np.asarray(members[g], dtype=np.int64) for g in sorted(members)}
 
 
-def choose_method(method: str, group_size: int, ann_min_group: int, device: str = "cpu") -> str:
-    """`auto`: exact on a GPU (a matrix multiply there is faster than any index), and on the CPU exact
-    below ann_min_group members, pynndescent above (benchmarks/neighbours_scale.py measures where)."""
-    if method == "auto":
-        return "ann" if group_size >= ann_min_group and device == "cpu" else "exact"
-    return method
+# Multiply-adds (queries x group size x dimensions) an exact search of one group may cost on the CPU before
+# `auto` hands that group to pynndescent: 2e13 is about 15 minutes at the ~45 GFLOP/s two cores reach
+# (benchmarks/README.md). Below it exact is both faster and right: at 10k works x 2,048-d it took 47 s
+# for all 30 groups where pynndescent took 284 s and reached recall@10 0.96 (0.65 in the largest group).
+EXACT_BUDGET = 2e13
+
+
+def choose_method(
+    method: str, group_size: int, ann_min_group: int, device: str = "cpu", queries: int = 0, dim: int = 0,
+    exact_budget: float = EXACT_BUDGET,
+) -> str:
+    """`auto`: exact on a GPU (a matrix multiply there beats any index); on the CPU exact unless the group
+    has at least ann_min_group members and searching it exactly would cost more than exact_budget
+    multiply-adds (queries x group_size x dim), then pynndescent."""
+    if method != "auto":
+        return method
+    if device != "cpu" or group_size < ann_min_group:
+        return "exact"
+    return "ann" if queries * group_size * dim > exact_budget else "exact"
 
 
 def conditional_neighbours(
@@ -60,6 +74,7 @@ def conditional_neighbours(
     block_size: int = 4096,
     device: str = "cpu",
     seed: int = 0,
+    exact_budget: float = EXACT_BUDGET,
 ) -> list[GroupNeighbours]:
     """Neighbours of every vector within every group of every condition (e.g. culture, medium).
 
@@ -67,7 +82,8 @@ def conditional_neighbours(
     work is in one culture and one medium, so this halves the arithmetic against searching each group
     on its own."""
     plan = [
-        (field_name, group, members, choose_method(method, len(members), ann_min_group, device))
+        (field_name, group, members,
+         choose_method(method, len(members), ann_min_group, device, len(vectors), vectors.shape[1], exact_budget))
         for field_name, labels in conditions.items()
         for group, members in group_members(labels).items()
     ]
@@ -75,8 +91,23 @@ def conditional_neighbours(
     results = []
     for field_name, group, members, chosen in plan:
         idx, sim = ann_search(vectors, members, k, seed) if chosen == "ann" else exact.pop(0)
-        results.append(GroupNeighbours(field_name, group, chosen, idx, sim))
+        results.append(GroupNeighbours(field_name, group, chosen, idx, sim, device))
     return results
+
+
+def describe_search(results: list[GroupNeighbours]) -> str:
+    """One line for the build summary and the about page: which path the search took, and where."""
+    if not results:
+        return "neighbour search: no groups to search"
+    works, device = len(results[0].indices), results[0].device
+    ann = sorted(f"{r.field}:{r.group}" for r in results if r.method == "ann")
+    exact = len(results) - len(ann)
+    how = f"exact on {device} (one float32 matrix multiply per block of works, shared by {exact} groups, then top-k)"
+    if not ann:
+        return f"neighbour search over {works:,} works: {how}"
+    shown = ", ".join(ann[:5]) + (", ..." if len(ann) > 5 else "")
+    rest = f"; {how} for the other {exact}" if exact else ""
+    return f"neighbour search over {works:,} works: pynndescent (approximate) for {len(ann)} large groups ({shown}){rest}"
 
 
 def exact_search(

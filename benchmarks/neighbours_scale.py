@@ -129,12 +129,12 @@ def search_atlas_auto(vectors, groups, queries, k, threads):
     from atlas.config import NeighboursConfig
 
     min_group = NeighboursConfig().ann_min_group
-    how = [choose_method("auto", len(g), min_group, "cpu") for g in groups]
+    how = [choose_method("auto", len(g), min_group, "cpu", len(vectors), vectors.shape[1]) for g in groups]
     exact = iter(exact_search_groups(vectors, [g for g, m in zip(groups, how) if m == "exact"], k, query_rows=queries))
     out, index_s = [], 0.0
     for g, m in zip(groups, how):
         out.append(ann_search(vectors, g, k, query_rows=queries) if m == "ann" else next(exact))
-    return index_s, out, f"pynndescent for {how.count('ann')} groups >= {min_group}, exact for {how.count('exact')}"
+    return index_s, out, f"the build's choice: pynndescent for {how.count('ann')} groups, exact for {how.count('exact')}"
 
 
 def search_pynndescent(vectors, groups, queries, k, threads):
