@@ -33,7 +33,7 @@ def status_kb(field: str) -> int:
     return 0
 
 
-def child(config_path: Path, workers: int) -> dict:
+def child(config_path: Path, workers: int, layout: str | None) -> dict:
     """Build with per-stage peak RSS recorded; returns the figures."""
     from atlas.build import build
     from atlas.config import load_config
@@ -52,7 +52,8 @@ def child(config_path: Path, workers: int) -> dict:
         whole.append(status_kb("VmHWM"))
 
     BuildReport.stage = stage
-    config = load_config(config_path, {"render.workers": workers} if workers else None)
+    overrides = ({"render.workers": workers} if workers else {}) | ({"map.layout": layout} if layout else {})
+    config = load_config(config_path, overrides)
     start = time.perf_counter()
     report = build(config)
     return {
@@ -67,10 +68,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--works", type=int, default=10000)
     parser.add_argument("--workers", type=int, default=0, help="render.workers (0 = the config default)")
     parser.add_argument("--folder", type=Path, help="reuse or keep the generated collection here")
+    parser.add_argument("--layout", choices=["tsne", "pca"], help="map.layout (default: the generated site.yaml's)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.workers)))
+        print(json.dumps(child(args.child, args.workers, args.layout)))
         return
     with tempfile.TemporaryDirectory(prefix="build-memory-") as tmp:
         folder = args.folder or Path(tmp)
@@ -84,11 +86,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"collection of {args.works} works ready in {made:.0f} s; building...", flush=True)
         load = os.getloadavg()[0]
         proc = subprocess.run(
-            [sys.executable, "-m", "benchmarks.build_memory", "--child", str(config), "--workers", str(args.workers)],
+            [sys.executable, "-m", "benchmarks.build_memory", "--child", str(config), "--workers", str(args.workers)]
+            + (["--layout", args.layout] if args.layout else []),
             check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
         )
         result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result.update(works=args.works, generate_s=made, load_before=round(load, 2), load_after=round(os.getloadavg()[0], 2),
+    result.update(works=args.works, generate_s=made, layout=args.layout or "as generated", load_before=round(load, 2), load_after=round(os.getloadavg()[0], 2),
                   machine=f"{platform.machine()}, {os.cpu_count()} CPUs")
     print(f"\nwhole build of {args.works} works: {result['seconds']:.0f} s, peak RSS {result['peak_rss_mb']:.0f} MB "
           f"(load {result['load_before']}->{result['load_after']})")
