@@ -2,6 +2,7 @@
 
     python -m benchmarks.synthetic --works 10000 --out /tmp/syn10k --inject-embeddings
     python -m atlas build --config /tmp/syn10k/site.yaml
+    python -m benchmarks.synthetic --works 100000 --out /tmp/syn100k --inject-embeddings --inject-thumbnails
 
 Writes DIR/collection.csv (id, title, artist, date, culture, medium, image), one tiny distinct JPEG per
 work under DIR/images/, and DIR/site.yaml that builds it with the ordinary CSV reader. Culture (20
@@ -141,13 +142,31 @@ def inject_embeddings(out: Path, paths: list[Path], cultures: np.ndarray, model:
     return dim
 
 
-def generate(out: Path, works: int, inject: bool, seed: int = 0, model: dict | None = None) -> Path:
+def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] = (200, 600), quality: int = 82) -> None:
+    """Write the thumbnails the build would make (atlas.thumbnails.thumbnail_bytes, same cache path), so
+    a big build skips that stage too; the site is the same as if the build had made them."""
+    from atlas.cache import file_digest
+    from atlas.images import open_rgb
+    from atlas.thumbnails import cached_thumb, thumbnail_bytes
+
+    cache = out / "build" / "cache"
+    for path in paths:
+        image, digest = open_rgb(path), file_digest(path)
+        for size in sizes:
+            target = cached_thumb(cache, size, quality, digest)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(thumbnail_bytes(image, size, quality))
+
+
+def generate(out: Path, works: int, inject: bool, seed: int = 0, model: dict | None = None, thumbs: bool = False) -> Path:
     """Write the whole synthetic site folder; returns the path of its site.yaml."""
     model = model or MODEL
     out.mkdir(parents=True, exist_ok=True)
     paths, cultures = write_collection(out, works, seed)
     if inject:
         inject_embeddings(out, paths, cultures, model, seed)
+    if thumbs:
+        inject_thumbnails(out, paths)
     config = out / "site.yaml"
     config.write_text(site_yaml(works, model), encoding="utf-8")
     return config
@@ -158,13 +177,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--works", type=int, default=10000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--inject-embeddings", action="store_true", help="put clustered random vectors in the embedding cache")
+    parser.add_argument("--inject-thumbnails", action="store_true", help="put the thumbnails in the cache too")
     parser.add_argument("--model", default=MODEL["model"], help="torchvision model named in site.yaml (its feature size sets d)")
     parser.add_argument("--image-size", type=int, default=MODEL["image_size"])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     model = dict(MODEL, model=args.model, image_size=args.image_size)
     start = time.perf_counter()
-    config = generate(args.out, args.works, args.inject_embeddings, args.seed, model)
+    config = generate(args.out, args.works, args.inject_embeddings, args.seed, model, args.inject_thumbnails)
     print(f"{args.works} works written in {time.perf_counter() - start:.1f} s; build with: python -m atlas build --config {config}")
 
 
