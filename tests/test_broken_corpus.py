@@ -182,6 +182,14 @@ def test_untrusted_text_is_escaped_everywhere(corpus_build):
     assert "bomb" in summary and "truncated" in summary and "duplicate id" in summary
 
 
+def test_strict_turns_report_entries_into_a_failing_exit(corpus_build):
+    config, _, _, _ = corpus_build
+    from atlas.__main__ import main
+
+    assert main(["build", "--config", str(config.root / "site.yaml"), "--strict"]) == 1
+    assert main(["build", "--config", str(config.root / "site.yaml")]) == 0
+
+
 def test_a_typo_in_site_yaml_names_the_key_the_line_and_the_fix(tmp_path):
     (tmp_path / "site.yaml").write_text("title: x\nneighbours:\n  k: 6\n  blok_size: 10\n", encoding="utf-8")
     with pytest.raises(ConfigError) as info:
