@@ -21,6 +21,8 @@ PAGE_PATTERNS = {
     "cultures": "culture/",
     "media": "medium/",
     "chord": "chord/",
+    "culture_pair": "chord/{slug}/",
+    "search": "search/",
     "map": "map/",
     "about": "about/",
     "report": "report/",
