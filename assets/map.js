@@ -344,7 +344,11 @@
     if (!dragging) viewport.classList.add('is-dragging');
     dragging = true;
     showCaption(-1);
-    if (!viewport.hasPointerCapture(e.pointerId)) viewport.setPointerCapture(e.pointerId);
+    try {
+      if (!viewport.hasPointerCapture(e.pointerId)) viewport.setPointerCapture(e.pointerId);
+    } catch (err) {
+      // a pointer the browser no longer tracks (or a synthetic one): dragging works without capture
+    }
   }
 
   function endPointer(e) {
