@@ -1,6 +1,6 @@
 """What the chord diagram's ribbons open: the best analogies between two cultures, and the strongest links.
 
-For every pair of cultures (A, B) the page `chord/<A~2FB>/` shows the most similar cross-culture pairs of
+For every pair of cultures (A, B) the page `chord/<A>/<B>/` (atlas.urls.culture_pair_path) shows the most similar cross-culture pairs of
 works, taken from the analogies already computed (each work's k closest in every other culture), so it
 costs nothing extra. A ribbon's strength is the symmetrised normalised similarity (M[A][B] + M[B][A]) / 2,
 the value its width is drawn from (atlas.chord); the culture paper's top-quartile filter keeps the
@@ -16,12 +16,6 @@ import numpy as np
 from .records import Record
 
 PAIRS_PER_PAGE = 12
-
-
-def pair_key(a: str, b: str) -> str:
-    """The page key of a culture pair: both names, sorted, joined by '/' (slug() encodes it as ~2F)."""
-    first, second = sorted((a, b))
-    return f"{first}/{second}"
 
 
 def best_pairs(works: Sequence[Record], analogies: dict, a: str, b: str, limit: int = PAIRS_PER_PAGE) -> list[tuple[float, str, str]]:

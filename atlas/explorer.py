@@ -11,7 +11,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from .culture_pairs import best_pairs, link_strengths, pair_key
+from . import urls
+from .culture_pairs import best_pairs, link_strengths
 from .map_data import write_map_data
 from .search_index import write_search_index
 
@@ -39,14 +40,18 @@ def culture_pair_pages(renderer) -> dict:
     """One page per pair of cultures with its best analogies; returns the chord page's link data."""
     data = renderer.data
     links = link_strengths(data.similarity)
+    template = renderer.env.get_template("culture_pair.html")
     for link in links:
-        link["url"] = renderer.url("culture_pair", pair_key(link["a"], link["b"]))
+        path = urls.culture_pair_path(link["a"], link["b"])
+        link["url"] = urls.join_url(renderer.base, path)
         pairs = [
             {"a": renderer.work_view(x), "b": renderer.work_view(y), "score": score}
             for score, x, y in best_pairs(data.works, data.analogies, link["a"], link["b"])
         ]
-        renderer.page("culture_pair", pair_key(link["a"], link["b"]), "culture_pair.html", link=link, pairs=pairs,
-                      a_url=renderer.url("culture", link["a"]), b_url=renderer.url("culture", link["b"]))
+        html = template.render(page_url=link["url"], link=link, pairs=pairs,
+                               a_url=renderer.url("culture", link["a"]), b_url=renderer.url("culture", link["b"]))
+        renderer.writer.write_text(path + "index.html", html)
+        renderer.sitemap.append(link["url"])
     return {"links": links, "labels": data.similarity["labels"],
             "culture_urls": [renderer.url("culture", name) for name in data.similarity["labels"]]}
 

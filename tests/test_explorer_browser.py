@@ -270,7 +270,7 @@ def test_chord_hover_shows_strongest_links_and_clicks_open_pages(sample_build, o
     pair = next(link for link in links if (link["i"], link["j"]) == (0, 1))
     with page.expect_navigation():
         ribbon.dispatch_event("click")
-    assert page.url.endswith(urls.page_path("culture_pair", f"{pair['a']}/{pair['b']}"))
+    assert page.url.endswith(urls.culture_pair_path(pair["a"], pair["b"]))
     assert page.locator(".pair").count() > 0
     cultures = set(page.locator(".pair figcaption").all_inner_texts())
     assert all(pair["a"] in c and pair["b"] in c for c in cultures)

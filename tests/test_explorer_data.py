@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from atlas import urls
-from atlas.culture_pairs import best_pairs, link_strengths, pair_key
+from atlas.culture_pairs import best_pairs, link_strengths
 from atlas.map_data import SCALE, captions_payload, points_payload
 from atlas.records import Record
 from atlas.search_index import PREFIX, build_index, tokens, write_search_index
@@ -127,7 +127,8 @@ def test_best_pairs_take_each_pair_of_works_once_best_first():
     }
     assert best_pairs(works, analogies, "A", "B") == [(0.7, "a2", "b1"), (0.5, "a1", "b1")]
     assert best_pairs(works, analogies, "B", "A") == [(0.7, "b1", "a2"), (0.5, "b1", "a1")]
-    assert pair_key("B", "A") == "A/B" and urls.page_path("culture_pair", pair_key("B", "A")) == "chord/A~2FB/"
+    assert urls.culture_pair_path("B", "A") == urls.culture_pair_path("A", "B") == "chord/A/B/"
+    assert urls.culture_pair_path("a/b", "c") != urls.culture_pair_path("a", "b/c")
 
 
 def test_top_quartile_keeps_the_strongest_quarter_of_links():
@@ -159,7 +160,7 @@ def test_sample_site_has_explorer_files_and_pages(sample_build):
             assert im.size == (sheet["width"], sheet["height"]) and max(im.size) <= 2048
     similarity = json.loads((site / "data/culture-similarity.json").read_text(encoding="utf-8"))
     n = len(similarity["labels"])
-    pair_pages = list((site / "chord").glob("*/index.html"))
+    pair_pages = list((site / "chord").glob("*/*/index.html"))
     assert len(pair_pages) == n * (n - 1) // 2
     search = (site / urls.page_file("search")).read_text(encoding="utf-8")
     info = json.loads(re.search(r'data-index="([^"]+)"', search).group(1).replace("&#34;", '"'))
