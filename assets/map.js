@@ -2,7 +2,9 @@
  *
  * Data (written by atlas/map_data.py): .map-app[data-points] -> points.json (positions, groups, clusters,
  * sprite layout), then the sprite sheets it lists, then [data-captions] -> captions.json (slug, title,
- * byline). Dots are drawn as soon as the points arrive, thumbnails as each sheet arrives (progressive).
+ * byline). Dots are drawn as soon as the points arrive; when the view is close enough for thumbnails,
+ * the sheets holding the points in view are fetched (each covers one region of the map, see
+ * atlas/map_data.py), and each turns its points into thumbnails as it arrives (progressive loading).
  *
  * Drawing: the world is the unit square, fitted into the viewport; a point's screen position is
  * view.x + view.s * base * x. When many points are on screen or they are small, they are drawn as
@@ -38,7 +40,7 @@
   const BACKGROUND_CSS = 'rgb(38,35,31)';
 
   const view = { s: 1, x: 0, y: 0 };
-  const stats = { draws: 0, lastDrawMs: 0, totalDrawMs: 0, mode: 'none', sheetsLoaded: 0, ready: false, captions: false };
+  const stats = { draws: 0, lastDrawMs: 0, totalDrawMs: 0, mode: 'none', sheetsLoaded: 0, sheetsRequested: 0, ready: false, captions: false };
   let W = 0; // viewport size in css px
   let H = 0;
   let dpr = 1;
@@ -243,7 +245,9 @@
     const t0 = performance.now();
     const size = pointSize();
     const count = collectInView(size);
-    const thumbs = size >= THUMB_MIN && count <= THUMB_MAX_VISIBLE && stats.sheetsLoaded > 0;
+    const thumbs = size >= THUMB_MIN && count <= THUMB_MAX_VISIBLE;
+    if (thumbs) requestSheets(count);
+    stats.ready = stats.sheetsLoaded === stats.sheetsRequested; // every sheet this view needs is in
     if (thumbs) drawThumbs(count, size);
     else drawDots(count, size);
     stats.mode = thumbs ? 'thumbnails' : 'dots';
@@ -470,21 +474,26 @@
   }
 
   // --- loading --------------------------------------------------------------------------------
-  function loadSheets() {
-    const list = data.sprites.sheets;
-    sheets = new Array(list.length).fill(null);
-    list.forEach((sheet, k) => {
+  /** Fetch the sheets of the points in view that are not asked for yet; ready when none is pending. */
+  function requestSheets(count) {
+    const per = data.sprites.per_sheet;
+    for (let k = 0; k < count; k++) {
+      const sheet = Math.floor(inView[k] / per);
+      if (sheets[sheet] !== null) continue;
       const img = new Image();
       img.decoding = 'async';
+      sheets[sheet] = false; // asked for
+      stats.sheetsRequested += 1;
       img.onload = () => {
-        sheets[k] = img;
+        sheets[sheet] = img;
         stats.sheetsLoaded += 1;
-        if (stats.sheetsLoaded === list.length) stats.ready = true;
+        stats.ready = stats.sheetsLoaded === stats.sheetsRequested;
         schedule();
       };
-      img.src = sheet.url;
-    });
-    if (!list.length) stats.ready = true;
+      img.onerror = () => say('A sheet of thumbnails could not be loaded.');
+      img.src = data.sprites.sheets[sheet].url;
+      stats.ready = false;
+    }
   }
 
   function start_(points) {
@@ -503,9 +512,9 @@
       medium: data.colours.medium.map((c) => packed(rgb(c))),
     };
     stats.pointsAt = performance.now();
+    sheets = new Array(data.sprites.sheets.length).fill(null); // null: not asked for, false: loading
     buildLegend();
     applyFilters();
-    loadSheets();
     fetch(app.dataset.captions)
       .then((r) => r.json())
       .then((c) => { captions = c; stats.captions = true; })

@@ -8,6 +8,7 @@ globals under `explorer`. Kept out of render.py so the page renderer stays about
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -16,10 +17,13 @@ from .culture_pairs import best_pairs, link_strengths
 from .map_data import write_map_data
 from .search_index import write_search_index
 
+if TYPE_CHECKING:
+    from .render import Renderer
+
 MAP_LIST_LIMIT = 2000  # works listed one by one on the map page for readers without scripts
 
 
-def write_explorer(renderer) -> None:
+def write_explorer(renderer: Renderer) -> None:
     """Write the explorer's data and pages through `renderer` (an atlas.render.Renderer)."""
     data = renderer.data
     thumbs = {w.id: data.thumbs[w.id][renderer.small] for w in data.works}
@@ -36,7 +40,7 @@ def write_explorer(renderer) -> None:
     renderer.page("search", None, "search.html")
 
 
-def culture_pair_pages(renderer) -> dict:
+def culture_pair_pages(renderer: Renderer) -> dict:
     """One page per pair of cultures with its best analogies; returns the chord page's link data."""
     data = renderer.data
     links = link_strengths(data.similarity)

@@ -12,7 +12,9 @@ something is on screen early even with 100,000 works (progressive loading):
    a work on click (its URL is the `work_url` pattern with the slug filled in).
 
 `data/map/sprites.json` is the sprite index with the ids, for anyone else who wants the sheets.
-Point i of every array, and cell i of the sheets, is the i-th work of `cluster_map["points"]`.
+Point i of every array, and cell i of the sheets, is the i-th work in Z-order (Morton order) of the map
+positions, so that each sheet holds the thumbnails of one compact region of the map: the map fetches a
+sheet only when it draws thumbnails in that region, and a zoomed-out map of 100,000 works needs none.
 """
 
 from __future__ import annotations
@@ -30,6 +32,24 @@ from .sprites import CELL, SHEET, build_sheets, sheet_index
 SCALE = 10000  # positions are written as integers 0..SCALE (0.01% of the map: finer than any screen)
 MAP_DIR = "data/map/"
 SHEETS_DIR = MAP_DIR + "sheets/"
+
+
+def _spread(v: int) -> int:
+    """The 16 bits of v moved to the even bit positions (for interleaving two coordinates)."""
+    v &= 0xFFFF
+    v = (v | (v << 8)) & 0x00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F
+    v = (v | (v << 2)) & 0x33333333
+    return (v | (v << 1)) & 0x55555555
+
+
+def spatial_order(cluster_map: dict) -> dict:
+    """The cluster map with its points in Z-order of their positions (ties by id): nearby points, nearby cells."""
+    def key(p: dict) -> tuple[int, str]:
+        x, y = (min(65535, max(0, round(v * 65535))) for v in (p["x"], p["y"]))
+        return _spread(x) | (_spread(y) << 1), p["id"]
+
+    return dict(cluster_map, points=sorted(cluster_map["points"], key=key))
 
 
 def _index(values: Sequence[str | None], names: list[str]) -> list[int]:
@@ -95,6 +115,7 @@ def write_map_data(
     """
     from .render import json_bytes  # late: render imports this module's callers
 
+    cluster_map = spatial_order(cluster_map)
     ids = [p["id"] for p in cluster_map["points"]]
     sheets = build_sheets([(i, digests[i]) for i in ids], load, cache_dir, cell=cell, sheet=sheet)
     for s in sheets:

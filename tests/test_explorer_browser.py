@@ -212,8 +212,9 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
     from benchmarks.map_100k import serve_in_thread, write_synthetic_site
 
     site_dir = tmp_path / "site"
-    info = write_synthetic_site(site_dir, 100_000, cell=8)
-    assert info["count"] == 100_000
+    info = write_synthetic_site(site_dir, 100_000, cell=8, sheet=512)  # 4,096 cells a sheet: 25 sheets
+    sheets = len(list((site_dir / "data/map/sheets").iterdir()))
+    assert info["count"] == 100_000 and sheets == 25
     server, origin = serve_in_thread(site_dir)
     server.RequestHandlerClass.func.log_message = lambda *args: None
     gp = None
@@ -221,20 +222,27 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
         gp = GuardedPage(browser, type("Site", (), {"origin": origin, "base": origin + "/atlas/"})(), tmp_path / "screenshots", 1280, 900, True)
         page = gp.goto("map/")
         wait_for_map(page)
+        stats = lambda: page.evaluate("({...window.atlasMap.stats})")
         assert page.evaluate("window.atlasMap.count()") == 100_000
-        assert page.evaluate("window.atlasMap.stats.visible") > 90_000
-        box = page.locator(".map-viewport").bounding_box()
-        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        x0 = page.evaluate("window.atlasMap.view.x")
-        page.mouse.move(cx, cy)
-        page.mouse.wheel(0, -1500)
-        page.mouse.move(cx, cy)
-        page.mouse.down()
-        page.mouse.move(cx + 150, cy + 40, steps=15)
-        page.mouse.up()
-        draws = page.evaluate("window.atlasMap.stats.draws")
-        assert draws > 3 and page.evaluate("window.atlasMap.view.x") != x0
+        assert stats()["visible"] > 90_000 and stats()["mode"] == "dots"
+        assert stats()["sheetsRequested"] == 0, "a zoomed-out map needs no thumbnails"
         gp.shot("map-100k")
+        box = page.locator(".map-viewport").bounding_box()
+        at = page.evaluate("window.atlasMap.screenOf(0)")
+        x, y = box["x"] + at["x"], box["y"] + at["y"]
+        page.mouse.move(x, y)
+        page.mouse.wheel(0, -1500)
+        page.wait_for_timeout(100)
+        page.wait_for_function("window.atlasMap.stats.ready", timeout=60_000)
+        zoomed = stats()
+        assert zoomed["mode"] == "thumbnails" and 0 < zoomed["sheetsRequested"] < sheets
+        x0 = page.evaluate("window.atlasMap.view.x")
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 150, y + 40, steps=15)
+        page.mouse.up()
+        assert stats()["draws"] > zoomed["draws"] + 3 and page.evaluate("window.atlasMap.view.x") == pytest.approx(x0 + 150, abs=2)
+        gp.shot("map-100k-zoomed")
         gp.check()
     finally:
         if gp:
