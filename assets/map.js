@@ -59,6 +59,7 @@
   let image = null; // ImageData reused between dot frames
   let pixels = null; // Uint32Array over image
   let colours32 = { culture: [], medium: [] };
+  let labelOrder = []; // clusters, largest first
 
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
   const base = () => Math.min(W, H);
@@ -209,18 +210,23 @@
     }
   }
 
+  /** Cluster labels, largest cluster first; a label that would overlap one already drawn waits for more zoom. */
   function drawLabels() {
     ctx.font = '12px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     const b = base() * view.s;
-    for (const c of data.clusters) {
+    const placed = [];
+    for (const c of labelOrder) {
       const x = view.x + (b * c.x) / data.scale;
       const y = view.y + (b * c.y) / data.scale;
       if (x < -200 || y < -20 || x > W + 200 || y > H + 20) continue;
       const w = ctx.measureText(c.label).width + 10;
+      const box = [x - w / 2, y - 10, x + w / 2, y + 10];
+      if (placed.some((p) => box[0] < p[2] && p[0] < box[2] && box[1] < p[3] && p[1] < box[3])) continue;
+      placed.push(box);
       ctx.fillStyle = 'rgba(0,0,0,0.72)';
-      ctx.fillRect(x - w / 2, y - 10, w, 20);
+      ctx.fillRect(box[0], box[1], w, 20);
       ctx.fillStyle = '#ffffff';
       ctx.fillText(c.label, x, y);
     }
@@ -506,6 +512,7 @@
       py[i] = data.y[i] / data.scale;
     }
     shown = new Uint8Array(n).fill(1);
+    labelOrder = data.clusters.slice().sort((a, b) => b.size - a.size || a.id - b.id);
     inView = new Int32Array(n);
     colours32 = {
       culture: data.colours.culture.map((c) => packed(rgb(c))),
