@@ -1,8 +1,8 @@
 /* The map: every work drawn on a canvas from sprite sheets (vanilla ES2019, no libraries, no build step).
  *
  * Data (written by atlas/map_data.py): .map-app[data-points] -> points.json (positions, groups, clusters,
- * sprite layout), then the sprite sheets it lists, then [data-captions] -> captions.json (slug, title,
- * byline). Dots are drawn as soon as the points arrive; when the view is close enough for thumbnails,
+ * sprite layout); the sprite sheets it lists; and [data-captions]N.json, the slug, title and byline of
+ * the points of sheet N, fetched with the sheet or when a point of it is hovered, focused or opened. Dots are drawn as soon as the points arrive; when the view is close enough for thumbnails,
  * the sheets holding the points in view are fetched (each covers one region of the map, see
  * atlas/map_data.py), and each turns its points into thumbnails as it arrives (progressive loading).
  *
@@ -40,13 +40,15 @@
   const BACKGROUND_CSS = 'rgb(38,35,31)';
 
   const view = { s: 1, x: 0, y: 0 };
-  const stats = { draws: 0, lastDrawMs: 0, totalDrawMs: 0, mode: 'none', sheetsLoaded: 0, sheetsRequested: 0, ready: false, captions: false };
+  const stats = { draws: 0, lastDrawMs: 0, totalDrawMs: 0, mode: 'none', sheetsLoaded: 0, sheetsRequested: 0, ready: false, captions: true, captionsRequested: 0, captionsLoaded: 0 };
   let W = 0; // viewport size in css px
   let H = 0;
   let dpr = 1;
   let frame = 0;
   let data = null;
-  let captions = null;
+  let captions = []; // per sheet: null = not asked for, false = loading, else {slug, title, byline}
+  let pendingOpen = -1; // a work to open as soon as its caption chunk arrives
+  let captionAt = { x: 0, y: 0 };
   let n = 0;
   let px = null; // Float32Array of x in [0, 1]
   let py = null;
@@ -290,9 +292,42 @@
     return best;
   }
 
+  /** {slug, title, byline} of point i, or null while its chunk is not in (then it is asked for). */
+  function captionOf(i) {
+    const per = data.sprites.per_sheet;
+    const chunk = captions[Math.floor(i / per)];
+    if (!chunk) {
+      requestCaptions(Math.floor(i / per));
+      return null;
+    }
+    const k = i % per;
+    return { slug: chunk.slug[k], title: chunk.title[k], byline: chunk.byline[k] };
+  }
+
+  function requestCaptions(chunk) {
+    if (captions[chunk] !== null) return;
+    captions[chunk] = false;
+    stats.captionsRequested += 1;
+    stats.captions = false;
+    fetch(app.dataset.captions + chunk + '.json')
+      .then((r) => {
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      })
+      .then((c) => {
+        captions[chunk] = c;
+        stats.captionsLoaded += 1;
+        stats.captions = stats.captionsLoaded === stats.captionsRequested;
+        if (pendingOpen >= 0 && captionOf(pendingOpen)) open(pendingOpen);
+        else if (hover >= 0 && !caption.hidden) showCaption(hover, captionAt.x, captionAt.y);
+        else if (hover >= 0 && keyboardFocus) centreWork();
+      })
+      .catch(() => say('The captions could not be loaded.'));
+  }
+
   function describe(i) {
-    if (!captions) return 'Loading captions…';
-    return captions.title[i] + ' — ' + captions.byline[i];
+    const c = captionOf(i);
+    return c ? c.title + ' — ' + c.byline : 'loading its caption…';
   }
 
   function showCaption(i, x, y) {
@@ -300,12 +335,14 @@
     if (i < 0) {
       caption.hidden = true;
     } else {
+      captionAt = { x, y };
+      const c = captionOf(i);
       caption.hidden = false;
       caption.textContent = '';
       const title = document.createElement('strong');
-      title.textContent = captions ? captions.title[i] : 'Loading…';
+      title.textContent = c ? c.title : 'Loading…';
       const by = document.createElement('span');
-      by.textContent = captions ? captions.byline[i] : '';
+      by.textContent = c ? c.byline : '';
       caption.append(title, by);
       const cw = caption.offsetWidth;
       caption.style.left = clamp(x + 14, 4, Math.max(4, W - cw - 4)) + 'px';
@@ -315,8 +352,10 @@
   }
 
   function open(i) {
-    if (i < 0 || !captions) return;
-    window.location.assign(app.dataset.workUrl.replace('{slug}', captions.slug[i]));
+    if (i < 0) return;
+    const c = captionOf(i);
+    pendingOpen = c ? -1 : i;
+    if (c) window.location.assign(app.dataset.workUrl.replace('{slug}', c.slug));
   }
 
   function local(e) {
@@ -489,6 +528,7 @@
       const img = new Image();
       img.decoding = 'async';
       sheets[sheet] = false; // asked for
+      requestCaptions(sheet); // the captions of the points drawn as thumbnails, for hovering them
       stats.sheetsRequested += 1;
       img.onload = () => {
         sheets[sheet] = img;
@@ -520,12 +560,9 @@
     };
     stats.pointsAt = performance.now();
     sheets = new Array(data.sprites.sheets.length).fill(null); // null: not asked for, false: loading
+    captions = new Array(data.sprites.sheets.length).fill(null);
     buildLegend();
     applyFilters();
-    fetch(app.dataset.captions)
-      .then((r) => r.json())
-      .then((c) => { captions = c; stats.captions = true; })
-      .catch(() => say('The captions could not be loaded.'));
   }
 
   window.atlasMap = {
@@ -533,7 +570,7 @@
     view,
     /** Screen position (css px, relative to the viewport) of point i, or null when filtered out. */
     screenOf: (i) => (shown && shown[i] ? { x: screenX(i), y: screenY(i) } : null),
-    pick: (x, y) => pick(x, y),
+    pick: (x, y, radius) => pick(x, y, radius),
     count: () => n,
   };
 

@@ -8,8 +8,9 @@ something is on screen early even with 100,000 works (progressive loading):
    The map draws coloured dots from this alone.
 2. `data/map/sheets/sheet-N-<hash>.jpg`: the thumbnails as sprite sheets (atlas.sprites); each sheet that
    arrives turns its dots into thumbnails.
-3. `data/map/captions.json`: slug, title and byline of every work, for the hover caption and for opening
-   a work on click (its URL is the `work_url` pattern with the slug filled in).
+3. `data/map/captions-N.json`: slug, title and byline of the works of sheet N, for the hover caption
+   and for opening a work on click (its URL is the `work_url` pattern with the slug filled in); fetched
+   with its sheet, or when one of its works is hovered or opened.
 
 `data/map/sprites.json` is the sprite index with the ids, for anyone else who wants the sheets.
 Point i of every array, and cell i of the sheets, is the i-th work in Z-order (Morton order) of the map
@@ -109,7 +110,7 @@ def write_map_data(
     cell: int = CELL,
     sheet: int = SHEET,
 ) -> dict:
-    """Write points, captions, sprite sheets and their index; return the URLs the map page needs.
+    """Write points, caption chunks, sprite sheets and their index; return the URLs the map page needs.
 
     `digests[id]` identifies each work's thumbnail (the sprite cache key); `load(id)` opens it.
     """
@@ -123,10 +124,14 @@ def write_map_data(
     index = sheet_index(sheets, ids, cell, sheet, urls.join_url(base_url, SHEETS_DIR))
     write_bytes(MAP_DIR + "sprites.json", json_bytes(index))
     write_bytes(MAP_DIR + "points.json", json_bytes(points_payload(works, cluster_map, index)))
-    write_bytes(MAP_DIR + "captions.json", json_bytes(captions_payload(works, cluster_map)))
+    captions = captions_payload(works, cluster_map)
+    per = index["per_sheet"]
+    for chunk, start in enumerate(range(0, len(ids), per)):
+        part = {key: values[start:start + per] for key, values in captions.items()}
+        write_bytes(f"{MAP_DIR}captions-{chunk}.json", json_bytes(part))
     return {
         "points": urls.join_url(base_url, MAP_DIR + "points.json"),
-        "captions": urls.join_url(base_url, MAP_DIR + "captions.json"),
+        "captions": urls.join_url(base_url, MAP_DIR + "captions-"),
         "work_url": urls.join_url(base_url, urls.PAGE_PATTERNS["work"]),
         "count": len(ids),
     }

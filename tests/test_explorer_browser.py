@@ -91,7 +91,7 @@ def visible_point(page, start: int = 0) -> tuple[int, dict]:
 def test_map_draws_every_work_and_a_click_opens_it(sample_build, open_page):
     config, _ = sample_build
     points = read_json(config, "data/map/points.json")
-    captions = read_json(config, "data/map/captions.json")
+    captions = read_json(config, "data/map/captions-0.json")  # 480 works: one sheet, one caption chunk
     gp = open_page()
     page = gp.goto("map/")
     wait_for_map(page)
@@ -99,7 +99,7 @@ def test_map_draws_every_work_and_a_click_opens_it(sample_build, open_page):
     # every sprite sheet was fetched, and nothing else from data/map but points and captions
     sheet_urls = {s["url"] for s in points["sprites"]["sheets"]}
     fetched = {u[len(gp.site.origin):] for u in gp.requests if "/data/map/" in u}
-    assert fetched == sheet_urls | {"/atlas/data/map/points.json", "/atlas/data/map/captions.json"}
+    assert fetched == sheet_urls | {"/atlas/data/map/points.json", "/atlas/data/map/captions-0.json"}
     assert page.evaluate("window.atlasMap.stats.mode") == "thumbnails"
     gp.shot("map-wide")
 
@@ -225,7 +225,7 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
         stats = lambda: page.evaluate("({...window.atlasMap.stats})")
         assert page.evaluate("window.atlasMap.count()") == 100_000
         assert stats()["visible"] > 90_000 and stats()["mode"] == "dots"
-        assert stats()["sheetsRequested"] == 0, "a zoomed-out map needs no thumbnails"
+        assert stats()["sheetsRequested"] == stats()["captionsRequested"] == 0, "a zoomed-out map needs no thumbnails"
         gp.shot("map-100k")
         box = page.locator(".map-viewport").bounding_box()
         at = page.evaluate("window.atlasMap.screenOf(0)")
@@ -233,9 +233,10 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
         page.mouse.move(x, y)
         page.mouse.wheel(0, -1500)
         page.wait_for_timeout(100)
-        page.wait_for_function("window.atlasMap.stats.ready", timeout=60_000)
+        page.wait_for_function("window.atlasMap.stats.ready && window.atlasMap.stats.captions", timeout=60_000)
         zoomed = stats()
         assert zoomed["mode"] == "thumbnails" and 0 < zoomed["sheetsRequested"] < sheets
+        assert zoomed["captionsLoaded"] == zoomed["sheetsRequested"]
         x0 = page.evaluate("window.atlasMap.view.x")
         page.mouse.move(x, y)
         page.mouse.down()

@@ -12,7 +12,7 @@ from PIL import Image
 
 from atlas import urls
 from atlas.culture_pairs import best_pairs, link_strengths
-from atlas.map_data import SCALE, captions_payload, points_payload
+from atlas.map_data import SCALE, captions_payload, points_payload, write_map_data
 from atlas.records import Record
 from atlas.search_index import PREFIX, build_index, tokens, write_search_index
 from atlas.sprites import build_sheets, cell_position, grid_for, sheet_index
@@ -84,6 +84,29 @@ def test_points_and_captions_follow_the_map_order():
     assert captions["slug"] == ["a1", "b~2F2"]
     assert captions["title"] == ["Untitled", "<b>Vase</b>"]  # text; the script writes it with textContent
     assert captions["byline"][0] == "Hokusai · 1830 · Print"
+
+
+def test_map_files_put_nearby_works_in_one_sheet_with_its_captions():
+    rng = np.random.default_rng(0)
+    works = [Record(id=f"w{i:03d}", title=f"T{i}", culture="A") for i in range(64)]
+    xy = rng.uniform(0, 1, size=(64, 2))
+    cmap = {"points": [{"id": w.id, "x": float(x), "y": float(y), "cluster": -1} for w, (x, y) in zip(works, xy, strict=True)],
+            "clusters": []}
+    written: dict[str, bytes] = {}
+    info = write_map_data(written.__setitem__, "/atlas/", works, cmap, {w.id: w.id for w in works},
+                          lambda i: solid(int(i[1:]) % 5), None, cell=4, sheet=16)  # 16 cells a sheet
+    assert info["captions"] == "/atlas/data/map/captions-" and info["count"] == 64
+    points = json.loads(written["data/map/points.json"])
+    sprites = json.loads(written["data/map/sprites.json"])
+    assert len(sprites["sheets"]) == 4 and sorted(sprites["ids"]) == [w.id for w in works]
+    for chunk in range(4):
+        part = json.loads(written[f"data/map/captions-{chunk}.json"])
+        assert part["slug"] == sprites["ids"][chunk * 16:(chunk + 1) * 16]
+        assert part["title"] == [f"T{int(i[1:])}" for i in part["slug"]]
+    # Z-order: each sheet covers one quadrant-like region, far smaller than the whole map
+    x, y = np.array(points["x"]) / SCALE, np.array(points["y"]) / SCALE
+    spans = [np.ptp(x[k:k + 16]) * np.ptp(y[k:k + 16]) for k in range(0, 64, 16)]
+    assert max(spans) < 0.5
 
 
 # --- search -------------------------------------------------------------------------------------
