@@ -49,7 +49,10 @@
 
   /** Show one row, rebuild the buttons, and point analogy links at the same condition. */
   function show(row) {
-    rows.forEach((r) => { r.hidden = r !== row; });
+    rows.forEach((r) => {
+      r.hidden = r !== row;
+      r.classList.toggle('is-shown', r === row);
+    });
     sections.forEach((s) => { s.hidden = !s.contains(row); });
     const field = row.dataset.field;
     fieldBar.textContent = '';
@@ -76,5 +79,7 @@
 
   window.addEventListener('popstate', () => show(current() || fallback()));
   window.addEventListener('hashchange', () => show(current() || fallback()));
-  show(current() || fallback());
+  const linked = current();
+  show(linked || fallback());
+  if (linked) panel.scrollIntoView({ block: 'start' }); // the row was hidden when the browser looked for it
 })();

@@ -375,6 +375,15 @@ def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
         page.locator(f"#culture-{urls.slug(target)} a.card").first.click()
     assert re.search(rf"/atlas/work/{re.escape(urls.slug(expected_ids[0]))}/#culture-{re.escape(urls.slug(target))}$", page.url)
     assert visible_rows(page) == [f"culture-{urls.slug(target)}"]
+
+    # a deep link opens its condition, scrolled into view, and fetches no thumbnail of the hidden rows
+    before = len(gp.requests)
+    page = gp.goto(f"work/S0001/#medium-{urls.slug(media[1])}")
+    page.wait_for_load_state("networkidle")
+    assert visible_rows(page) == [f"medium-{urls.slug(media[1])}"] and page.evaluate("window.scrollY") > 0
+    thumbs = [u for u in gp.requests[before:] if "/thumbs/" in u]
+    shown = {urls.thumb_path(200, other) for other, _ in record["analogies"]["medium"][media[1]]}
+    assert {u.split("/atlas/", 1)[1] for u in thumbs if "/thumbs/200/" in u} == shown
     gp.check()
 
 
