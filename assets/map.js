@@ -27,7 +27,6 @@
   const legend = app.querySelector('.map-legend');
   const colourSelect = app.querySelector('select[data-colour]');
   const filterSelects = Array.from(app.querySelectorAll('select[data-filter]'));
-  app.hidden = false;
 
   const MIN_SCALE = 0.8;
   const MAX_SCALE = 400;
