@@ -1,52 +1,97 @@
-/* Pan, zoom and filters for the map page (vanilla ES2019, no libraries, no build step).
+/* The map: every work drawn on a canvas from sprite sheets (vanilla ES2019, no libraries, no build step).
  *
- * Contract: .map-viewport > .map-canvas > a.map-point[data-*] (+ .map-cluster-label), and
- * .map-controls with button[data-zoom="in|out|reset"] and select[data-filter="<data key>"].
- * The canvas gets `transform: translate(x, y) scale(s)` (origin 0 0) and the custom property
- * --inv-scale = 1/s, so CSS can keep thumbnails a constant size on screen. Without this script
- * (or without a map on the page) nothing happens and the static layout stays as it is.
+ * Data (written by atlas/map_data.py): .map-app[data-points] -> points.json (positions, groups, clusters,
+ * sprite layout); the sprite sheets it lists; and [data-captions]N.json, the slug, title and byline of
+ * the points of sheet N, fetched with the sheet or when a point of it is hovered, focused or opened. Dots are drawn as soon as the points arrive; when the view is close enough for thumbnails,
+ * the sheets holding the points in view are fetched (each covers one region of the map, see
+ * atlas/map_data.py), and each turns its points into thumbnails as it arrives (progressive loading).
+ *
+ * Drawing: the world is the unit square, fitted into the viewport; a point's screen position is
+ * view.x + view.s * base * x. When many points are on screen or they are small, they are drawn as
+ * coloured dots straight into an ImageData buffer (100,000 points in a few milliseconds); otherwise as
+ * thumbnails with drawImage from their sheet. Pan and zoom: mouse drag and wheel, touch (one finger pans,
+ * two pinch), keyboard (arrows, + / -, 0, Enter opens the work nearest the centre) and the buttons.
+ * `window.atlasMap` exposes the state and frame statistics for tests and benchmarks.
+ * Without scripts, the page's <noscript> list of works is shown instead.
  */
 (function () {
   'use strict';
 
-  const viewport = document.querySelector('.map-viewport');
-  const canvas = viewport && viewport.querySelector('.map-canvas');
-  if (!viewport || !canvas) return; // not a map page: exit quietly
+  const app = document.querySelector('.map-app');
+  if (!app) return;
+  const viewport = app.querySelector('.map-viewport');
+  const canvas = viewport.querySelector('canvas');
+  const ctx = canvas.getContext('2d', { alpha: false });
+  const caption = viewport.querySelector('.map-caption');
+  const status = document.getElementById('map-status');
+  const legend = app.querySelector('.map-legend');
+  const colourSelect = app.querySelector('select[data-colour]');
+  const filterSelects = Array.from(app.querySelectorAll('select[data-filter]'));
 
-  const MIN_SCALE = 1;
-  const MAX_SCALE = 40;
+  const MIN_SCALE = 0.8;
+  const MAX_SCALE = 400;
   const DRAG_THRESHOLD = 5; // px a pointer must travel before a press becomes a drag
-  const EDGE = 48; // px of slack so points on the canvas edge can be brought fully into view
   const KEY_PAN = 0.1; // share of the viewport panned per arrow key press
   const KEY_ZOOM = 1.25;
+  const THUMB_MIN = 10; // css px: smaller points are drawn as dots
+  const THUMB_MAX_VISIBLE = 3000; // more thumbnails than this on screen: draw dots instead (each costs ~15 µs in software)
+  const BACKGROUND = [38, 35, 31];
+  const BACKGROUND_CSS = 'rgb(38,35,31)';
 
-  const view = { s: 1, x: 0, y: 0 }; // canvas-local point p is drawn at screen x + s * p
-  let frame = 0; // pending requestAnimationFrame id (0 = none)
+  const view = { s: 1, x: 0, y: 0 };
+  const stats = { draws: 0, lastDrawMs: 0, totalDrawMs: 0, mode: 'none', sheetsLoaded: 0, sheetsRequested: 0, ready: false, captions: true, captionsRequested: 0, captionsLoaded: 0 };
+  let W = 0; // viewport size in css px
+  let H = 0;
+  let dpr = 1;
+  let frame = 0;
+  let data = null;
+  let captions = []; // per sheet: null = not asked for, false = loading, else {slug, title, byline}
+  let pendingOpen = -1; // a work to open as soon as its caption chunk arrives
+  let captionAt = { x: 0, y: 0 };
+  let n = 0;
+  let px = null; // Float32Array of x in [0, 1]
+  let py = null;
+  let shown = null; // Uint8Array: passes the filters
+  let inView = null; // Int32Array scratch: indexes of points on screen
+  let sheets = [];
+  let colourBy = colourSelect ? colourSelect.value : 'culture';
+  let hover = -1;
+  let keyboardFocus = false;
+  let image = null; // ImageData reused between dot frames
+  let pixels = null; // Uint32Array over image
+  let colours32 = { culture: [], medium: [] };
+  let labelOrder = []; // clusters, largest first
 
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+  const base = () => Math.min(W, H);
 
-  /** Keep the canvas covering the viewport (plus a little slack) at the current scale. */
+  function say(text) {
+    if (status) status.textContent = text;
+  }
+
+  // --- geometry -------------------------------------------------------------------------------
+  function screenX(i) { return view.x + view.s * base() * px[i]; }
+  function screenY(i) { return view.y + view.s * base() * py[i]; }
+
+  /** On-screen side of a point: about the typical spacing of n points, so zooming in reveals thumbnails. */
+  function pointSize() {
+    return clamp((base() * view.s * 0.9) / Math.sqrt(Math.max(n, 1)), 2, 160);
+  }
+
   function clampView() {
-    const w = viewport.clientWidth;
-    const h = viewport.clientHeight;
     view.s = clamp(view.s, MIN_SCALE, MAX_SCALE);
-    const slack = EDGE * Math.min(1, view.s - 1); // none when fully zoomed out
-    view.x = clamp(view.x, w - w * view.s - slack, slack);
-    view.y = clamp(view.y, h - h * view.s - slack, slack);
+    const side = base() * view.s;
+    view.x = clamp(view.x, W / 2 - side, W / 2);
+    view.y = clamp(view.y, H / 2 - side, H / 2);
   }
 
-  /** Write the transform once per animation frame, however many events arrived meanwhile. */
-  function render() {
-    frame = 0;
-    canvas.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.s})`;
-    canvas.style.setProperty('--inv-scale', String(1 / view.s));
-  }
-  function schedule() {
-    clampView(); // clamp at once, so the next event starts from a valid view
-    if (!frame) frame = requestAnimationFrame(render);
+  function reset() {
+    view.s = 1;
+    view.x = (W - base()) / 2;
+    view.y = (H - base()) / 2;
+    schedule();
   }
 
-  /** Multiply the scale by `factor`, keeping the viewport point (cx, cy) fixed on screen. */
   function zoomAt(factor, cx, cy) {
     const s = clamp(view.s * factor, MIN_SCALE, MAX_SCALE);
     const k = s / view.s;
@@ -55,7 +100,7 @@
     view.s = s;
     schedule();
   }
-  const zoomCentre = (factor) => zoomAt(factor, viewport.clientWidth / 2, viewport.clientHeight / 2);
+  const zoomCentre = (factor) => zoomAt(factor, W / 2, H / 2);
 
   function panBy(dx, dy) {
     view.x += dx;
@@ -63,28 +108,264 @@
     schedule();
   }
 
-  function reset() {
-    view.s = 1;
-    view.x = 0;
-    view.y = 0;
+  function resize() {
+    const r = viewport.getBoundingClientRect();
+    const first = W === 0;
+    const oldBase = base();
+    W = Math.max(1, Math.round(r.width));
+    H = Math.max(1, Math.round(r.height));
+    dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(W * dpr);
+    canvas.height = Math.round(H * dpr);
+    canvas.style.width = W + 'px';
+    canvas.style.height = H + 'px';
+    image = null;
+    if (first || !oldBase) reset();
+    else schedule();
+  }
+
+  // --- colours --------------------------------------------------------------------------------
+  function rgb(hex) {
+    const v = parseInt(hex.slice(1), 16);
+    return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  }
+  function packed([r, g, b]) { return (255 << 24) | (b << 16) | (g << 8) | r; } // little-endian RGBA
+  function colourOf(i) {
+    const g = data[colourBy][i];
+    return g < 0 ? '#9a948a' : data.colours[colourBy][g];
+  }
+
+  // --- drawing --------------------------------------------------------------------------------
+  function schedule() {
+    clampView();
+    if (!frame) frame = requestAnimationFrame(draw);
+  }
+
+  function collectInView(margin) {
+    let count = 0;
+    const b = base() * view.s;
+    for (let i = 0; i < n; i++) {
+      if (!shown[i]) continue;
+      const x = view.x + b * px[i];
+      const y = view.y + b * py[i];
+      if (x >= -margin && y >= -margin && x <= W + margin && y <= H + margin) inView[count++] = i;
+    }
+    return count;
+  }
+
+  function drawDots(count, size) {
+    const cw = canvas.width;
+    const ch = canvas.height;
+    if (!image || image.width !== cw || image.height !== ch) {
+      image = ctx.createImageData(cw, ch);
+      pixels = new Uint32Array(image.data.buffer);
+    }
+    pixels.fill(packed(BACKGROUND));
+    const d = Math.max(1, Math.min(8, Math.round(size * dpr * 0.7)));
+    const half = d >> 1;
+    const b = base() * view.s * dpr;
+    const table = colours32[colourBy];
+    const groups = data[colourBy];
+    const other = packed([154, 148, 138]);
+    for (let k = 0; k < count; k++) {
+      const i = inView[k];
+      const x0 = Math.round(view.x * dpr + b * px[i]) - half;
+      const y0 = Math.round(view.y * dpr + b * py[i]) - half;
+      const c = groups[i] < 0 ? other : table[groups[i]];
+      for (let y = Math.max(0, y0); y < Math.min(ch, y0 + d); y++) {
+        const row = y * cw;
+        for (let x = Math.max(0, x0); x < Math.min(cw, x0 + d); x++) pixels[row + x] = c;
+      }
+    }
+    ctx.putImageData(image, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  }
+
+  function drawThumbs(count, size) {
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = BACKGROUND_CSS;
+    ctx.fillRect(0, 0, W, H);
+    const sp = data.sprites;
+    const half = size / 2;
+    const ring = Math.max(1.5, size * 0.06);
+    // Coloured frames first, one path per colour (a fill per point would cost as much as the images).
+    const groups = data[colourBy];
+    const palette = data.colours[colourBy];
+    for (let g = -1; g < palette.length; g++) {
+      ctx.beginPath();
+      for (let k = 0; k < count; k++) {
+        const i = inView[k];
+        if (groups[i] === g) ctx.rect(screenX(i) - half - ring, screenY(i) - half - ring, size + 2 * ring, size + 2 * ring);
+      }
+      ctx.fillStyle = g < 0 ? '#9a948a' : palette[g];
+      ctx.fill();
+    }
+    ctx.imageSmoothingEnabled = size > sp.cell * 0.75; // shrinking a lot: nearest pixel is faster and looks alike
+    for (let k = 0; k < count; k++) {
+      const i = inView[k];
+      const sheet = sheets[Math.floor(i / sp.per_sheet)];
+      if (!sheet) continue;
+      const c = i % sp.per_sheet;
+      ctx.drawImage(sheet, (c % sp.columns) * sp.cell, Math.floor(c / sp.columns) * sp.cell, sp.cell, sp.cell,
+        screenX(i) - half, screenY(i) - half, size, size);
+    }
+  }
+
+  /** Cluster labels, largest cluster first; a label that would overlap one already drawn waits for more zoom. */
+  function drawLabels() {
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    const b = base() * view.s;
+    const placed = [];
+    for (const c of labelOrder) {
+      const x = view.x + (b * c.x) / data.scale;
+      const y = view.y + (b * c.y) / data.scale;
+      if (x < -200 || y < -20 || x > W + 200 || y > H + 20) continue;
+      const w = ctx.measureText(c.label).width + 10;
+      const box = [x - w / 2, y - 10, x + w / 2, y + 10];
+      if (placed.some((p) => box[0] < p[2] && p[0] < box[2] && box[1] < p[3] && p[1] < box[3])) continue;
+      placed.push(box);
+      ctx.fillStyle = 'rgba(0,0,0,0.72)';
+      ctx.fillRect(box[0], box[1], w, 20);
+      ctx.fillStyle = '#ffffff';
+      ctx.fillText(c.label, x, y);
+    }
+  }
+
+  function drawMarker(i, size) {
+    if (i < 0) return;
+    const s = Math.max(size, 14) + 8;
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = '#ffffff';
+    ctx.strokeRect(screenX(i) - s / 2, screenY(i) - s / 2, s, s);
+  }
+
+  function draw() {
+    frame = 0;
+    if (!data) {
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.fillStyle = BACKGROUND_CSS;
+      ctx.fillRect(0, 0, W, H);
+      return;
+    }
+    const t0 = performance.now();
+    const size = pointSize();
+    const count = collectInView(size);
+    const thumbs = size >= THUMB_MIN && count <= THUMB_MAX_VISIBLE;
+    if (thumbs) requestSheets(count);
+    stats.ready = stats.sheetsLoaded === stats.sheetsRequested; // every sheet this view needs is in
+    if (thumbs) drawThumbs(count, size);
+    else drawDots(count, size);
+    stats.mode = thumbs ? 'thumbnails' : 'dots';
+    drawLabels();
+    if (keyboardFocus) {
+      ctx.strokeStyle = 'rgba(255,255,255,0.6)';
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(W / 2 - 10, H / 2); ctx.lineTo(W / 2 + 10, H / 2);
+      ctx.moveTo(W / 2, H / 2 - 10); ctx.lineTo(W / 2, H / 2 + 10);
+      ctx.stroke();
+    }
+    drawMarker(hover, size);
+    stats.visible = count;
+    stats.draws += 1;
+    stats.lastDrawMs = performance.now() - t0;
+    stats.totalDrawMs += stats.lastDrawMs;
+  }
+
+  // --- picking and captions -------------------------------------------------------------------
+  /** The shown point under (x, y) (css px in the viewport), or -1. */
+  function pick(x, y, radius) {
+    const r = radius === undefined ? Math.max(pointSize() / 2 + 2, 6) : radius;
+    const b = base() * view.s;
+    let best = -1;
+    let bestD = r * r;
+    for (let i = 0; i < n; i++) {
+      if (!shown[i]) continue;
+      const dx = view.x + b * px[i] - x;
+      const dy = view.y + b * py[i] - y;
+      const d = dx * dx + dy * dy;
+      if (d <= bestD) { bestD = d; best = i; }
+    }
+    return best;
+  }
+
+  /** {slug, title, byline} of point i, or null while its chunk is not in (then it is asked for). */
+  function captionOf(i) {
+    const per = data.sprites.per_sheet;
+    const chunk = captions[Math.floor(i / per)];
+    if (!chunk) {
+      requestCaptions(Math.floor(i / per));
+      return null;
+    }
+    const k = i % per;
+    return { slug: chunk.slug[k], title: chunk.title[k], byline: chunk.byline[k] };
+  }
+
+  function requestCaptions(chunk) {
+    if (captions[chunk] !== null) return;
+    captions[chunk] = false;
+    stats.captionsRequested += 1;
+    stats.captions = false;
+    fetch(app.dataset.captions + chunk + '.json')
+      .then((r) => {
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      })
+      .then((c) => {
+        captions[chunk] = c;
+        stats.captionsLoaded += 1;
+        stats.captions = stats.captionsLoaded === stats.captionsRequested;
+        if (pendingOpen >= 0 && captionOf(pendingOpen)) open(pendingOpen);
+        else if (hover >= 0 && !caption.hidden) showCaption(hover, captionAt.x, captionAt.y);
+        else if (hover >= 0 && keyboardFocus) centreWork();
+      })
+      .catch(() => say('The captions could not be loaded.'));
+  }
+
+  function describe(i) {
+    const c = captionOf(i);
+    return c ? c.title + ' — ' + c.byline : 'loading its caption…';
+  }
+
+  function showCaption(i, x, y) {
+    hover = i;
+    if (i < 0) {
+      caption.hidden = true;
+    } else {
+      captionAt = { x, y };
+      const c = captionOf(i);
+      caption.hidden = false;
+      caption.textContent = '';
+      const title = document.createElement('strong');
+      title.textContent = c ? c.title : 'Loading…';
+      const by = document.createElement('span');
+      by.textContent = c ? c.byline : '';
+      caption.append(title, by);
+      const cw = caption.offsetWidth;
+      caption.style.left = clamp(x + 14, 4, Math.max(4, W - cw - 4)) + 'px';
+      caption.style.top = clamp(y + 14, 4, Math.max(4, H - caption.offsetHeight - 4)) + 'px';
+    }
     schedule();
   }
 
-  /** Pointer position relative to the viewport's top-left corner. */
+  function open(i) {
+    if (i < 0) return;
+    const c = captionOf(i);
+    pendingOpen = c ? -1 : i;
+    if (c) window.location.assign(app.dataset.workUrl.replace('{slug}', c.slug));
+  }
+
   function local(e) {
     const r = viewport.getBoundingClientRect();
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   }
 
-  // --- Pointer input: mouse drag, one-finger pan, two-finger pinch -------------------------
-  const pointers = new Map(); // pointerId -> last local position
-  let start = null; // where the current press began (for the drag threshold)
+  // --- pointer input: drag, pinch, hover, click ------------------------------------------------
+  const pointers = new Map();
+  let start = null;
   let dragging = false;
-  let suppressClick = false; // a drag just ended: swallow the click it would cause
-
-  viewport.style.touchAction = 'none'; // we handle touch gestures (set here so no-JS pages scroll)
-  viewport.style.userSelect = 'none'; // no text selection while dragging
-  viewport.addEventListener('dragstart', (e) => e.preventDefault()); // no native link/image drag
 
   viewport.addEventListener('pointerdown', (e) => {
     if (e.pointerType === 'mouse' && e.button !== 0) return;
@@ -92,21 +373,21 @@
     if (pointers.size === 1) {
       start = local(e);
       dragging = false;
-      suppressClick = false;
     }
   });
 
   viewport.addEventListener('pointermove', (e) => {
-    const prev = pointers.get(e.pointerId);
-    if (!prev) return;
     const now = local(e);
+    const prev = pointers.get(e.pointerId);
+    if (!prev) {
+      if (data && e.pointerType === 'mouse') showCaption(pick(now.x, now.y), now.x, now.y);
+      return;
+    }
     if (pointers.size >= 2) {
-      // Pinch: zoom by the change in finger distance around their midpoint, pan with the midpoint.
       const other = [...pointers].find(([id]) => id !== e.pointerId)[1];
       const before = Math.hypot(prev.x - other.x, prev.y - other.y);
       const after = Math.hypot(now.x - other.x, now.y - other.y);
-      const mid = { x: (now.x + other.x) / 2, y: (now.y + other.y) / 2 };
-      if (before > 0) zoomAt(after / before, mid.x, mid.y);
+      if (before > 0) zoomAt(after / before, (now.x + other.x) / 2, (now.y + other.y) / 2);
       panBy((now.x - prev.x) / 2, (now.y - prev.y) / 2);
       beginDrag(e);
     } else {
@@ -116,47 +397,54 @@
     pointers.set(e.pointerId, now);
   });
 
-  /** Turn the press into a drag: capture the pointer (only now, so plain clicks reach links). */
   function beginDrag(e) {
     if (!dragging) viewport.classList.add('is-dragging');
     dragging = true;
-    if (viewport.setPointerCapture && !viewport.hasPointerCapture(e.pointerId)) {
-      viewport.setPointerCapture(e.pointerId);
+    showCaption(-1);
+    try {
+      if (!viewport.hasPointerCapture(e.pointerId)) viewport.setPointerCapture(e.pointerId);
+    } catch (err) {
+      // a pointer the browser no longer tracks (or a synthetic one): dragging works without capture
     }
   }
 
   function endPointer(e) {
     if (!pointers.delete(e.pointerId)) return;
     if (pointers.size === 0) {
-      suppressClick = dragging;
+      const wasDrag = dragging;
       dragging = false;
       viewport.classList.remove('is-dragging');
+      if (!wasDrag && e.type === 'pointerup' && data) {
+        const p = local(e);
+        const i = pick(p.x, p.y);
+        if (e.pointerType !== 'mouse' && i >= 0 && hover !== i) showCaption(i, p.x, p.y); // touch: first tap shows
+        else open(i);
+      }
     }
   }
   viewport.addEventListener('pointerup', endPointer);
   viewport.addEventListener('pointercancel', endPointer);
+  viewport.addEventListener('pointerleave', (e) => { if (!pointers.size && e.pointerType === 'mouse') showCaption(-1); });
 
-  // Capture phase: runs before the link's own click, so a drag never opens a work page.
-  viewport.addEventListener('click', (e) => {
-    if (!suppressClick) return;
-    suppressClick = false;
-    e.preventDefault();
-    e.stopPropagation();
-  }, true);
-
-  // --- Wheel: zoom around the cursor (trackpad pinch arrives as ctrl+wheel) -----------------
   viewport.addEventListener('wheel', (e) => {
     e.preventDefault();
-    const lines = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? viewport.clientHeight : 1;
+    const lines = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? H : 1;
     const rate = e.ctrlKey ? 0.01 : 0.0015;
     const p = local(e);
     zoomAt(Math.exp(-e.deltaY * lines * rate), p.x, p.y);
   }, { passive: false });
 
-  // --- Keyboard, while the viewport (or a point inside it) has focus ------------------------
+  // --- keyboard -------------------------------------------------------------------------------
+  function centreWork() {
+    const i = pick(W / 2, H / 2, Math.max(W, H));
+    hover = i;
+    if (i >= 0) say('At the centre: ' + describe(i) + '. Press Enter to open it.');
+    return i;
+  }
+
   viewport.addEventListener('keydown', (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey) return; // leave browser shortcuts alone
-    const step = KEY_PAN * Math.min(viewport.clientWidth, viewport.clientHeight);
+    if (e.ctrlKey || e.metaKey || e.altKey || !data) return;
+    const step = KEY_PAN * Math.min(W, H);
     const actions = {
       ArrowLeft: () => panBy(step, 0),
       ArrowRight: () => panBy(-step, 0),
@@ -167,47 +455,131 @@
       '-': () => zoomCentre(1 / KEY_ZOOM),
       _: () => zoomCentre(1 / KEY_ZOOM),
       0: reset,
+      Enter: () => open(centreWork()),
     };
     const action = actions[e.key];
     if (!action) return;
-    e.preventDefault(); // no page scroll on arrows
+    e.preventDefault();
+    keyboardFocus = true;
+    caption.hidden = true;
     action();
+    if (e.key !== 'Enter') { clampView(); centreWork(); }
+  });
+  viewport.addEventListener('focus', () => { keyboardFocus = true; if (data) { centreWork(); schedule(); } });
+  viewport.addEventListener('blur', () => { keyboardFocus = false; hover = -1; schedule(); });
+
+  // --- controls -------------------------------------------------------------------------------
+  app.querySelector('.map-controls').addEventListener('click', (e) => {
+    const button = e.target.closest && e.target.closest('[data-zoom]');
+    if (!button) return;
+    ({ in: () => zoomCentre(KEY_ZOOM), out: () => zoomCentre(1 / KEY_ZOOM), reset })[button.dataset.zoom]();
   });
 
-  // --- Buttons and filters --------------------------------------------------------------------
-  const controls = document.querySelector('.map-controls');
-  const buttons = { in: () => zoomCentre(KEY_ZOOM), out: () => zoomCentre(1 / KEY_ZOOM), reset };
-  const selects = controls ? Array.from(controls.querySelectorAll('select[data-filter]')) : [];
-  if (controls) {
-    controls.addEventListener('click', (e) => {
-      const button = e.target.closest && e.target.closest('[data-zoom]');
-      const action = button && buttons[button.dataset.zoom];
-      if (action) action();
-    });
-  }
-
-  /** Hide points whose data-<filter> differs from a select's non-empty value. */
   function applyFilters() {
-    const active = selects.filter((s) => s.value !== '').map((s) => [s.dataset.filter, s.value]);
-    canvas.querySelectorAll('.map-point').forEach((point) => {
-      point.hidden = !active.every(([key, value]) => point.dataset[key] === value);
+    if (!data) return;
+    const active = filterSelects
+      .filter((s) => s.value !== '')
+      .map((s) => {
+        const field = s.dataset.filter;
+        const names = field === 'culture' ? data.cultures : data.media;
+        return [data[field], names.indexOf(s.value)];
+      });
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      shown[i] = active.every(([groups, g]) => groups[i] === g) ? 1 : 0;
+      count += shown[i];
+    }
+    say(count === n ? `${n.toLocaleString('en')} works on the map.` : `${count.toLocaleString('en')} of ${n.toLocaleString('en')} works shown.`);
+    hover = -1;
+    schedule();
+  }
+
+  function buildLegend() {
+    if (!legend || !data) return;
+    legend.textContent = '';
+    const names = colourBy === 'culture' ? data.cultures : data.media;
+    names.forEach((name, g) => {
+      const li = document.createElement('li');
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = data.colours[colourBy][g];
+      li.append(sw, document.createTextNode(name));
+      legend.append(li);
     });
   }
-  selects.forEach((s) => s.addEventListener('change', applyFilters));
-  applyFilters(); // the browser may have restored select values (back button)
 
-  // Tabbing to a point that is off screen pans it to the centre.
-  viewport.addEventListener('focusin', (e) => {
-    if (!e.target.classList || !e.target.classList.contains('map-point')) return;
-    viewport.scrollLeft = viewport.scrollTop = 0; // undo the browser's own scroll-into-view
-    const v = viewport.getBoundingClientRect();
-    const p = e.target.getBoundingClientRect();
-    const cx = p.left + p.width / 2 - v.left;
-    const cy = p.top + p.height / 2 - v.top;
-    if (cx < 0 || cy < 0 || cx > v.width || cy > v.height) panBy(v.width / 2 - cx, v.height / 2 - cy);
-  });
+  filterSelects.forEach((s) => s.addEventListener('change', applyFilters));
+  if (colourSelect) {
+    colourSelect.addEventListener('change', () => {
+      colourBy = colourSelect.value;
+      buildLegend();
+      schedule();
+    });
+  }
 
-  window.addEventListener('resize', schedule);
-  clampView();
-  render();
+  // --- loading --------------------------------------------------------------------------------
+  /** Fetch the sheets of the points in view that are not asked for yet; ready when none is pending. */
+  function requestSheets(count) {
+    const per = data.sprites.per_sheet;
+    for (let k = 0; k < count; k++) {
+      const sheet = Math.floor(inView[k] / per);
+      if (sheets[sheet] !== null) continue;
+      const img = new Image();
+      img.decoding = 'async';
+      sheets[sheet] = false; // asked for
+      requestCaptions(sheet); // the captions of the points drawn as thumbnails, for hovering them
+      stats.sheetsRequested += 1;
+      img.onload = () => {
+        sheets[sheet] = img;
+        stats.sheetsLoaded += 1;
+        stats.ready = stats.sheetsLoaded === stats.sheetsRequested;
+        schedule();
+      };
+      img.onerror = () => say('A sheet of thumbnails could not be loaded.');
+      img.src = data.sprites.sheets[sheet].url;
+      stats.ready = false;
+    }
+  }
+
+  function start_(points) {
+    data = points;
+    n = data.count;
+    px = new Float32Array(n);
+    py = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      px[i] = data.x[i] / data.scale;
+      py[i] = data.y[i] / data.scale;
+    }
+    shown = new Uint8Array(n).fill(1);
+    labelOrder = data.clusters.slice().sort((a, b) => b.size - a.size || a.id - b.id);
+    inView = new Int32Array(n);
+    colours32 = {
+      culture: data.colours.culture.map((c) => packed(rgb(c))),
+      medium: data.colours.medium.map((c) => packed(rgb(c))),
+    };
+    stats.pointsAt = performance.now();
+    sheets = new Array(data.sprites.sheets.length).fill(null); // null: not asked for, false: loading
+    captions = new Array(data.sprites.sheets.length).fill(null);
+    buildLegend();
+    applyFilters();
+  }
+
+  window.atlasMap = {
+    stats,
+    view,
+    /** Screen position (css px, relative to the viewport) of point i, or null when filtered out. */
+    screenOf: (i) => (shown && shown[i] ? { x: screenX(i), y: screenY(i) } : null),
+    pick: (x, y, radius) => pick(x, y, radius),
+    count: () => n,
+  };
+
+  new ResizeObserver(resize).observe(viewport);
+  resize();
+  fetch(app.dataset.points)
+    .then((r) => {
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    })
+    .then(start_)
+    .catch(() => say('The map data could not be loaded.'));
 })();

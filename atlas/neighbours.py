@@ -95,13 +95,19 @@ def conditional_neighbours(
     return results
 
 
-def describe_search(results: list[GroupNeighbours]) -> str:
+def search_summary(results: list[GroupNeighbours]) -> list[dict]:
+    """How each group was searched, as JSON-able dicts (the build caches these with the analogies)."""
+    return [{"field": r.field, "group": r.group, "method": r.method, "device": r.device, "works": len(r.indices)}
+            for r in results]
+
+
+def describe_search(searches: list[dict]) -> str:
     """One line for the build summary and the about page: which path the search took, and where."""
-    if not results:
+    if not searches:
         return "neighbour search: no groups to search"
-    works, device = len(results[0].indices), results[0].device
-    ann = sorted(f"{r.field}:{r.group}" for r in results if r.method == "ann")
-    exact = len(results) - len(ann)
+    works, device = searches[0].get("works", 0), searches[0].get("device", "cpu")
+    ann = sorted(f"{s['field']}:{s['group']}" for s in searches if s["method"] == "ann")
+    exact = len(searches) - len(ann)
     how = f"exact on {device} (one float32 matrix multiply per block of works, shared by {exact} groups, then top-k)"
     if not ann:
         return f"neighbour search over {works:,} works: {how}"

@@ -18,6 +18,7 @@ from . import urls
 from .chord import chord_svg, palette
 from .config import SiteConfig
 from .culture import strongest_links
+from .explorer import write_explorer
 from .records import Record
 from .render_pool import render_artworks
 from .site_writer import SiteWriter
@@ -64,6 +65,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.globals.update(url=self.url, asset=self.asset, site=self._site_view())
+        self.env.filters["slug"] = urls.slug  # analogy rows' ids: #<field>-<slug(group)> deep links
         self.sitemap: list[str] = []
         self.clusters_by_work = {m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]}
         self.views: dict[str, dict] = {}  # work id -> work_view(), read-only once made
@@ -141,6 +143,7 @@ class Renderer:
         render_artworks(self, [w.id for w in self.data.works], self.data.config.render.workers)
         for fld in FIELDS:
             self.groups(fld)
+        write_explorer(self)
         self.chord()
         self.map()
         self.page("about", None, "about.html", about=self.data.about)

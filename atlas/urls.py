@@ -21,6 +21,7 @@ PAGE_PATTERNS = {
     "cultures": "culture/",
     "media": "medium/",
     "chord": "chord/",
+    "search": "search/",
     "map": "map/",
     "about": "about/",
     "report": "report/",
@@ -64,6 +65,12 @@ def page_file(kind: str, key: str | None = None) -> str:
     """File that holds a page, relative to the site root ('work/S0001/index.html')."""
     path = page_path(kind, key)
     return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def culture_pair_path(a: str, b: str) -> str:
+    """Page of the closest works between two cultures: chord/<slug>/<slug>/, names sorted (one page per pair)."""
+    first, second = sorted((a, b))
+    return f"chord/{slug(first)}/{slug(second)}/"
 
 
 def thumb_path(size: int, key: str) -> str:

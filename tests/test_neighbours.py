@@ -11,6 +11,7 @@ from atlas.neighbours import (
     exact_search,
     exact_search_groups,
     group_members,
+    search_summary,
 )
 
 
@@ -95,10 +96,10 @@ def test_fused_groups_and_query_subset_match_single_group_search():
 def test_describe_search_names_the_path():
     vectors = random_unit(50, 4)
     results = conditional_neighbours(vectors, {"culture": ["A"] * 30 + ["B"] * 20}, k=3, method="exact")
-    assert describe_search(results).startswith("neighbour search over 50 works: exact on cpu")
+    assert describe_search(search_summary(results)).startswith("neighbour search over 50 works: exact on cpu")
     mixed = conditional_neighbours(vectors, {"culture": ["A"] * 30 + ["B"] * 20}, k=3, method="auto",
                                    ann_min_group=25, exact_budget=0)
-    assert "pynndescent (approximate) for 1 large groups (culture:A)" in describe_search(mixed)
+    assert "pynndescent (approximate) for 1 large groups (culture:A)" in describe_search(search_summary(mixed))
 
 
 def test_analogies_by_work_is_json_ready():

@@ -1,0 +1,96 @@
+/* The chord diagram made interactive (vanilla ES2019, no libraries).
+ *
+ * The SVG is drawn at build time (atlas/chord.py) and works without this script: arcs link to the culture
+ * pages, and the list under the diagram links every pair of cultures. This script adds: pointing at (or
+ * focusing) a culture highlights its links and names its strongest ones; a ribbon opens the page of the
+ * closest pairs of works between its two cultures; a checkbox keeps only the top quartile of links.
+ * Link data (strength, top quartile, URL per pair) comes from the .chord[data-chord] attribute.
+ */
+(function () {
+  'use strict';
+
+  const root = document.querySelector('.chord[data-chord]');
+  const svg = root && root.querySelector('svg');
+  if (!svg) return;
+  const info = JSON.parse(root.dataset.chord);
+  const status = document.querySelector('.chord-status');
+  const controls = document.querySelector('.chord-controls');
+  const STRONGEST = 3;
+
+  const links = new Map(info.links.map((l) => [`${l.i}-${l.j}`, l]));
+  const ribbons = Array.from(svg.querySelectorAll('.chord-ribbon'));
+  ribbons.forEach((path) => {
+    const link = links.get(`${path.dataset.a}-${path.dataset.b}`);
+    if (!link) return;
+    path.dataset.url = link.url;
+    path.classList.toggle('minor', !link.top);
+  });
+
+  const percent = (v) => `${Math.round(v * 100)}%`;
+  function say(text) {
+    if (status) status.textContent = text;
+  }
+
+  function clear() {
+    svg.classList.remove('is-focused');
+    ribbons.forEach((p) => p.classList.remove('linked', 'strong'));
+    svg.querySelectorAll('.chord-arc.active').forEach((a) => a.classList.remove('active'));
+    say('');
+  }
+
+  /** Highlight culture i: its ribbons, and the STRONGEST of them most. */
+  function focusCulture(i) {
+    clear();
+    svg.classList.add('is-focused');
+    const arc = svg.querySelector(`.chord-arc[data-i="${i}"]`);
+    if (arc) arc.classList.add('active');
+    const topOnly = svg.classList.contains('top-only');
+    const mine = ribbons
+      .filter((p) => Number(p.dataset.a) === i || Number(p.dataset.b) === i)
+      .filter((p) => !(topOnly && p.classList.contains('minor')))
+      .map((p) => [p, links.get(`${p.dataset.a}-${p.dataset.b}`)])
+      .sort((x, y) => y[1].value - x[1].value);
+    mine.forEach(([p], k) => {
+      p.classList.add('linked');
+      if (k < STRONGEST) p.classList.add('strong');
+    });
+    const names = mine.slice(0, STRONGEST).map(([, l]) => `${l.i === i ? l.b : l.a} (${percent(l.value)})`);
+    say(`${info.labels[i]}: strongest links ${names.join(', ') || 'none shown'}. Select it to open the culture.`);
+  }
+
+  function focusRibbon(path) {
+    clear();
+    svg.classList.add('is-focused');
+    path.classList.add('linked', 'strong');
+    const l = links.get(`${path.dataset.a}-${path.dataset.b}`);
+    if (l) say(`${l.a} ↔ ${l.b}: link strength ${percent(l.value)}. Select the ribbon to see the closest pairs of works.`);
+  }
+
+  svg.querySelectorAll('.chord-arc').forEach((arc) => {
+    const i = Number(arc.dataset.i);
+    const target = arc.closest('a') || arc;
+    target.addEventListener('mouseenter', () => focusCulture(i));
+    target.addEventListener('focus', () => focusCulture(i));
+    target.addEventListener('mouseleave', clear);
+    target.addEventListener('blur', clear);
+  });
+  ribbons.forEach((path) => {
+    path.addEventListener('mouseenter', () => focusRibbon(path));
+    path.addEventListener('mouseleave', clear);
+    path.addEventListener('click', () => {
+      if (path.dataset.url) window.location.assign(path.dataset.url);
+    });
+  });
+
+  if (controls) {
+    controls.hidden = false;
+    const box = controls.querySelector('[data-top-quartile]');
+    const apply = () => {
+      svg.classList.toggle('top-only', box.checked);
+      const shown = info.links.filter((l) => !box.checked || l.top).length;
+      say(box.checked ? `Showing the ${shown} strongest of ${info.links.length} links (top quartile).` : `Showing all ${info.links.length} links.`);
+    };
+    box.addEventListener('change', apply);
+    if (box.checked) apply(); // restored by the browser on back
+  }
+})();

@@ -1,0 +1,148 @@
+/* Client-side search over the shards written by atlas/search_index.py (vanilla ES2019, no libraries).
+ *
+ * A query is split into tokens by the same rules as the index (NFKD, no accents, lower case, runs of
+ * letters and digits). A token of at least `prefix` characters loads only the shard named by its first
+ * `prefix` characters and matches every indexed token that starts with it; shorter tokens must match a
+ * whole one-character token. Results are the works matching every token, shown as thumbnails; their
+ * display data comes from the docs chunk files, loaded only for the results shown. The query is kept in
+ * the URL (?q=), so a search can be linked and the back button restores it. Everything is a file of the
+ * site: it works offline and on any static host.
+ */
+(function () {
+  'use strict';
+
+  const form = document.querySelector('form.search-form[data-index]');
+  if (!form) return;
+  const index = JSON.parse(form.dataset.index);
+  const input = form.querySelector('input[name="q"]');
+  const status = document.getElementById('search-status');
+  const results = document.querySelector('.search-results');
+  const shardNames = new Set(index.shards);
+  const shards = new Map(); // name -> Promise<{token: [numbers]}>
+  const chunks = new Map(); // number -> Promise<[doc]>
+  const LIMIT = 60;
+  const SAFE = /[A-Za-z0-9_-]/;
+  let generation = 0;
+  let timer = 0;
+
+  function tokens(text) {
+    const plain = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+    return plain.match(/[\p{L}\p{N}]+/gu) || [];
+  }
+
+  /** atlas.urls.slug: keep A-Z a-z 0-9 _ -, write every other UTF-8 byte as ~XX. */
+  function slug(text) {
+    let out = '';
+    for (const byte of new TextEncoder().encode(text)) {
+      const ch = String.fromCharCode(byte);
+      out += byte < 128 && SAFE.test(ch) ? ch : '~' + byte.toString(16).toUpperCase().padStart(2, '0');
+    }
+    return out;
+  }
+
+  function load(map, key, url) {
+    if (!map.has(key)) {
+      map.set(key, fetch(url).then((r) => {
+        if (!r.ok) throw new Error(`${url}: ${r.status}`);
+        return r.json();
+      }));
+    }
+    return map.get(key);
+  }
+
+  /** Work numbers matching one query token (a sorted array), or null when the token is ignored. */
+  async function match(token) {
+    const short = token.length < index.prefix;
+    const name = slug(token.slice(0, index.prefix));
+    if (!shardNames.has(name)) return short ? null : [];
+    const shard = await load(shards, name, `${index.base}${name}.json`);
+    if (short) return shard[token] || [];
+    const found = new Set();
+    for (const [t, numbers] of Object.entries(shard)) {
+      if (t.startsWith(token)) numbers.forEach((k) => found.add(k));
+    }
+    return Array.from(found).sort((a, b) => a - b);
+  }
+
+  async function docs(numbers) {
+    const need = Array.from(new Set(numbers.map((k) => Math.floor(k / index.chunk))));
+    const loaded = await Promise.all(need.map((c) => load(chunks, c, `${index.base}docs-${c}.json`)));
+    const byChunk = new Map(need.map((c, i) => [c, loaded[i]]));
+    return numbers.map((k) => byChunk.get(Math.floor(k / index.chunk))[k % index.chunk]);
+  }
+
+  function card(doc) {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.className = 'card';
+    a.href = doc.url;
+    const img = document.createElement('img');
+    img.src = doc.thumb;
+    img.alt = `${doc.title}, ${doc.byline}`;
+    img.loading = 'lazy';
+    const title = document.createElement('span');
+    title.className = 'card-title';
+    title.textContent = doc.title;
+    const meta = document.createElement('span');
+    meta.className = 'card-meta';
+    meta.textContent = [doc.byline, doc.meta].filter(Boolean).join(' · ');
+    a.append(img, title, meta);
+    li.append(a);
+    return li;
+  }
+
+  async function search(query) {
+    const mine = ++generation;
+    const words = tokens(query);
+    if (!words.length) {
+      results.textContent = '';
+      status.textContent = query.trim() ? 'Type letters or digits.' : '';
+      return;
+    }
+    const lists = (await Promise.all(words.map(match))).filter((l) => l !== null);
+    if (mine !== generation) return;
+    if (!lists.length) {
+      results.textContent = '';
+      status.textContent = `Keep typing: a word needs at least ${index.prefix} letters.`;
+      return;
+    }
+    let hits = lists[0];
+    for (const other of lists.slice(1)) {
+      const keep = new Set(other);
+      hits = hits.filter((k) => keep.has(k));
+    }
+    const shown = await docs(hits.slice(0, LIMIT));
+    if (mine !== generation) return;
+    results.textContent = '';
+    shown.forEach((doc) => results.append(card(doc)));
+    const count = hits.length.toLocaleString('en');
+    status.textContent = hits.length === 0 ? `No works match “${query.trim()}”.`
+      : hits.length > LIMIT ? `${count} works match “${query.trim()}”; the first ${LIMIT} are shown.`
+        : `${count} ${hits.length === 1 ? 'work matches' : 'works match'} “${query.trim()}”.`;
+  }
+
+  function run(push) {
+    const q = input.value;
+    const url = new URL(window.location.href);
+    if (q) url.searchParams.set('q', q);
+    else url.searchParams.delete('q');
+    if (url.href !== window.location.href) history[push ? 'pushState' : 'replaceState'](null, '', url);
+    search(q).catch(() => { status.textContent = 'The search index could not be loaded.'; });
+  }
+
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => run(false), 120);
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    run(true);
+  });
+  window.addEventListener('popstate', () => {
+    input.value = new URL(window.location.href).searchParams.get('q') || '';
+    search(input.value);
+  });
+  input.value = new URL(window.location.href).searchParams.get('q') || input.value;
+  if (input.value) search(input.value);
+})();
