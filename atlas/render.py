@@ -18,6 +18,8 @@ from . import urls
 from .chord import chord_svg, palette
 from .config import SiteConfig
 from .culture import strongest_links
+from .pair_pages import PairPages
+from .pairings import PairingPlan
 from .progress import progress
 from .records import Record
 from .site_writer import SiteWriter
@@ -42,6 +44,7 @@ class SiteData:
     similarity: dict  # atlas.culture.culture_similarity
     cluster_map: dict  # atlas.clusters.cluster_map
     about: dict = field(default_factory=dict)  # model, counts, settings, problems for the about page
+    pairings: PairingPlan | None = None  # atlas.pairings: pre-rendered pairs, curated pairs, previous URL ledger
 
 
 def json_bytes(data) -> bytes:
@@ -66,6 +69,7 @@ class Renderer:
         self.env.globals.update(url=self.url, asset=self.asset, site=self._site_view())
         self.sitemap: list[str] = []
         self.clusters_by_work = {m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]}
+        self.pair_pages = PairPages(self)  # pair pages, curated pairings, URL ledger (atlas.pair_pages)
 
     # -- links ---------------------------------------------------------------------------------
     def url(self, kind: str, key: str | None = None) -> str:
@@ -142,6 +146,7 @@ class Renderer:
         self.map()
         self.page("about", None, "about.html", about=self.data.about)
         self.page("404", None, "404.html")
+        self.pair_pages.render()  # after every other page: it gives vanished URLs a page and saves the ledger
         self.write_json()
         pages = len(self.sitemap) + 1  # + the 404 page
         origin = self.data.config.site_url.rstrip("/")
