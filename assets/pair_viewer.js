@@ -18,6 +18,12 @@
     }
     return out;
   }
+  function rankText(rank) {
+    if (rank === 1) { return "the closest"; }
+    var teen = rank % 100 >= 10 && rank % 100 <= 20;
+    var suffix = teen ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[rank % 10] || "th");
+    return "the " + rank + suffix + " closest";
+  }
   function slots(name) { return root.querySelectorAll('[data-slot="' + name + '"]'); }
   function setText(name, text) { slots(name).forEach(function (el) { el.textContent = text; }); }
   function show(message) {
@@ -80,7 +86,7 @@
       strong.textContent = c.kind;
       li.appendChild(strong);
       li.appendChild(document.createTextNode(": among " + c.group + " works, " + c.other.title + " is " +
-        (c.rank === 1 ? "the closest" : "number " + c.rank) + " to " + c.query.title + ". "));
+        rankText(c.rank) + " to " + c.query.title + ". "));
       a2.href = c.query.url + "#" + c.field + "-" + slug(c.group);
       a2.textContent = "See all " + c.group + " analogies of " + c.query.title;
       li.appendChild(a2);

@@ -75,7 +75,7 @@ class PairPages:
                 out.append({
                     "field": fld, "group": group, "group_url": self.r.url(fld, group),
                     "kind": KIND_WORDS[(fld, getattr(by_id[query], fld) == group)],
-                    "rank": rank, "listed": rank <= len(listed) and other in listed, "k": k,
+                    "rank": rank, "rank_text": rank_text(rank), "listed": rank <= len(listed) and other in listed, "k": k,
                     "query": self.r.work_view(query), "other": self.r.work_view(other),
                     "explore": self.r.url("work", query) + "#" + urls.condition_anchor(fld, group),
                 })
@@ -197,6 +197,14 @@ class PairPages:
                 "culture": entry.get("culture_raw") or entry.get("culture", ""),
                 "medium": entry.get("medium_raw") or entry.get("medium", ""), "known": bool(entry),
                 "analogies": [self.r.work_view(i) for i in alive], "groups": groups}
+
+
+def rank_text(rank: int) -> str:
+    """'the closest', 'the 2nd closest', 'the 11th closest'."""
+    if rank == 1:
+        return "the closest"
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"the {rank}{suffix} closest"
 
 
 def _origin(view: dict) -> str:
