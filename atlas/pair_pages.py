@@ -103,14 +103,15 @@ class PairPages:
         html_before = writer.bytes_written
         card_bytes = made = 0
         for a, b in progress(self.plan.pairs, "pairings", unit="page"):
-            card = self.card(a, b)
+            card, card_url = self.card(a, b), ""
             if card:
-                before = writer.bytes_written
                 source, fresh = card
+                before = writer.bytes_written
                 writer.copy_file(urls.pair_card_path(a, b), source)
                 card_bytes += writer.bytes_written - before
                 made += fresh
-            self.r.page("pair", (a, b), "pair.html", pair=self.pair_view(a, b, urls.join_url(self.r.base, urls.pair_card_path(a, b)) if card else ""))
+                card_url = urls.join_url(self.r.base, urls.pair_card_path(a, b))
+            self.r.page("pair", (a, b), "pair.html", pair=self.pair_view(a, b, card_url))
         counts.update(pair_pages=len(self.plan.pairs), pair_page_bytes=writer.bytes_written - html_before - card_bytes,
                       pair_card_bytes=card_bytes, pair_cards_made=made, top1_pairs=self.plan.top1_all,
                       top1_pairs_prerendered=self.plan.top1, curated_pairings=len(self.plan.curated))
@@ -121,6 +122,7 @@ class PairPages:
         self.write_ledger()
 
     def card(self, a: str, b: str) -> tuple | None:
+        """(cached card file, made now) or None, with a warning, when a thumbnail cannot be read."""
         thumbs, large = self.r.data.thumbs, self.r.large
         try:
             return cached_card(self.r.data.config.cache_dir, thumbs[a][large], thumbs[b][large])
