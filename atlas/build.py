@@ -25,6 +25,7 @@ from .culture import culture_similarity
 from .embed import centre, embed_records, hash_images
 from .labels import normalise_labels
 from .neighbours import analogies_by_work, conditional_neighbours
+from .pairings import plan_pairings
 from .readers import read_collection
 from .records import Record
 from .render import Renderer, SiteData
@@ -108,6 +109,10 @@ def build(config: SiteConfig) -> BuildReport:
         )
     report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
 
+    with report.stage("pairings"):
+        pairings, problems = plan_pairings(config, works, vectors, analogies)
+        report.add(problems)
+
     report.counts.update({
         "works_published": len(works),
         "records_skipped": len(report.skipped),
@@ -121,9 +126,12 @@ def build(config: SiteConfig) -> BuildReport:
         writer = start_staging(config.output_dir)
         data = SiteData(
             config, works, thumbs, dims, analogies, similarity, cmap,
-            about=_about(config, report, embedded.device, labelled, searches),
+            about=_about(config, report, embedded.device, labelled, searches), pairings=pairings,
         )
         report.counts["pages"] = Renderer(data, writer).render_all()
+        report.add(pairings.problems)
+        report.counts.update(pairings.counts)
+        report.timings["pages: pairings"] = pairings.render_seconds
         report.counts["site_bytes"] = writer.bytes_written
     with report.stage("publish"):
         publish(config.output_dir, writer)

@@ -83,6 +83,12 @@ class ThumbnailsConfig:
 
 
 @dataclass
+class PairingsConfig:
+    file: str = ""  # curated pairings (YAML list of a, b, title, commentary); "" = none
+    budget: int = 0  # most top-1 analogy pairs pre-rendered as pages with a card image (0 = all); others open in the pair viewer
+
+
+@dataclass
 class SiteConfig:
     title: str = "Atlas of visual analogies"
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
@@ -96,6 +102,8 @@ class SiteConfig:
     neighbours: NeighboursConfig = field(default_factory=NeighboursConfig)
     map: MapConfig = field(default_factory=MapConfig)
     thumbnails: ThumbnailsConfig = field(default_factory=ThumbnailsConfig)
+    pairings: PairingsConfig = field(default_factory=PairingsConfig)
+    id_renames: str = ""  # YAML mapping or two-column CSV (old,new) of renamed work ids; old URLs redirect
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -240,6 +248,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
             )
     if config.neighbours.k < 1:
         raise ConfigError(f"{path}: neighbours.k must be at least 1")
+    if config.pairings.budget < 0:
+        raise ConfigError(f"{path}: pairings.budget must be 0 (all) or more")
     if not config.thumbnails.sizes or any(s < 16 for s in config.thumbnails.sizes):
         raise ConfigError(f"{path}: thumbnails.sizes needs at least one size of 16 px or more")
 

@@ -19,6 +19,8 @@ from .chord import chord_svg, palette
 from .config import SiteConfig
 from .culture import strongest_links
 from .explorer import write_explorer
+from .pair_pages import PairPages
+from .pairings import PairingPlan
 from .progress import progress
 from .records import Record
 from .site_writer import SiteWriter
@@ -43,6 +45,7 @@ class SiteData:
     similarity: dict  # atlas.culture.culture_similarity
     cluster_map: dict  # atlas.clusters.cluster_map
     about: dict = field(default_factory=dict)  # model, counts, settings, problems for the about page
+    pairings: PairingPlan | None = None  # atlas.pairings: pre-rendered pairs, curated pairs, previous URL ledger
 
 
 def json_bytes(data) -> bytes:
@@ -68,6 +71,7 @@ class Renderer:
         self.env.filters["slug"] = urls.slug  # analogy rows' ids: #<field>-<slug(group)> deep links
         self.sitemap: list[str] = []
         self.clusters_by_work = {m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]}
+        self.pair_pages = PairPages(self)  # pair pages, curated pairings, URL ledger (atlas.pair_pages)
 
     # -- links ---------------------------------------------------------------------------------
     def url(self, kind: str, key: str | None = None) -> str:
@@ -145,6 +149,7 @@ class Renderer:
         self.map()
         self.page("about", None, "about.html", about=self.data.about)
         self.page("404", None, "404.html")
+        self.pair_pages.render()  # after every other page: it gives vanished URLs a page and saves the ledger
         self.write_json()
         pages = len(self.sitemap) + 1  # + the 404 page
         origin = self.data.config.site_url.rstrip("/")
