@@ -68,7 +68,6 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.globals.update(url=self.url, asset=self.asset, site=self._site_view())
-        self.env.filters["slug"] = urls.slug  # analogy rows' ids: #<field>-<slug(group)> deep links
         self.sitemap: list[str] = []
         self.clusters_by_work = {m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]}
         self.pair_pages = PairPages(self)  # pair pages, curated pairings, URL ledger (atlas.pair_pages)
