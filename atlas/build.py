@@ -23,6 +23,7 @@ from .clusters import cluster_map
 from .config import SiteConfig
 from .culture import culture_similarity
 from .embed import centre, embed_records, hash_images
+from .insights import compute_insights
 from .labels import normalise_labels
 from .neighbours import analogies_by_work, conditional_neighbours
 from .readers import read_collection
@@ -107,6 +108,7 @@ def build(config: SiteConfig) -> BuildReport:
             lambda: cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
         )
     report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
+    insights = compute_insights(config, works, vectors, digests, similarity, embedded.device, report)
 
     report.counts.update({
         "works_published": len(works),
@@ -121,7 +123,7 @@ def build(config: SiteConfig) -> BuildReport:
         writer = start_staging(config.output_dir)
         data = SiteData(
             config, works, thumbs, dims, analogies, similarity, cmap,
-            about=_about(config, report, embedded.device, labelled, searches),
+            about=_about(config, report, embedded.device, labelled, searches), insights=insights,
         )
         report.counts["pages"] = Renderer(data, writer).render_all()
         report.counts["site_bytes"] = writer.bytes_written

@@ -20,6 +20,7 @@ from .config import SiteConfig
 from .culture import strongest_links
 from .progress import progress
 from .records import Record
+from .render_insights import render_insights
 from .site_writer import SiteWriter
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ class SiteData:
     similarity: dict  # atlas.culture.culture_similarity
     cluster_map: dict  # atlas.clusters.cluster_map
     about: dict = field(default_factory=dict)  # model, counts, settings, problems for the about page
+    insights: dict = field(default_factory=dict)  # atlas.insights.compute_insights: probes, heat maps, patterns...
 
 
 def json_bytes(data) -> bytes:
@@ -133,6 +135,7 @@ class Renderer:
         """Write every page, JSON file, thumbnail and asset. Returns the number of HTML pages."""
         self.copy_assets()
         self.copy_thumbnails()
+        render_insights(self)
         self.home()
         for work in progress(self.data.works, "pages", unit="page"):
             self.artwork(work.id)

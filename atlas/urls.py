@@ -23,6 +23,10 @@ PAGE_PATTERNS = {
     "chord": "chord/",
     "map": "map/",
     "about": "about/",
+    "model": "model/",
+    "patterns": "pattern/",
+    "pattern": "pattern/{slug}/",
+    "surprises": "surprises/",
     "report": "report/",
     "404": "404.html",
     "sitemap": "sitemap.xml",
@@ -68,6 +72,10 @@ def page_file(kind: str, key: str | None = None) -> str:
 
 def thumb_path(size: int, key: str) -> str:
     return f"thumbs/{size}/{slug(key)}.jpg"
+
+
+def heatmap_path(key: str) -> str:
+    return f"heatmaps/{slug(key)}.jpg"
 
 
 def work_json_path(key: str) -> str:
