@@ -150,7 +150,7 @@ def _scores(y_train: np.ndarray, y_test: np.ndarray, proba: np.ndarray, classes:
         "train": len(y_train),
         "test": len(y_test),
         "top1": _round(float(np.mean(predicted == y_test))),
-        "top3": _round(top_k_accuracy_score(y_test, proba, k=k, labels=classes)) if len(classes) > 2 else None,
+        "top3": _round(top_k_accuracy_score(y_test, proba, k=k, labels=classes)) if len(classes) > k else None,
         "top_k": k,
         "majority_class": majority,
         "majority_baseline": _round(float(np.mean(y_test == majority))),
