@@ -25,6 +25,7 @@ from .config import ProbesConfig
 from .records import Record
 
 DECIMALS = 4
+PROBE_DIMS = 128  # the classifiers see at most this many PCA dimensions (see _classifier)
 RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-1, 5, 13))
 UNKNOWN_VALUES = {"", "unknown", "anonymous", "unknown artist", "n/a", "none"}
 
@@ -90,23 +91,30 @@ def run_probes(works: list[Record], vectors: np.ndarray, cfg: ProbesConfig) -> d
             "folds": cfg.folds,
             "seed": cfg.seed,
             "min_class_size": cfg.min_class_size,
-            "classifier": "linear discriminant analysis with Ledoit-Wolf shrinkage",
+            "classifier": f"PCA to at most {PROBE_DIMS} dimensions, then linear discriminant analysis with Ledoit-Wolf shrinkage",
             "regressor": "standardised features, ridge regression (alpha chosen by leave-one-out on the training part)",
         },
     }
 
 
 # -- classifiers ---------------------------------------------------------------------------------
-def _classifier(seed: int):
-    """Linear discriminant analysis with Ledoit-Wolf shrinkage: a linear probe with a closed-form fit.
+def _classifier(seed: int, rows: int, dims: int):
+    """PCA to at most PROBE_DIMS dimensions, then linear discriminant analysis with Ledoit-Wolf shrinkage.
 
-    Chosen over logistic regression because it needs no tuning and no iterations: on the sample
-    (untrained resnet18, 512-D) it fitted in 1.2 s against 5.5 s for a standardised logistic regression,
-    with the same culture accuracy on the held-out part (0.96 vs 0.95) on the 2-core dev machine."""
+    A linear probe with a closed-form fit: no iterations, nothing to tune. Shrinkage LDA was chosen over
+    a standardised logistic regression on the sample's 512-D resnet18 vectors (1.2 s vs 5.5 s per fit,
+    held-out culture accuracy 0.96 vs 0.95). The PCA step (fitted on the training rows only) keeps it
+    fast on wide features: on the sample's 2,048-D resnet50 vectors one fit took 53 s without it and
+    about 8 s with it, for the same held-out culture accuracy (0.99), on the busy 2-core dev machine."""
+    from sklearn.decomposition import PCA
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.pipeline import make_pipeline
 
-    del seed  # deterministic: nothing random in the fit
-    return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+    lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+    keep = min(PROBE_DIMS, rows - 1, dims)
+    if keep >= dims:
+        return lda
+    return make_pipeline(PCA(n_components=keep, svd_solver="randomized", random_state=seed), lda)
 
 
 def probe_classifier(vectors: np.ndarray, values: list[str | None], cfg: ProbesConfig) -> tuple[dict, list]:
@@ -121,7 +129,7 @@ def probe_classifier(vectors: np.ndarray, values: list[str | None], cfg: ProbesC
         return dict(base, available=False, reason=reason, caveats=[]), [None] * len(values)
     y = np.array([values[i] for i in keep])
     train, test = split(list(y), cfg.test_size, cfg.seed)
-    model = _classifier(cfg.seed).fit(vectors[keep[train]], y[train])
+    model = _classifier(cfg.seed, len(train), vectors.shape[1]).fit(vectors[keep[train]], y[train])
     proba = model.predict_proba(vectors[keep[test]])
     report = dict(base, available=True, **_scores(y[train], y[test], proba, list(model.classes_)))
     report["caveats"] = _class_caveats(report, values)
@@ -166,9 +174,10 @@ def _class_guesses(vectors, values, keep, y, cfg: ProbesConfig) -> list:
     folds = max(2, min(cfg.folds, min(Counter(y.tolist()).values())))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg.seed)
     proba = np.zeros((len(values), len(set(y.tolist()))))
-    proba[keep] = cross_val_predict(_classifier(cfg.seed), vectors[keep], y, cv=cv, method="predict_proba")
+    rows = len(keep) - len(keep) // folds - 1  # the smallest training part of a fold
+    proba[keep] = cross_val_predict(_classifier(cfg.seed, rows, vectors.shape[1]), vectors[keep], y, cv=cv, method="predict_proba")
     rest = np.setdiff1d(np.arange(len(values)), keep)
-    full = _classifier(cfg.seed).fit(vectors[keep], y)
+    full = _classifier(cfg.seed, len(keep), vectors.shape[1]).fit(vectors[keep], y)
     classes = list(full.classes_)
     if len(rest):
         proba[rest] = full.predict_proba(vectors[rest])
@@ -188,7 +197,8 @@ def _class_guesses(vectors, values, keep, y, cfg: ProbesConfig) -> list:
 def _class_caveats(report: dict, values: list[str | None]) -> list[str]:
     counts = [c["train"] + c["test"] for c in report["per_class"]]
     notes = [
-        (f"Class imbalance: the largest class has {max(counts)} works and the smallest {min(counts)} "
+        (f"{'Class imbalance' if max(counts) >= 1.5 * min(counts) else 'Classes are nearly balanced'}: the "
+        f"largest class has {max(counts)} works and the smallest {min(counts)} "
         f"(ratio {max(counts) / min(counts):.1f}). Always guessing the most common class "
         f"({report['majority_class']}) would be right {report['majority_baseline'] * 100:.1f}% of the time; "
         "that is the baseline to beat."),

@@ -87,7 +87,7 @@ def test_model_page_shows_exactly_the_json_numbers(sample_build):
     for required in ("culture.top1", "culture.top3", "culture.majority_baseline", "date.mae", "medium.top1"):
         assert required in parser.found
     caveats = (site / "model" / "index.html").read_text(encoding="utf-8")
-    assert "Class imbalance" in caveats and "Label noise" in caveats
+    assert "Classes are nearly balanced" in caveats and "Label noise" in caveats
 
 
 def test_artwork_pages_show_the_cross_fitted_guess_beside_the_catalogue(sample_build):
