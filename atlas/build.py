@@ -108,7 +108,7 @@ def build(config: SiteConfig) -> BuildReport:
             lambda: cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
         )
     report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
-    insights = compute_insights(config, works, vectors, digests, similarity, embedded.device, report)
+    insights = compute_insights(config, works, vectors, digests, similarity, embedded.device, report, stages)
 
     report.counts.update({
         "works_published": len(works),

@@ -39,8 +39,8 @@ STOPS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 
 
 def make_heatmaps(
     works: list[Record], digests: dict[str, str], emb: EmbeddingConfig, cfg: HeatmapsConfig, cache_dir: Path, root: Path
-) -> tuple[dict[str, Path], list[Problem]]:
-    """{work id: cached overlay JPEG} for every work whose image can be read, plus Problems for the rest."""
+) -> tuple[dict[str, Path], list[Problem], int]:
+    """({work id: cached overlay JPEG} for every readable image, Problems for the rest, how many were made now)."""
     model, info = load_backbone(emb.model, emb.weights, emb.on_missing_weights, root)
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]
@@ -53,7 +53,7 @@ def make_heatmaps(
             todo.append(w)
     problems = _render(model, todo, paths, emb, cfg, resolve_device(emb.device))
     failed = {p.record for p in problems}
-    return {i: p for i, p in paths.items() if i not in failed and p.is_file()}, problems
+    return {i: p for i, p in paths.items() if i not in failed and p.is_file()}, problems, len(todo) - len(failed)
 
 
 def activation_maps(model, batch) -> np.ndarray:

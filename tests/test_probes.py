@@ -126,11 +126,11 @@ def test_heat_maps_are_reused_from_the_cache(sample_build):
     images = sorted((config.resolve(config.collection.path) / "images").glob("*.jpg"))[:3]
     works = [Record(id=p.stem, image_path=p) for p in images]
     digests = {w.id: file_digest(w.image_path) for w in works}
-    paths, problems = make_heatmaps(works, digests, config.embedding, config.heatmaps, config.cache_dir, config.root)
+    paths, problems, _ = make_heatmaps(works, digests, config.embedding, config.heatmaps, config.cache_dir, config.root)
     assert not problems and set(paths) == {w.id for w in works}
     before = {p: p.stat().st_mtime_ns for p in paths.values()}
-    again, _ = make_heatmaps(works, digests, config.embedding, config.heatmaps, config.cache_dir, config.root)
-    assert {p: p.stat().st_mtime_ns for p in again.values()} == before
+    again, _, made = make_heatmaps(works, digests, config.embedding, config.heatmaps, config.cache_dir, config.root)
+    assert made == 0 and {p: p.stat().st_mtime_ns for p in again.values()} == before
 
 
 def test_pattern_pages_list_members_by_date(sample_build):
