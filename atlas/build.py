@@ -23,6 +23,7 @@ from .clusters import cluster_map
 from .config import SiteConfig
 from .culture import culture_similarity
 from .embed import centre, embed_records, hash_images
+from .insights import compute_insights
 from .labels import normalise_labels
 from .neighbours import analogies_by_work, conditional_neighbours
 from .pairings import plan_pairings
@@ -108,6 +109,7 @@ def build(config: SiteConfig) -> BuildReport:
             lambda: cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
         )
     report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
+    insights = compute_insights(config, works, vectors, digests, similarity, embedded.device, report, stages)
 
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
@@ -126,7 +128,7 @@ def build(config: SiteConfig) -> BuildReport:
         writer = start_staging(config.output_dir)
         data = SiteData(
             config, works, thumbs, dims, analogies, similarity, cmap,
-            about=_about(config, report, embedded.device, labelled, searches), pairings=pairings,
+            about=_about(config, report, embedded.device, labelled, searches), pairings=pairings, insights=insights,
         )
         report.counts["pages"] = Renderer(data, writer).render_all()
         report.add(pairings.problems)

@@ -89,6 +89,33 @@ class PairingsConfig:
 
 
 @dataclass
+class ProbesConfig:
+    enabled: bool = True  # train the culture / medium / date probes and build the model page
+    labels: list[str] = field(default_factory=list)  # further label columns to probe (artist, style, genre, subject)
+    test_size: float = 0.25  # share of works held out (stratified) for the model page's figures
+    folds: int = 4  # cross-fitting folds for the per-artwork guesses (each guess comes from a model that did not see the work)
+    min_class_size: int = 5  # classes with fewer works are left out of a probe (and named in its caveats)
+    seed: int = 0  # seed for the split, the folds and the classifiers
+    surprises: int = 12  # works shown in each surprises gallery
+    neighbours: int = 10  # overall nearest neighbours used to call a work cross-cultural
+
+
+@dataclass
+class HeatmapsConfig:
+    enabled: bool = True  # make a heat-map overlay of each work's last-conv activations (cached)
+    size: int = 320  # side of the overlay image in px
+    opacity: float = 0.55  # how strongly the heat colours cover the image (0-1)
+
+
+@dataclass
+class PatternsConfig:
+    enabled: bool = True  # find tight visual-pattern clusters and give each its own page
+    pca_dims: int = 20  # PCA dimensions kept before clustering
+    min_cluster_size: int = 5  # HDBSCAN: smallest motif that counts as a pattern
+    method: str = "hdbscan"  # hdbscan (leaf clusters) | optics
+
+
+@dataclass
 class SiteConfig:
     title: str = "Atlas of visual analogies"
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
@@ -104,6 +131,9 @@ class SiteConfig:
     thumbnails: ThumbnailsConfig = field(default_factory=ThumbnailsConfig)
     pairings: PairingsConfig = field(default_factory=PairingsConfig)
     id_renames: str = ""  # YAML mapping or two-column CSV (old,new) of renamed work ids; old URLs redirect
+    probes: ProbesConfig = field(default_factory=ProbesConfig)
+    heatmaps: HeatmapsConfig = field(default_factory=HeatmapsConfig)
+    patterns: PatternsConfig = field(default_factory=PatternsConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -127,6 +157,7 @@ CHOICES = {
     ("embedding", "device"): {"auto", "cpu", "cuda"},
     ("neighbours", "method"): {"auto", "exact", "ann"},
     ("map", "layout"): {"tsne", "pca"},
+    ("patterns", "method"): {"hdbscan", "optics"},
 }
 
 

@@ -23,6 +23,7 @@ from .pair_pages import PairPages
 from .pairings import PairingPlan
 from .progress import progress
 from .records import Record
+from .render_insights import render_insights
 from .site_writer import SiteWriter
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +47,7 @@ class SiteData:
     cluster_map: dict  # atlas.clusters.cluster_map
     about: dict = field(default_factory=dict)  # model, counts, settings, problems for the about page
     pairings: PairingPlan | None = None  # atlas.pairings: pre-rendered pairs, curated pairs, previous URL ledger
+    insights: dict = field(default_factory=dict)  # atlas.insights.compute_insights: probes, heat maps, patterns...
 
 
 def json_bytes(data) -> bytes:
@@ -138,6 +140,7 @@ class Renderer:
         """Write every page, JSON file, thumbnail and asset. Returns the number of HTML pages."""
         self.copy_assets()
         self.copy_thumbnails()
+        render_insights(self)
         self.home()
         for work in progress(self.data.works, "pages", unit="page"):
             self.artwork(work.id)

@@ -25,6 +25,10 @@ PAGE_PATTERNS = {
     "search": "search/",
     "map": "map/",
     "about": "about/",
+    "model": "model/",
+    "patterns": "pattern/",
+    "pattern": "pattern/{slug}/",
+    "surprises": "surprises/",
     "report": "report/",
     "pair": "pair/{slug}/{slug_b}/",  # key = (query work id, analogy work id), in the analogy's direction
     "pair_viewer": "pair/",  # one static page that shows any other pair: pair/?a=<id>&b=<id>
@@ -118,6 +122,10 @@ def ledger_path() -> str:
 
 def thumb_path(size: int, key: str) -> str:
     return f"thumbs/{size}/{slug(key)}.jpg"
+
+
+def heatmap_path(key: str) -> str:
+    return f"heatmaps/{slug(key)}.jpg"
 
 
 def work_json_path(key: str) -> str:
