@@ -20,11 +20,12 @@ from .clusters import cluster_map
 from .config import SiteConfig
 from .culture import culture_similarity
 from .embed import centre, embed_records, hash_images
-from .labels import normalise_labels
+from .labels import condition_names, normalise_labels, rule_hits_line
 from .neighbours import analogies_by_work, conditional_neighbours
+from .quality import measure_quality, summary_line
 from .readers import read_collection
 from .records import Record
-from .render import Renderer, SiteData
+from .render import Renderer, SiteData, json_bytes
 from .report import BuildReport
 from .site_writer import publish, start_staging
 from .thumbnails import make_thumbnails
@@ -41,6 +42,7 @@ def build(config: SiteConfig) -> BuildReport:
     with report.stage("read"):
         records = read_records(config, report)
     with report.stage("images"):
+        catalogue = records  # every record read, images or not: the label-rule counts cover them all
         records = [r for r in records if r.image_path is not None]
         digests, problems = hash_images(records)
         report.add(problems)
@@ -63,6 +65,7 @@ def build(config: SiteConfig) -> BuildReport:
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)
+        report.notes.append(rule_hits_line(normalise_labels(catalogue, config.labels).rule_hits, len(catalogue)))
     with report.stage("neighbours"):
         conditions = {"culture": [w.culture for w in works], "medium": [w.medium for w in works]}
         ncfg = config.neighbours
@@ -72,6 +75,10 @@ def build(config: SiteConfig) -> BuildReport:
         ids = [w.id for w in works]
         analogies = analogies_by_work(ids, results)
         report.notes.append(_search_note(results))
+    with report.stage("quality"):
+        titles = {f: n["one"] for f, n in condition_names(config.labels).items()}
+        quality = measure_quality(vectors, conditions, results, titles, config.quality)
+        report.notes.append(summary_line(quality))
     with report.stage("culture"):
         similarity = culture_similarity(vectors, conditions["culture"])
     with report.stage("map"):
@@ -88,9 +95,10 @@ def build(config: SiteConfig) -> BuildReport:
     })
     with report.stage("pages"):
         writer = start_staging(config.output_dir)
+        writer.write_bytes("data/quality.json", json_bytes(quality))
         data = SiteData(
             config, works, thumbs, dims, analogies, similarity, cmap,
-            about=_about(config, report, embedded.device, labelled, results),
+            about=dict(_about(config, report, embedded.device, labelled, results), quality=quality),
         )
         report.counts["pages"] = Renderer(data, writer).render_all()
         report.counts["site_bytes"] = writer.bytes_written
