@@ -29,7 +29,7 @@ import numpy as np
 from atlas.config import CollectionConfig, EmbeddingConfig
 from atlas.descriptors import DESCRIPTORS, combine, describe, descriptor_vectors
 from atlas.embed import centre, embed_records, hash_images
-from atlas.quality import label_precision
+from atlas.quality import exact_topk, label_precision
 from atlas.readers import read_collection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,23 +80,31 @@ def main() -> None:
     raw = {"net": net.vectors}
     raw |= {name: np.stack([found[name][digests[r.id]] for r in records]) for name in DESCRIPTORS}
 
-    rows = []
+    rows, hits = [], {}
+    codes = np.unique(labels, return_inverse=True)[1]
     for parts in [("net",), *[(n,) for n in DESCRIPTORS], *COMBINATIONS]:
         vectors = centre(raw[parts[0]]) if len(parts) == 1 else centre(combine([raw[p] for p in parts]))
         q = label_precision(vectors, labels, args.k, queries=len(records))
         name = " + ".join(f"{NET} (untrained)" if p == "net" else p for p in parts)
+        hits[name] = (codes[exact_topk(vectors, np.arange(len(records)), args.k)] == codes[:, None]).mean(axis=1)
         rows.append({"embedder": name, "parts": list(parts), "dims": int(vectors.shape[1]),
                      "precision": q["precision"], "base_rate": q["base_rate"], "lift": q["lift"],
                      "per_style": {s: g["precision"] for s, g in q["groups"].items()}})
     rows.sort(key=lambda r: -r["precision"])
+    best = hits[rows[0]["embedder"]]
+    for r in rows:  # paired difference to the best, per query, with its standard error
+        diff = best - hits[r["embedder"]]
+        r["behind_best"] = round(float(diff.mean()), 4)
+        r["behind_best_se"] = round(float(diff.std(ddof=1) / np.sqrt(len(diff))), 4)
     speed = descriptor_speed(records[:50])
 
     print(f"\nstyle precision@{args.k} on wikiart-styles ({len(records)} works, {len(set(labels))} styles; "
           f"base rate {rows[0]['base_rate']:.3f})\n")
-    print(f"| embedder | dims | precision@{args.k} | x base rate |")
-    print("|---|---:|---:|---:|")
+    print(f"| embedder | dims | precision@{args.k} | x base rate | behind the best (paired, ± 1 s.e.) |")
+    print("|---|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['embedder']} | {r['dims']} | {r['precision']:.3f} | {r['lift']:.2f} |")
+        print(f"| {r['embedder']} | {r['dims']} | {r['precision']:.3f} | {r['lift']:.2f} | "
+              f"{r['behind_best']:.3f} ± {r['behind_best_se']:.3f} |")
     print("\ndescriptor time per image (128 px, one core, uncached): "
           + ", ".join(f"{n} {ms:.1f} ms" for n, ms in speed.items()))
     out = {
