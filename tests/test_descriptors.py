@@ -12,7 +12,13 @@ from PIL import Image
 from atlas import descriptors
 from atlas.backbone import WeightsUnavailable
 from atlas.config import EmbeddingConfig
-from atlas.descriptors import DESCRIPTORS, combine, describe, descriptor_store, descriptor_vectors
+from atlas.descriptors import (
+    DESCRIPTORS,
+    combine,
+    describe,
+    descriptor_store,
+    descriptor_vectors,
+)
 from atlas.embed import embed_records, hash_images
 from atlas.records import Record
 
@@ -20,7 +26,7 @@ from atlas.records import Record
 def make_images(tmp: Path) -> dict[str, Path]:
     """Four pictures that differ in colour, texture or layout."""
     rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:160, 0:200]
+    _, x = np.mgrid[0:160, 0:200]
     pictures = {
         "red-flat": np.dstack([np.full_like(x, 200), np.full_like(x, 40), np.full_like(x, 30)]),
         "blue-flat": np.dstack([np.full_like(x, 30), np.full_like(x, 60), np.full_like(x, 210)]),
