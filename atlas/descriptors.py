@@ -119,8 +119,14 @@ DESCRIPTORS: dict[str, Descriptor] = {
 # the best style precision@10 on wikiart-styles of every embedder and combination measured by
 # benchmarks/wikiart_features.py (table in benchmarks/README.md). "net" stands for the configured
 # network, untrained.
-FALLBACK = ("net", "lab", "lbp")
-FALLBACK_MEASURE = ""  # the measured figure, shown on the about page; filled in below from the benchmark
+# Measured (benchmarks/README.md, 2,100 works, 300 per style): untrained resnet50 + lab + lbp + hog 0.375,
+# the four descriptors without the network 0.368 (0.007 +- 0.003 behind, paired), the untrained resnet50
+# alone 0.308, base rate 0.142.
+FALLBACK = ("net", "lab", "lbp", "hog")
+FALLBACK_MEASURE = (
+    "style precision@10 0.375 on 2,100 wikiart-styles works, against 0.308 for the untrained ResNet-50 alone "
+    "and a base rate of 0.142"
+)
 
 
 def descriptor_pixels(image) -> np.ndarray:
