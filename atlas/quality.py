@@ -31,6 +31,7 @@ def exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 10
     out = np.zeros((len(queries), max(k, 0)), dtype=np.int64)
     if k <= 0:
         return out
+    block = max(1, min(block, (1 << 25) // len(vectors)))  # a block of similarities stays under 128 MB
     for start in range(0, len(queries), block):
         rows = queries[start:start + block]
         sims = vectors[rows] @ vectors.T
