@@ -9,6 +9,7 @@ from the CSV files with the rules written out again in plain Python, not copied 
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas import urls
+from atlas import descriptors, urls
 from atlas.build import build
 from atlas.config import load_config
 from atlas.labels import normalise_labels
@@ -200,7 +201,9 @@ def test_met_groups_after_normalisation_match_the_rules():
 
 @needs_data
 def test_met_build_reports_every_record_without_an_image_and_finishes(tmp_path):
-    config = example_config("met", tmp_path)
+    # as configured, the Met example falls back to weights-free features when the weights cannot be had
+    config = example_config("met", tmp_path, **{"embedding.weights": str(tmp_path / "no-such-weights.pth"),
+                                                "embedding.on_missing_weights": "fallback"})
     report = build(config)
     ids = [r["Object ID"].strip() for r in met_rows()]
     counts = report.counts
@@ -217,6 +220,11 @@ def test_met_build_reports_every_record_without_an_image_and_finishes(tmp_path):
     assert "no works to show" in home
     assert json.loads((site / "data" / "works.json").read_text(encoding="utf-8")) == []
     assert (config.output_dir.parent / "report.json").is_file()
+    about = (site / urls.page_file("about")).read_text(encoding="utf-8")
+    assert "WEIGHTS-FREE FALLBACK" in about and "weights file not found" in about
+    for name in descriptors.FALLBACK:
+        if name != "net":
+            assert html.escape(descriptors.DESCRIPTORS[name].title) in about
     # the label-rule counts cover every record read, images or not
     labelled = normalise_labels(read_collection(config.collection, config.root).records, config.labels)
     line = next(n for n in report.notes if n.startswith("label rules matched"))
