@@ -155,7 +155,7 @@ def descriptor_vectors(
     """({name: {digest: vector}}, problems) for every record with a digest; cached per image content."""
     found: dict[str, dict[str, np.ndarray]] = {n: {} for n in names}
     problems, seen = [], set()
-    dims = {n: _dim(n) for n in names}
+    dims = {n: descriptor_dim(n) for n in names}
     for rec in progress(records, "descriptors", unit="img"):
         digest = digests.get(rec.id)
         if digest is None or digest in seen:
@@ -191,7 +191,8 @@ def combine(parts: list[np.ndarray]) -> np.ndarray:
     return (joined / np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
-def _dim(name: str) -> int:
+def descriptor_dim(name: str) -> int:
+    """Length of one descriptor's vector."""
     return len(DESCRIPTORS[name].compute(np.zeros((DESCRIPTOR_SIZE, DESCRIPTOR_SIZE, 3))))
 
 

@@ -13,6 +13,7 @@ The about page, the report and the build log name exactly what was used and why.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from .descriptors import (
     FALLBACK,
     FALLBACK_MEASURE,
     combine,
+    descriptor_dim,
     descriptor_vectors,
 )
 from .records import Record
@@ -58,13 +60,21 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
     found, problems = descriptor_vectors(records, digests, names, cache_dir)
     net = None
     if "net" in FALLBACK:
-        net = embed_records(records, digests, dataclasses.replace(cfg, weights="none", on_missing_weights="fail"),
-                            cache_dir, root)
+        # The network part logs its own "UNTRAINED NETWORK: weights is 'none'" warning, which would contradict
+        # the fallback warning (the user asked for weights); the fallback's warning says it all.
+        embed_log = logging.getLogger("atlas.embed")
+        embed_log.addFilter(_not_untrained_warning)
+        try:
+            net = embed_records(records, digests, dataclasses.replace(cfg, weights="none", on_missing_weights="fail"),
+                                cache_dir, root)
+        finally:
+            embed_log.removeFilter(_not_untrained_warning)
         reported = {p.record for p in net.problems}
         problems = net.problems + [p for p in problems if p.record not in reported]  # one reason per image
     usable = set(net.ids) if net is not None else {r.id for r in records if r.id in digests}
     ids = [r.id for r in records if r.id in usable and all(digests[r.id] in found[n] for n in names)]
-    parts = [np.stack([found[n][digests[i]] for i in ids]) if ids else np.zeros((0, 1), np.float32) for n in names]
+    parts = [np.stack([found[n][digests[i]] for i in ids]) if ids else np.zeros((0, descriptor_dim(n)), np.float32)
+             for n in names]
     if net is not None:
         row = {i: j for j, i in enumerate(net.ids)}
         parts.insert(0, net.vectors[[row[i] for i in ids]])
@@ -73,3 +83,7 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
     device = net.device if net is not None else "cpu"
     computed, reused = (net.computed, net.reused) if net is not None else (0, 0)
     return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems)
+
+
+def _not_untrained_warning(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("UNTRAINED NETWORK")
