@@ -102,6 +102,11 @@ def _assign(records: list[Record], name: str, rules: LabelRules, problems: list[
     """Each record's group before the size check, and how many records each rule group caught."""
     matcher = _Matcher(name, rules)
     hits = {group: 0 for group in matcher.groups}
+    if records and not any(clean(getattr(r, f"{name}_raw")) for r in records):
+        # A collection without this column at all (WikiArt has no medium): one warning, not one per record.
+        reason = f"no record has a {name}; {name} is not used as a condition"
+        problems.append(Problem("labels", "", reason, severity="warning"))
+        return [None] * len(records), hits
     own_groups: dict[str, str] = {}  # casefolded label -> name as first written
     unmatched: Counter[str] = Counter()
     values: list[str | None] = []

@@ -153,6 +153,8 @@ def test_wikiart_style_is_the_condition_and_an_absent_medium_gives_no_medium_gro
                                                    "map.min_cluster_size": 5})
     report = build(config)
     assert report.counts["works_published"] == 84 and report.counts["cultures"] == 7 and report.counts["media"] == 0
+    medium_warnings = [p.reason for p in report.warnings if "medium" in p.reason]
+    assert medium_warnings == ["no record has a medium; medium is not used as a condition"]  # once, not 84 times
     site = config.output_dir
     home = (site / urls.page_file("home")).read_text(encoding="utf-8")
     assert ">Styles</a>" in home and "7 styles." in home
