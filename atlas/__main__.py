@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to run the network (overrides embedding.device)")
     b.add_argument("--output", help="folder to publish to (overrides output)")
     b.add_argument("--strict", action="store_true", help="exit with status 1 when any record was skipped or changed (for CI)")
+    b.add_argument("--explain", action="store_true", help="say for each stage whether it reused its cache or recomputed, and why")
     b.add_argument("-v", "--verbose", action="store_true", help="log every step")
 
     s = sub.add_parser("serve", help="preview the built site on localhost", description="Serve the built site on localhost, under its base_url, for preview.")
@@ -61,6 +62,8 @@ def run_build(args) -> int:
         print("atlas: the previously published site (if any) is unchanged.", file=sys.stderr)
         return 2
     print(report.summary())
+    if args.explain:
+        print(report.explain())
     print(f"\nPublished {config.output_dir}  (report: {config.output_dir.parent / 'report.html'})")
     if args.strict and report.problems:
         print(f"atlas: --strict: {len(report.problems)} report entries", file=sys.stderr)

@@ -3,7 +3,9 @@
     read -> images -> embed -> thumbnails -> labels -> neighbours -> culture -> map -> pages -> publish
 
 Each stage is a plain function in its own module with typed inputs and outputs; this file only wires
-them together, keeps the report (problems, counts, timings) and decides which records go on. A record
+them together, keeps the report (problems, counts, timings) and decides which records go on. The costly
+stages after embedding are cached whole (atlas.stage_cache) keyed by what they depend on; the report says
+for every stage whether it was reused or recomputed, and why (`python -m atlas build --explain`). A record
 that fails anywhere is dropped from the stages after it, with a Problem saying why; it never stops the
 build. Only unusable configuration, or weights that were required but cannot be had, stop it.
 """
@@ -15,7 +17,9 @@ import logging
 
 import numpy as np
 
-from .cache import atomic_write_text
+from . import clusters, culture, neighbours
+from . import quality as quality_code
+from .cache import DigestIndex, atomic_write_text
 from .clusters import cluster_map
 from .config import SiteConfig
 from .culture import culture_similarity
@@ -28,7 +32,8 @@ from .records import Record
 from .render import Renderer, SiteData, json_bytes
 from .report import BuildReport
 from .site_writer import publish, start_staging
-from .thumbnails import make_thumbnails
+from .stage_cache import StageCache, code_digest
+from .thumbnails import count_missing_thumbnails, make_thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -36,29 +41,45 @@ PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures
 
 
 def build(config: SiteConfig) -> BuildReport:
-    """Build the site described by `config` and publish it atomically. Returns the report."""
+    """Build the site described by `config` and publish it atomically. Returns the report.
+
+    Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
+    """
     report = BuildReport()
+    stages = StageCache(config.cache_dir / "stages")
 
     with report.stage("read"):
         records = read_records(config, report)
+        stages.note("read", False, f"always runs: {len(records):,} records read and checked")
     with report.stage("images"):
         catalogue = records  # every record read, images or not: the label-rule counts cover them all
         records = [r for r in records if r.image_path is not None]
-        digests, problems = hash_images(records)
+        index = DigestIndex(config.cache_dir / "file-digests.json")
+        digests, problems = hash_images(records, index)
+        index.save()
         report.add(problems)
+        stages.note("images", index.hashed == 0, f"{index.hashed:,} files hashed, {len(digests) - index.hashed:,} "
+                    "known by size and modification time")
     with report.stage("embed"):
         embedded = embed_records(records, digests, config.embedding, config.cache_dir, config.root)
         report.add(embedded.problems)
         report.model = embedded.model.as_dict()
         if embedded.model.warning:
             report.notes.append(embedded.model.warning)
+        if embedded.corrupt_cache:
+            report.notes.append(f"{len(embedded.corrupt_cache)} cached vectors were truncated or corrupt and were "
+                                f"computed again (first: {embedded.corrupt_cache[0]})")
+        stages.note("embed", embedded.computed == 0, f"{embedded.computed:,} images embedded, "
+                    f"{embedded.reused:,} vectors reused from the cache")
     with report.stage("thumbnails"):
         by_id = {r.id: r for r in records}
         embedded_records = [by_id[i] for i in embedded.ids]
+        missing = count_missing_thumbnails(embedded_records, digests, config.thumbnails, config.cache_dir)
         thumbs, dims, problems = make_thumbnails(
             embedded_records, digests, config.thumbnails.sizes, config.thumbnails.quality, config.cache_dir
         )
         report.add(problems)
+        stages.note("thumbnails", missing == 0, f"{missing:,} images needed new thumbnails")
     with report.stage("labels"):
         works, vectors = _published(embedded_records, embedded.vectors, thumbs)
         vectors = centre(vectors)
@@ -66,23 +87,38 @@ def build(config: SiteConfig) -> BuildReport:
         works = labelled.records
         report.add(labelled.problems)
         report.notes.append(rule_hits_line(normalise_labels(catalogue, config.labels).rule_hits, len(catalogue)))
+        stages.note("labels", False, "always runs: label rules applied to every published work")
+    ids = [w.id for w in works]
+    conditions = {"culture": [w.culture for w in works], "medium": [w.medium for w in works]}
+    depends = {"ids": ids, "vectors": vectors, "conditions": conditions}
     with report.stage("neighbours"):
-        conditions = {"culture": [w.culture for w in works], "medium": [w.medium for w in works]}
         ncfg = config.neighbours
-        results = conditional_neighbours(
-            vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, embedded.device
+        found = stages.run(
+            "neighbours",
+            dict(depends, settings=dataclasses.asdict(ncfg), device=embedded.device, code=code_digest(neighbours)),
+            lambda: _neighbours(ids, vectors, conditions, ncfg, embedded.device),
         )
-        ids = [w.id for w in works]
-        analogies = analogies_by_work(ids, results)
-        report.notes.append(_search_note(results))
+        analogies, searches = found["analogies"], found["searches"]
+        report.notes.append(_search_note(searches))
     with report.stage("quality"):
         titles = {f: n["one"] for f, n in condition_names(config.labels).items()}
-        quality = measure_quality(vectors, conditions, results, titles, config.quality)
+        quality = stages.run(
+            "quality", dict(depends, searches=searches, neighbours=dataclasses.asdict(ncfg), device=embedded.device, titles=titles,
+                            settings=dataclasses.asdict(config.quality), code=code_digest(quality_code)),
+            lambda: measure_quality(vectors, ids, conditions, analogies, searches, titles, config.quality),
+        )
         report.notes.append(summary_line(quality))
     with report.stage("culture"):
-        similarity = culture_similarity(vectors, conditions["culture"])
+        similarity = stages.run(
+            "culture", dict(depends, code=code_digest(culture)),
+            lambda: culture_similarity(vectors, conditions["culture"]),
+        )
     with report.stage("map"):
-        cmap = cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map)
+        cmap = stages.run(
+            "map", dict(depends, settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
+            lambda: cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
+        )
+    report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
 
     report.counts.update({
         "works_published": len(works),
@@ -98,15 +134,29 @@ def build(config: SiteConfig) -> BuildReport:
         writer.write_bytes("data/quality.json", json_bytes(quality))
         data = SiteData(
             config, works, thumbs, dims, analogies, similarity, cmap,
-            about=dict(_about(config, report, embedded.device, labelled, results), quality=quality),
+            about=dict(_about(config, report, embedded.device, labelled, searches), quality=quality),
         )
         report.counts["pages"] = Renderer(data, writer).render_all()
         report.counts["site_bytes"] = writer.bytes_written
     with report.stage("publish"):
-        publish(config.output_dir)
+        publish(config.output_dir, writer)
+        written = writer.counts
+        report.counts.update(files_written=written.written, files_unchanged=written.unchanged,
+                             files_removed=written.removed)
+        stages.note("pages", written.written == 0 and written.removed == 0,
+                    f"always rendered; {written.written:,} files new or changed, {written.unchanged:,} unchanged "
+                    f"(not rewritten), {written.removed:,} removed")
+        report.decisions = stages.decisions
         atomic_write_text(config.output_dir.parent / "report.json", report.to_json())
         atomic_write_text(config.output_dir.parent / "report.html", report.to_html(config.title))
     return report
+
+
+def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> dict:
+    """Conditional neighbours as plain JSON-able data: analogies per work, and how each group was searched."""
+    results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
+    searches = [{"field": r.field, "group": r.group, "method": r.method} for r in results]
+    return {"analogies": analogies_by_work(ids, results), "searches": searches}
 
 
 def read_records(config: SiteConfig, report: BuildReport) -> list[Record]:
@@ -132,15 +182,14 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict) -> tupl
     return [records[i] for i in keep], vectors[keep] if keep else vectors[:0]
 
 
-def _search_note(results) -> str:
-    methods = sorted({r.method for r in results})
-    ann = sorted(f"{r.field}:{r.group}" for r in results if r.method == "ann")
-    if methods == ["ann"] or ann:
+def _search_note(searches: list[dict]) -> str:
+    ann = sorted(f"{s['field']}:{s['group']}" for s in searches if s["method"] == "ann")
+    if ann:
         return f"neighbour search: pynndescent for {len(ann)} large groups ({', '.join(ann[:5])}), exact for the rest"
-    return f"neighbour search: exact (blocked brute force in torch) for all {len(results)} groups"
+    return f"neighbour search: exact (blocked brute force in torch) for all {len(searches)} groups"
 
 
-def _about(config: SiteConfig, report: BuildReport, device: str, labelled, results) -> dict:
+def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: list[dict]) -> dict:
     return {
         "model": report.model,
         "device": device,
@@ -151,7 +200,7 @@ def _about(config: SiteConfig, report: BuildReport, device: str, labelled, resul
         "settings": {
             "image_size": config.embedding.image_size,
             "k": config.neighbours.k,
-            "search": _search_note(results),
+            "search": _search_note(searches),
             "map": f"PCA to {config.map.pca_dims} dimensions, {config.map.layout} layout, HDBSCAN clusters "
             f"(at least {config.map.min_cluster_size} works)",
         },

@@ -82,3 +82,37 @@ def load_array(path: Path, shape: tuple[int, ...], dtype: str) -> np.ndarray | N
 def sharded(root: Path, digest: str, suffix: str) -> Path:
     """root/ab/abcdef....suffix: two-level layout so no folder holds a million files."""
     return root / digest[:2] / f"{digest}{suffix}"
+
+
+class DigestIndex:
+    """Remembers each file's sha256 with the size and modification time it had when hashed.
+
+    Hashing every image on every build reads the whole collection from disk (hundreds of gigabytes for a
+    million images). Like make and rsync, a file whose size and nanosecond mtime are unchanged is taken to
+    have unchanged bytes; anything else is hashed again. Stored as one JSON file, written atomically.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, list] = {}
+        self.hashed = 0  # files read and hashed in this build
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except (OSError, ValueError):
+            pass  # missing or unreadable: every file is hashed again
+
+    def digest(self, file: Path) -> str:
+        stat = file.stat()
+        key = str(file.resolve())
+        known = self.entries.get(key)
+        if isinstance(known, list) and len(known) == 3 and known[:2] == [stat.st_size, stat.st_mtime_ns]:
+            return known[2]
+        digest = file_digest(file)
+        self.hashed += 1
+        self.entries[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return digest
+
+    def save(self) -> None:
+        atomic_write_text(self.path, json.dumps(self.entries, sort_keys=True, separators=(",", ":")))

@@ -78,6 +78,8 @@ def resolve_years(text: str, begin: str = "", end: str = "") -> tuple[int | None
         numeric.append(year)
     if numeric == [0, 0]:
         numeric = [None, None]
+    if _unreadable(text) and parsed == (None, None) and numeric == [None, None]:
+        notes.append(f"date '{str(text).strip()}' not understood; shown as written, without a year")
     first = numeric[0] if numeric[0] is not None else parsed[0]
     last = numeric[1] if numeric[1] is not None else parsed[1]
     if first is not None and last is not None and first > last:
@@ -85,6 +87,15 @@ def resolve_years(text: str, begin: str = "", end: str = "") -> tuple[int | None
         notes.append(f"date begins ({first}) after it ends ({last}); {'used the date text' if text_ok else 'swapped'}")
         first, last = parsed if text_ok else (last, first)
     return first, last, notes
+
+
+NO_DATE_WORDS = frozenset({"n.d.", "nd", "n.d", "undated", "unknown", "no date", "s.d.", "date unknown", "?"})
+
+
+def _unreadable(text: str) -> bool:
+    """A date text worth a warning: not empty and not one of the usual ways of writing "no date"."""
+    cleaned = str(text or "").strip().casefold()
+    return bool(cleaned) and cleaned not in NO_DATE_WORDS
 
 
 def parse_year(text: str) -> int | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .backbone import ModelInfo, WeightsUnavailable, load_backbone
-from .cache import file_digest, key_digest, load_array, save_array, sharded
+from .cache import DigestIndex, file_digest, key_digest, load_array, save_array, sharded
 from .config import EmbeddingConfig
 from .images import ImageError, open_rgb
 from .progress import progress
@@ -40,14 +40,17 @@ class EmbedResult:
     computed: int = 0  # images run through the network in this build
     reused: int = 0  # vectors found in the cache
     problems: list[Problem] = field(default_factory=list)
+    corrupt_cache: list[str] = field(default_factory=list)  # cache files found damaged and recomputed
 
 
-def hash_images(records: list[Record]) -> tuple[dict[str, str], list[Problem]]:
-    """sha256 of every record's image file; unreadable files become Problems."""
+def hash_images(records: list[Record], index: DigestIndex | None = None) -> tuple[dict[str, str], list[Problem]]:
+    """sha256 of every record's image file; unreadable files become Problems.
+
+    With an index, files whose size and mtime are unchanged since it last hashed them are not read again."""
     digests, problems = {}, []
     for rec in progress(records, "hashing images"):
         try:
-            digests[rec.id] = file_digest(rec.image_path)
+            digests[rec.id] = index.digest(rec.image_path) if index else file_digest(rec.image_path)
         except OSError as exc:
             problems.append(_problem(rec, f"image file cannot be read: {exc.strerror}"))
     return digests, problems
@@ -72,7 +75,9 @@ def embed_records(
     device = resolve_device(cfg.device)
     store = cache_dir / "embeddings" / key_digest(cfg.model, info.identity, cfg.image_size, PREPROCESS_VERSION)[:16]
     dim = feature_dim(model, cfg.image_size)
-    found, todo = _load_cached(records, digests, store, dim)
+    found, todo, corrupt = _load_cached(records, digests, store, dim)
+    if corrupt:
+        log.warning("%d cached vectors were truncated or corrupt; embedding those images again", len(corrupt))
     failed = _run_model(model, todo, digests, cfg, device, store, found)
     ids, rows, problems = [], [], []
     for rec in records:
@@ -88,7 +93,7 @@ def embed_records(
     computed_now = {digests[r.id] for r in todo} - set(failed)
     computed = len(computed_now)
     reused = sum(1 for i in ids if digests[i] not in computed_now)  # identical images embedded now are not "reused"
-    return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems)
+    return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems, corrupt)
 
 
 def centre(vectors: np.ndarray) -> np.ndarray:
@@ -139,21 +144,26 @@ def preprocess(image_size: int):
 
 def _load_cached(
     records: list[Record], digests: dict[str, str], store: Path, dim: int
-) -> tuple[dict[str, np.ndarray], list[Record]]:
-    """({digest: vector} read from the cache, records still to embed: one per distinct uncached image)."""
+) -> tuple[dict[str, np.ndarray], list[Record], list[str]]:
+    """({digest: vector} read from the cache, records still to embed: one per distinct uncached image,
+    cache files that exist but are truncated or corrupt: those images are embedded again)."""
     found: dict[str, np.ndarray] = {}
+    corrupt: list[str] = []
     todo, seen = [], set()
     for rec in records:
         digest = digests.get(rec.id)
         if digest is None or digest in seen:
             continue
         seen.add(digest)
-        vector = load_array(sharded(store, digest, ".npy"), (dim,), "float32")
+        path = sharded(store, digest, ".npy")
+        vector = load_array(path, (dim,), "float32")
         if vector is None:
             todo.append(rec)
+            if path.exists():
+                corrupt.append(str(path))
         else:
             found[digest] = vector
-    return found, todo
+    return found, todo, corrupt
 
 
 class _ImageDataset:

@@ -82,7 +82,8 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
     info = fallback_info(cfg, reason)
     device = net.device if net is not None else "cpu"
     computed, reused = (net.computed, net.reused) if net is not None else (0, 0)
-    return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems)
+    corrupt = net.corrupt_cache if net is not None else []
+    return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems, corrupt)
 
 
 def _not_untrained_warning(record: logging.LogRecord) -> bool:

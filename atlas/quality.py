@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import QualityConfig
-from .neighbours import GroupNeighbours, group_members
+from .neighbours import group_members
 
 DECIMALS = 4
 
@@ -85,47 +85,57 @@ def label_precision(vectors: np.ndarray, labels: list[str | None], k: int, queri
 
 
 def ann_recall(
-    vectors: np.ndarray, conditions: dict[str, list[str | None]], results: list[GroupNeighbours], k: int,
-    queries: int = 200, seed: int = 0,
+    vectors: np.ndarray, ids: list[str], conditions: dict[str, list[str | None]], analogies: dict, searches: list[dict],
+    k: int, queries: int = 200, seed: int = 0,
 ) -> list[dict]:
-    """recall@k of every approximate group's answers against exact search, on a sample of queries."""
+    """recall@k of the analogies of every approximate group against exact search, on a sample of queries.
+
+    The answers checked are the ones the site shows (`analogies`, at most neighbours.k per group), so k is
+    capped at that length."""
     rows = []
+    position = {work: i for i, work in enumerate(ids)}
     members_of = {name: group_members(labels) for name, labels in conditions.items()}
-    for res in results:
-        if res.method != "ann":
+    for search in searches:
+        if search["method"] != "ann":
             continue
-        members = members_of[res.field][res.group]
-        kk = min(k, res.indices.shape[1], len(members) - 1)
+        field, group = search["field"], search["group"]
+        members = members_of[field][group]
+        chosen = sample_indices(len(vectors), queries, seed)
+        answers = [[position[other] for other, _ in analogies.get(ids[q], {}).get(field, {}).get(group, [])] for q in chosen]
+        kk = min(k, max((len(a) for a in answers), default=0), len(members) - 1)
         if kk < 1:
             continue
-        chosen = sample_indices(len(vectors), queries, seed)
         sims = vectors[chosen] @ vectors[members].T
         sims[members[None, :] == chosen[:, None]] = -np.inf
         exact = members[np.argsort(-sims, axis=1, kind="stable")[:, :kk]]
-        found = sum(len(set(exact[j]) & set(res.indices[q, :kk].tolist())) for j, q in enumerate(chosen))
-        rows.append({"field": res.field, "group": res.group, "k": int(kk), "queries": len(chosen),
+        found = sum(len(set(exact[j].tolist()) & set(answer[:kk])) for j, answer in enumerate(answers))
+        rows.append({"field": field, "group": group, "k": int(kk), "queries": len(chosen),
                      "recall": _r(found / (len(chosen) * kk))})
     return rows
 
 
 def measure_quality(
     vectors: np.ndarray,
+    ids: list[str],
     conditions: dict[str, list[str | None]],
-    results: list[GroupNeighbours],
+    analogies: dict,
+    searches: list[dict],
     titles: dict[str, str],
     settings: QualityConfig,
 ) -> dict:
-    """The quality report (JSON-able, rounded, deterministic) for data/quality.json and the about page."""
-    report = {
+    """The quality report (JSON-able, rounded, deterministic) for data/quality.json and the about page.
+
+    `analogies` and `searches` are the neighbours stage's output (atlas.neighbours.analogies_by_work, and
+    {field, group, method} per group)."""
+    return {
         "k": settings.k,
         "conditions": {
             name: dict(label_precision(vectors, labels, settings.k, settings.queries, settings.seed), title=titles.get(name, name))
             for name, labels in conditions.items()
         },
-        "recall": ann_recall(vectors, conditions, results, settings.k, settings.recall_queries, settings.seed),
-        "approximate_groups": sum(1 for r in results if r.method == "ann"),
+        "recall": ann_recall(vectors, ids, conditions, analogies, searches, settings.k, settings.recall_queries, settings.seed),
+        "approximate_groups": sum(1 for s in searches if s["method"] == "ann"),
     }
-    return report
 
 
 def summary_line(quality: dict) -> str:

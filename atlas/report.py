@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .records import Problem
+from .stage_cache import Decision
 
 
 @dataclass
@@ -24,6 +25,7 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # decisions worth knowing: weights, search method...
     model: dict = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)  # per stage: reused or recomputed, and why
 
     @contextmanager
     def stage(self, name: str):
@@ -50,6 +52,7 @@ class BuildReport:
             "timings_s": self.timings,
             "model": self.model,
             "notes": self.notes,
+            "stages": {d.stage: {"reused": d.reused, "reason": d.reason} for d in self.decisions},
             "problems": [p.as_dict() for p in self.problems],
         }
 
@@ -61,6 +64,10 @@ class BuildReport:
         lines = ["", "Build summary", "-------------"]
         lines += [f"{key.replace('_', ' ')}: {value:,}" for key, value in self.counts.items()]
         lines.append("time per stage: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
+        if self.decisions:
+            reused = [d.stage for d in self.decisions if d.reused]
+            lines.append(f"reused: {', '.join(reused) or 'nothing'}; recomputed: "
+                         f"{', '.join(d.stage for d in self.decisions if not d.reused) or 'nothing'} (--explain says why)")
         lines += [f"note: {note}" for note in self.notes]
         for title, items in (("skipped records", self.skipped), ("warnings", self.warnings)):
             if items:
@@ -72,6 +79,10 @@ class BuildReport:
                     lines.append(f"  ... and {len(items) - max_lines} more (see report.json / report.html)")
         return "\n".join(lines)
 
+    def explain(self) -> str:
+        """One line per stage: reused or recomputed, and why."""
+        return "\n".join(["", "Stages", "------", *(d.line() for d in self.decisions)])
+
     def to_html(self, title: str) -> str:
         rows = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in p.as_dict().values()) + "</tr>"
@@ -80,6 +91,7 @@ class BuildReport:
         head = "".join(f"<th>{h}</th>" for h in ("stage", "record", "reason", "file", "line", "severity"))
         counts = "".join(f"<li>{html.escape(k)}: {v}</li>" for k, v in self.counts.items())
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        notes += "".join(f"<li>{html.escape(d.line())}</li>" for d in self.decisions)
         return (
             f"<!doctype html><meta charset=utf-8><title>Build report: {html.escape(title)}</title>"
             f"<h1>Build report</h1><ul>{counts}</ul><ul>{notes}</ul>"

@@ -33,6 +33,14 @@ def cached_thumb(cache_dir: Path, size: int, quality: int, digest: str) -> Path:
     return sharded(cache_dir / "thumbs" / f"v{THUMB_VERSION}-{size}-q{quality}", digest, ".jpg")
 
 
+def count_missing_thumbnails(records: list[Record], digests: dict[str, str], cfg, cache_dir: Path) -> int:
+    """How many of these records lack at least one thumbnail size in the cache (for the build's explanation)."""
+    return sum(
+        1 for r in records
+        if not all(cached_thumb(cache_dir, s, cfg.quality, digests[r.id]).exists() for s in cfg.sizes)
+    )
+
+
 def make_thumbnails(
     records: list[Record], digests: dict[str, str], sizes: list[int], quality: int, cache_dir: Path
 ) -> tuple[dict[str, dict[int, Path]], dict[str, tuple[int, int]], list[Problem]]:

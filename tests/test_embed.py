@@ -104,8 +104,10 @@ def test_a_corrupt_cache_file_is_recomputed(tmp_path):
     victim.write_bytes(data[: len(data) // 2])
     again = embed(records, tmp_path)
     assert (again.computed, again.reused) == (1, N - 1)
+    assert again.corrupt_cache == [str(victim)]  # reported, not silently replaced
     assert np.allclose(again.vectors, first.vectors, atol=1e-6)
     assert victim.stat().st_size == len(data)
+    assert embed(records, tmp_path).corrupt_cache == []
 
 
 def test_a_changed_image_is_the_only_one_recomputed(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from atlas import urls
 from atlas.config import QualityConfig
-from atlas.neighbours import GroupNeighbours, exact_search
+from atlas.neighbours import GroupNeighbours, analogies_by_work, exact_search
 from atlas.quality import exact_topk, label_precision, measure_quality, sample_indices
 
 
@@ -78,7 +78,10 @@ def test_ann_recall_is_measured_against_exact_search_only_for_approximate_groups
         wrong[q, 9] = next(m for m in members_g[::-1] if m not in idx[q] and m != q)
     ex_idx, ex_sim = exact_search(vectors, members_h, 10)
     results = [GroupNeighbours("culture", "g", "ann", wrong, sim), GroupNeighbours("culture", "h", "exact", ex_idx, ex_sim)]
-    quality = measure_quality(vectors, {"culture": labels}, results, {"culture": "Culture"}, QualityConfig(k=10, recall_queries=150))
+    ids = [f"w{i:03d}" for i in range(600)]
+    searches = [{"field": r.field, "group": r.group, "method": r.method} for r in results]
+    quality = measure_quality(vectors, ids, {"culture": labels}, analogies_by_work(ids, results), searches,
+                              {"culture": "Culture"}, QualityConfig(k=10, recall_queries=150))
     assert [(r["group"], r["queries"], r["k"]) for r in quality["recall"]] == [("g", 150, 10)]
     chosen = sample_indices(600, 150, 0)
     odd = int((chosen % 2 == 1).sum())
@@ -88,7 +91,7 @@ def test_ann_recall_is_measured_against_exact_search_only_for_approximate_groups
 
 
 def test_empty_collection_has_no_precision_and_no_error():
-    quality = measure_quality(np.zeros((0, 4), np.float32), {"culture": [], "medium": []}, [], {}, QualityConfig())
+    quality = measure_quality(np.zeros((0, 4), np.float32), [], {"culture": [], "medium": []}, {}, [], {}, QualityConfig())
     assert quality["conditions"]["culture"]["precision"] is None
     assert quality["recall"] == []
 

@@ -1,0 +1,134 @@
+"""Benchmark: full build vs no-change rebuild vs one-change rebuilds, into the same output folder.
+
+For the sample (default) the collection is generated into a temporary folder, so its images can be
+edited; the cache starts empty, so the full build embeds every image. For another collection (--config)
+the collection's folder is copied into the temporary folder first; with --keep-embeddings the config's
+own embedding cache is used (for synthetic collections whose vectors were injected into the cache), and
+"full" means every other stage cache and the output start empty.
+
+Prints a table and writes benchmarks/results/rebuilds[-<name>].json:
+
+    python benchmarks/rebuilds.py                          # the sample, untrained ResNet-50 at 224 px
+    python benchmarks/rebuilds.py --config DIR/site.yaml --keep-embeddings --name synthetic-10k
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from atlas.build import build
+from atlas.config import load_config
+
+HERE = Path(__file__).resolve().parent
+
+
+def timed_build(config) -> tuple[float, dict]:
+    start = time.perf_counter()
+    report = build(config)
+    seconds = time.perf_counter() - start
+    return seconds, {
+        "seconds": round(seconds, 2),
+        "stages_s": report.timings,
+        "embedded": report.counts["images_embedded_now"],
+        "files_written": report.counts["files_written"],
+        "files_unchanged": report.counts["files_unchanged"],
+        "reused": [d.stage for d in report.decisions if d.reused],
+    }
+
+
+def change_image(config) -> str:
+    """Mirror the first work's image in place: one record whose bytes changed."""
+    rows = _rows(config)
+    path = config.resolve(config.collection.path)
+    folder = path if path.is_dir() else path.parent
+    image = folder / rows[0]["image"] if rows[0].get("image") else next(folder.glob(f"images/{rows[0]['id']}.*"))
+    with Image.open(image) as img:
+        ImageOps.mirror(img.convert("RGB")).save(image, quality=90)
+    return rows[0]["id"]
+
+
+def change_title(config) -> str:
+    """Retitle the second work: a metadata-only change."""
+    path = _csv_path(config)
+    rows = _rows(config)
+    rows[1]["title"] = rows[1]["title"] + " (retitled)"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows[1]["id"]
+
+
+def _csv_path(config) -> Path:
+    path = config.resolve(config.collection.path)
+    return path / "collection.csv" if path.is_dir() else path
+
+
+def _rows(config) -> list[dict]:
+    with open(_csv_path(config), encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=str(HERE.parent / "site.yaml"))
+    parser.add_argument("--keep-embeddings", action="store_true")
+    parser.add_argument("--name", default="")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = load_config(args.config)
+        overrides = {"output": f"{tmp}/site", "cache": f"{tmp}/cache"}
+        if source.collection.format == "sample":
+            overrides["collection.path"] = f"{tmp}/sample"
+        else:
+            collection = source.resolve(source.collection.path)
+            folder = collection if collection.is_dir() else collection.parent
+            shutil.copytree(folder, f"{tmp}/collection")
+            overrides["collection.path"] = f"{tmp}/collection" + ("" if collection.is_dir() else f"/{collection.name}")
+            if source.collection.image_folder:
+                overrides["collection.image_folder"] = f"{tmp}/collection"
+        if args.keep_embeddings:
+            shutil.copytree(source.cache_dir / "embeddings", f"{tmp}/cache/embeddings")
+        config = load_config(args.config, overrides)
+
+        runs = {}
+        full_s, runs["full"] = timed_build(config)
+        _, runs["no_change"] = timed_build(config)
+        change_image(config)
+        _, runs["one_image_changed"] = timed_build(config)
+        change_title(config)
+        _, runs["one_title_changed"] = timed_build(config)
+        works = len(_rows(config))
+
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "collection": args.name or "sample",
+        "works": works,
+        "model": f"{config.embedding.model} @ {config.embedding.image_size}px, weights {config.embedding.weights}",
+        "embeddings": "injected (kept)" if args.keep_embeddings else "computed in the full build",
+        "runs": runs,
+        "ratio_to_full": {name: round(run["seconds"] / full_s, 3) for name, run in runs.items()},
+    }
+    print(f"{'build':<20} {'seconds':>8} {'x full':>7} {'embedded':>9} {'written':>8} {'unchanged':>10}")
+    for name, run in runs.items():
+        print(f"{name:<20} {run['seconds']:>8.1f} {result['ratio_to_full'][name]:>7.3f} {run['embedded']:>9} "
+              f"{run['files_written']:>8} {run['files_unchanged']:>10}")
+    out = HERE / "results" / f"rebuilds{'-' + args.name if args.name else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
