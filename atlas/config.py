@@ -39,6 +39,8 @@ class LabelRules:
     rules: dict[str, list[str]] = field(default_factory=dict)  # group -> raw values ("re:" prefix = regex)
     min_group_size: int = 100  # groups with fewer works are not used as conditions (culture paper: 100)
     keep_unmatched: bool = True  # raw values that no rule matches form their own group
+    title: str = ""  # how pages name this condition, e.g. Style (default: Culture / Medium)
+    title_plural: str = ""  # plural of title (default: title + "s"; Cultures / Media when title is empty)
 
 
 @dataclass
@@ -51,7 +53,7 @@ class LabelsConfig:
 class EmbeddingConfig:
     model: str = "resnet50"  # any torchvision classification model name (resnet18, resnet50, convnext_tiny, ...)
     weights: str = "imagenet"  # imagenet | none | path to a local state-dict file
-    on_missing_weights: str = "fail"  # fail | untrained: what to do when the weights cannot be had
+    on_missing_weights: str = "fail"  # fail | untrained | fallback: what to do when the weights cannot be had
     device: str = "auto"  # auto | cpu | cuda
     batch_size: int = 32
     image_size: int = 224  # images are resized and centre-cropped to this square
@@ -64,6 +66,14 @@ class NeighboursConfig:
     method: str = "auto"  # auto | exact | ann (pynndescent)
     ann_min_group: int = 20000  # with method auto, groups at least this large use pynndescent
     block_size: int = 4096  # rows per block in the exact search (bounds its memory)
+
+
+@dataclass
+class QualityConfig:
+    k: int = 10  # neighbours per query for the quality report (precision@k, recall@k)
+    queries: int = 2000  # works used as queries for precision@k (a seeded sample when there are more)
+    recall_queries: int = 200  # queries per approximate (pynndescent) group for recall@k against exact search
+    seed: int = 0
 
 
 @dataclass
@@ -134,6 +144,7 @@ class SiteConfig:
     probes: ProbesConfig = field(default_factory=ProbesConfig)
     heatmaps: HeatmapsConfig = field(default_factory=HeatmapsConfig)
     patterns: PatternsConfig = field(default_factory=PatternsConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -153,7 +164,7 @@ class SiteConfig:
 
 CHOICES = {
     ("collection", "format"): {"csv", "jsonl", "met", "sample"},
-    ("embedding", "on_missing_weights"): {"fail", "untrained"},
+    ("embedding", "on_missing_weights"): {"fail", "untrained", "fallback"},
     ("embedding", "device"): {"auto", "cpu", "cuda"},
     ("neighbours", "method"): {"auto", "exact", "ann"},
     ("map", "layout"): {"tsne", "pca"},
@@ -281,6 +292,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
         raise ConfigError(f"{path}: neighbours.k must be at least 1")
     if config.pairings.budget < 0:
         raise ConfigError(f"{path}: pairings.budget must be 0 (all) or more")
+    if config.quality.k < 1 or config.quality.queries < 1:
+        raise ConfigError(f"{path}: quality.k and quality.queries must be at least 1")
     if not config.thumbnails.sizes or any(s < 16 for s in config.thumbnails.sizes):
         raise ConfigError(f"{path}: thumbnails.sizes needs at least one size of 16 px or more")
 

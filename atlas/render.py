@@ -21,6 +21,7 @@ from .culture import strongest_links
 from .explorer import write_explorer
 from .pair_pages import PairPages
 from .pairings import PairingPlan
+from .labels import condition_names
 from .progress import progress
 from .records import Record
 from .render_insights import render_insights
@@ -69,7 +70,10 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.globals.update(url=self.url, asset=self.asset, site=self._site_view())
+        self.names = condition_names(data.config.labels)  # "Style" instead of "Culture", when configured
+        for fld in FIELDS:
+            self.names[fld]["used"] = any(getattr(w, fld) for w in data.works)
+        self.env.globals.update(url=self.url, asset=self.asset, site=self._site_view(), names=self.names)
         self.sitemap: list[str] = []
         self.clusters_by_work = {m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]}
         self.pair_pages = PairPages(self)  # pair pages, curated pairings, URL ledger (atlas.pair_pages)
@@ -176,7 +180,7 @@ class Renderer:
 
     def groups(self, fld: str) -> None:
         cards = self.group_cards(fld)
-        self.page(GROUP_KINDS[fld], None, "groups.html", field=fld, title=FIELD_TITLES[fld], groups=cards)
+        self.page(GROUP_KINDS[fld], None, "groups.html", field=fld, title=self.names[fld]["many"], groups=cards)
         links = strongest_links(self.data.similarity) if fld == "culture" else {}
         for card in cards:
             members = [self.work_view(w.id) for w in self.data.works if getattr(w, fld) == card["name"]]
