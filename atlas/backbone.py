@@ -35,6 +35,7 @@ class ModelInfo:
     pretrained: bool
     identity: str  # stable string naming exactly these weights (goes into cache keys)
     warning: str = ""  # non-empty when the features come from an untrained network
+    features: str = ""  # what the vectors are, when not the network's pooled features (weights-free fallback)
 
     def as_dict(self) -> dict:
         """What the about page and the report show (the cache identity is internal)."""
@@ -57,8 +58,9 @@ def load_backbone(name: str, weights: str, on_missing: str, root: Path):
     except WeightsUnavailable as exc:
         if on_missing != "untrained":
             raise WeightsUnavailable(
-                f"{exc}. Set embedding.on_missing_weights: untrained to build with an untrained "
-                f"network (analogies will be much weaker), or give a local weights file."
+                f"{exc}. Set embedding.on_missing_weights: fallback to build with the best weights-free "
+                f"features measured (atlas/descriptors.py), or untrained for an untrained network alone "
+                f"(analogies will be much weaker either way), or give a local weights file."
             ) from exc
         info = ModelInfo(
             name=name,

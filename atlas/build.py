@@ -18,11 +18,13 @@ import logging
 import numpy as np
 
 from . import clusters, culture, neighbours
+from . import quality as quality_code
 from .cache import DigestIndex, atomic_write_text
 from .clusters import cluster_map
 from .config import SiteConfig
 from .culture import culture_similarity
 from .embed import centre, embed_records, hash_images
+<<<<<<< HEAD
 from .labels import normalise_labels
 from .neighbours import (
     analogies_by_work,
@@ -30,9 +32,16 @@ from .neighbours import (
     describe_search,
     search_summary,
 )
+=======
+from .insights import compute_insights
+from .labels import condition_names, normalise_labels, rule_hits_line
+from .neighbours import analogies_by_work, conditional_neighbours
+from .pairings import plan_pairings
+from .quality import measure_quality, summary_line
+>>>>>>> main
 from .readers import read_collection
 from .records import Record
-from .render import Renderer, SiteData
+from .render import Renderer, SiteData, json_bytes
 from .report import BuildReport
 from .site_writer import publish, start_staging
 from .stage_cache import StageCache, code_digest
@@ -55,6 +64,7 @@ def build(config: SiteConfig) -> BuildReport:
         records = read_records(config, report)
         stages.note("read", False, f"always runs: {len(records):,} records read and checked")
     with report.stage("images"):
+        catalogue = records  # every record read, images or not: the label-rule counts cover them all
         records = [r for r in records if r.image_path is not None]
         index = DigestIndex(config.cache_dir / "file-digests.json")
         digests, problems = hash_images(records, index)
@@ -88,6 +98,7 @@ def build(config: SiteConfig) -> BuildReport:
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)
+        report.notes.append(rule_hits_line(normalise_labels(catalogue, config.labels).rule_hits, len(catalogue)))
         stages.note("labels", False, "always runs: label rules applied to every published work")
     ids = [w.id for w in works]
     conditions = {"culture": [w.culture for w in works], "medium": [w.medium for w in works]}
@@ -101,6 +112,14 @@ def build(config: SiteConfig) -> BuildReport:
         )
         analogies, searches = found["analogies"], found["searches"]
         report.notes.append(_search_note(searches))
+    with report.stage("quality"):
+        titles = {f: n["one"] for f, n in condition_names(config.labels).items()}
+        quality = stages.run(
+            "quality", dict(depends, searches=searches, neighbours=dataclasses.asdict(ncfg), device=embedded.device, titles=titles,
+                            settings=dataclasses.asdict(config.quality), code=code_digest(quality_code)),
+            lambda: measure_quality(vectors, ids, conditions, analogies, searches, titles, config.quality),
+        )
+        report.notes.append(summary_line(quality))
     with report.stage("culture"):
         similarity = stages.run(
             "culture", dict(depends, code=code_digest(culture)),
@@ -112,6 +131,11 @@ def build(config: SiteConfig) -> BuildReport:
             lambda: cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
         )
     report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
+    insights = compute_insights(config, works, vectors, digests, similarity, embedded.device, report, stages)
+
+    with report.stage("pairings"):
+        pairings, problems = plan_pairings(config, works, vectors, analogies)
+        report.add(problems)
 
     report.counts.update({
         "works_published": len(works),
@@ -124,11 +148,16 @@ def build(config: SiteConfig) -> BuildReport:
     })
     with report.stage("pages"):
         writer = start_staging(config.output_dir)
+        writer.write_bytes("data/quality.json", json_bytes(quality))
         data = SiteData(
             config, works, thumbs, dims, analogies, similarity, cmap,
-            about=_about(config, report, embedded.device, labelled, searches),
+            about=dict(_about(config, report, embedded.device, labelled, searches), quality=quality),
+            pairings=pairings, insights=insights,
         )
         report.counts["pages"] = Renderer(data, writer).render_all()
+        report.add(pairings.problems)
+        report.counts.update(pairings.counts)
+        report.timings["pages: pairings"] = pairings.render_seconds
         report.counts["site_bytes"] = writer.bytes_written
     with report.stage("publish"):
         publish(config.output_dir, writer)

@@ -39,6 +39,8 @@ class LabelRules:
     rules: dict[str, list[str]] = field(default_factory=dict)  # group -> raw values ("re:" prefix = regex)
     min_group_size: int = 100  # groups with fewer works are not used as conditions (culture paper: 100)
     keep_unmatched: bool = True  # raw values that no rule matches form their own group
+    title: str = ""  # how pages name this condition, e.g. Style (default: Culture / Medium)
+    title_plural: str = ""  # plural of title (default: title + "s"; Cultures / Media when title is empty)
 
 
 @dataclass
@@ -51,7 +53,7 @@ class LabelsConfig:
 class EmbeddingConfig:
     model: str = "resnet50"  # any torchvision classification model name (resnet18, resnet50, convnext_tiny, ...)
     weights: str = "imagenet"  # imagenet | none | path to a local state-dict file
-    on_missing_weights: str = "fail"  # fail | untrained: what to do when the weights cannot be had
+    on_missing_weights: str = "fail"  # fail | untrained | fallback: what to do when the weights cannot be had
     device: str = "auto"  # auto | cpu | cuda
     batch_size: int = 32
     image_size: int = 224  # images are resized and centre-cropped to this square
@@ -64,6 +66,14 @@ class NeighboursConfig:
     method: str = "auto"  # auto | exact | ann (pynndescent)
     ann_min_group: int = 20000  # with method auto, groups at least this large use pynndescent
     block_size: int = 4096  # rows per block in the exact search (bounds its memory)
+
+
+@dataclass
+class QualityConfig:
+    k: int = 10  # neighbours per query for the quality report (precision@k, recall@k)
+    queries: int = 2000  # works used as queries for precision@k (a seeded sample when there are more)
+    recall_queries: int = 200  # queries per approximate (pynndescent) group for recall@k against exact search
+    seed: int = 0
 
 
 @dataclass
@@ -83,8 +93,41 @@ class ThumbnailsConfig:
 
 
 @dataclass
+<<<<<<< HEAD
 class RenderConfig:
     workers: int = 0  # processes rendering artwork pages (0 = one per CPU core, up to 8, for 1,000+ works; 1 = serial)
+=======
+class PairingsConfig:
+    file: str = ""  # curated pairings (YAML list of a, b, title, commentary); "" = none
+    budget: int = 0  # most top-1 analogy pairs pre-rendered as pages with a card image (0 = all); others open in the pair viewer
+
+
+@dataclass
+class ProbesConfig:
+    enabled: bool = True  # train the culture / medium / date probes and build the model page
+    labels: list[str] = field(default_factory=list)  # further label columns to probe (artist, style, genre, subject)
+    test_size: float = 0.25  # share of works held out (stratified) for the model page's figures
+    folds: int = 4  # cross-fitting folds for the per-artwork guesses (each guess comes from a model that did not see the work)
+    min_class_size: int = 5  # classes with fewer works are left out of a probe (and named in its caveats)
+    seed: int = 0  # seed for the split, the folds and the classifiers
+    surprises: int = 12  # works shown in each surprises gallery
+    neighbours: int = 10  # overall nearest neighbours used to call a work cross-cultural
+
+
+@dataclass
+class HeatmapsConfig:
+    enabled: bool = True  # make a heat-map overlay of each work's last-conv activations (cached)
+    size: int = 320  # side of the overlay image in px
+    opacity: float = 0.55  # how strongly the heat colours cover the image (0-1)
+
+
+@dataclass
+class PatternsConfig:
+    enabled: bool = True  # find tight visual-pattern clusters and give each its own page
+    pca_dims: int = 20  # PCA dimensions kept before clustering
+    min_cluster_size: int = 5  # HDBSCAN: smallest motif that counts as a pattern
+    method: str = "hdbscan"  # hdbscan (leaf clusters) | optics
+>>>>>>> main
 
 
 @dataclass
@@ -101,7 +144,16 @@ class SiteConfig:
     neighbours: NeighboursConfig = field(default_factory=NeighboursConfig)
     map: MapConfig = field(default_factory=MapConfig)
     thumbnails: ThumbnailsConfig = field(default_factory=ThumbnailsConfig)
+<<<<<<< HEAD
     render: RenderConfig = field(default_factory=RenderConfig)
+=======
+    pairings: PairingsConfig = field(default_factory=PairingsConfig)
+    id_renames: str = ""  # YAML mapping or two-column CSV (old,new) of renamed work ids; old URLs redirect
+    probes: ProbesConfig = field(default_factory=ProbesConfig)
+    heatmaps: HeatmapsConfig = field(default_factory=HeatmapsConfig)
+    patterns: PatternsConfig = field(default_factory=PatternsConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+>>>>>>> main
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -121,10 +173,11 @@ class SiteConfig:
 
 CHOICES = {
     ("collection", "format"): {"csv", "jsonl", "met", "sample"},
-    ("embedding", "on_missing_weights"): {"fail", "untrained"},
+    ("embedding", "on_missing_weights"): {"fail", "untrained", "fallback"},
     ("embedding", "device"): {"auto", "cpu", "cuda"},
     ("neighbours", "method"): {"auto", "exact", "ann"},
     ("map", "layout"): {"tsne", "pca"},
+    ("patterns", "method"): {"hdbscan", "optics"},
 }
 
 
@@ -246,6 +299,10 @@ def _check_values(config: SiteConfig, path: Path) -> None:
             )
     if config.neighbours.k < 1:
         raise ConfigError(f"{path}: neighbours.k must be at least 1")
+    if config.pairings.budget < 0:
+        raise ConfigError(f"{path}: pairings.budget must be 0 (all) or more")
+    if config.quality.k < 1 or config.quality.queries < 1:
+        raise ConfigError(f"{path}: quality.k and quality.queries must be at least 1")
     if not config.thumbnails.sizes or any(s < 16 for s in config.thumbnails.sizes):
         raise ConfigError(f"{path}: thumbnails.sizes needs at least one size of 16 px or more")
 

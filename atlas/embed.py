@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .backbone import ModelInfo, load_backbone
+from .backbone import ModelInfo, WeightsUnavailable, load_backbone
 from .cache import DigestIndex, file_digest, key_digest, load_array, save_array, sharded
 from .config import EmbeddingConfig
 from .images import ImageError, open_rgb
@@ -60,7 +60,16 @@ def embed_records(
     records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path, root: Path
 ) -> EmbedResult:
     """Embed every record that has a digest, reusing cached vectors where the key matches."""
-    model, info = load_backbone(cfg.model, cfg.weights, cfg.on_missing_weights, root)
+    try:
+        model, info = load_backbone(cfg.model, cfg.weights, cfg.on_missing_weights, root)
+    except WeightsUnavailable as exc:
+        if cfg.on_missing_weights != "fallback":
+            raise
+        from .fallback import embed_fallback
+
+        reason = str(exc).split(". Set embedding.on_missing_weights")[0]
+        log.warning("weights unavailable, using the weights-free fallback: %s", reason)
+        return embed_fallback(records, digests, cfg, cache_dir, root, reason)
     if info.warning:
         log.warning(info.warning)
     device = resolve_device(cfg.device)

@@ -102,6 +102,11 @@ def _assign(records: list[Record], name: str, rules: LabelRules, problems: list[
     """Each record's group before the size check, and how many records each rule group caught."""
     matcher = _Matcher(name, rules)
     hits = {group: 0 for group in matcher.groups}
+    if records and not any(clean(getattr(r, f"{name}_raw")) for r in records):
+        # A collection without this column at all (WikiArt has no medium): one warning, not one per record.
+        reason = f"no record has a {name}; {name} is not used as a condition"
+        problems.append(Problem("labels", "", reason, severity="warning"))
+        return [None] * len(records), hits
     own_groups: dict[str, str] = {}  # casefolded label -> name as first written
     unmatched: Counter[str] = Counter()
     values: list[str | None] = []
@@ -143,3 +148,30 @@ def _apply_min_size(values: list[str | None], name: str, min_size: int, problems
 def _order(label: str) -> tuple[str, str]:
     """Sort by name case-insensitively, ties by exact text, so output never depends on input order."""
     return label.casefold(), label
+
+
+DEFAULT_NAMES = {"culture": ("Culture", "Cultures"), "medium": ("Medium", "Media")}
+
+
+def condition_names(labels: LabelsConfig) -> dict[str, dict[str, str]]:
+    """How pages name each condition: {"culture": {"one": "Style", "many": "Styles", "lower": ..., "lower_many": ...}}.
+
+    The two conditions stay `culture` and `medium` inside the pipeline; a collection whose condition is
+    something else (WikiArt's style) maps that column onto `culture` and names it here (labels.culture.title).
+    """
+    names = {}
+    for name in FIELDS:
+        rules: LabelRules = getattr(labels, name)
+        one = clean(rules.title) or DEFAULT_NAMES[name][0]
+        many = clean(rules.title_plural) or (DEFAULT_NAMES[name][1] if not clean(rules.title) else one + "s")
+        names[name] = {"one": one, "many": many, "lower": one.lower(), "lower_many": many.lower()}
+    return names
+
+
+def rule_hits_line(rule_hits: dict[str, dict[str, int]], records: int) -> str:
+    """One line for the build summary: how many records each label rule group caught."""
+    parts = []
+    for name, hits in rule_hits.items():
+        shown = ", ".join(f"{group} {n:,}" for group, n in hits.items())
+        parts.append(f"{name}: {shown if shown else 'no rules'}")
+    return f"label rules matched (over all {records:,} records read): " + "; ".join(parts)

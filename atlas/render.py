@@ -19,7 +19,11 @@ from .chord import chord_svg, palette
 from .config import SiteConfig
 from .culture import strongest_links
 from .explorer import write_explorer
+from .pair_pages import PairPages
+from .pairings import PairingPlan
+from .labels import condition_names
 from .records import Record
+from .render_insights import render_insights
 from .render_pool import render_artworks
 from .site_writer import SiteWriter
 
@@ -43,6 +47,8 @@ class SiteData:
     similarity: dict  # atlas.culture.culture_similarity
     cluster_map: dict  # atlas.clusters.cluster_map
     about: dict = field(default_factory=dict)  # model, counts, settings, problems for the about page
+    pairings: PairingPlan | None = None  # atlas.pairings: pre-rendered pairs, curated pairs, previous URL ledger
+    insights: dict = field(default_factory=dict)  # atlas.insights.compute_insights: probes, heat maps, patterns...
 
 
 def json_bytes(data) -> bytes:
@@ -64,10 +70,13 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.globals.update(url=self.url, asset=self.asset, site=self._site_view())
-        self.env.filters["slug"] = urls.slug  # analogy rows' ids: #<field>-<slug(group)> deep links
+        self.names = condition_names(data.config.labels)  # "Style" instead of "Culture", when configured
+        for fld in FIELDS:
+            self.names[fld]["used"] = any(getattr(w, fld) for w in data.works)
+        self.env.globals.update(url=self.url, asset=self.asset, site=self._site_view(), names=self.names)
         self.sitemap: list[str] = []
         self.clusters_by_work = {m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]}
+        self.pair_pages = PairPages(self)  # pair pages, curated pairings, URL ledger (atlas.pair_pages)
         self.views: dict[str, dict] = {}  # work id -> work_view(), read-only once made
 
     # -- links ---------------------------------------------------------------------------------
@@ -139,6 +148,7 @@ class Renderer:
         """Write every page, JSON file, thumbnail and asset. Returns the number of HTML pages."""
         self.copy_assets()
         self.copy_thumbnails()
+        render_insights(self)
         self.home()
         render_artworks(self, [w.id for w in self.data.works], self.data.config.render.workers)
         for fld in FIELDS:
@@ -148,6 +158,7 @@ class Renderer:
         self.map()
         self.page("about", None, "about.html", about=self.data.about)
         self.page("404", None, "404.html")
+        self.pair_pages.render()  # after every other page: it gives vanished URLs a page and saves the ledger
         self.write_json()
         pages = len(self.sitemap) + 1  # + the 404 page
         origin = self.data.config.site_url.rstrip("/")
@@ -172,7 +183,7 @@ class Renderer:
 
     def groups(self, fld: str) -> None:
         cards = self.group_cards(fld)
-        self.page(GROUP_KINDS[fld], None, "groups.html", field=fld, title=FIELD_TITLES[fld], groups=cards)
+        self.page(GROUP_KINDS[fld], None, "groups.html", field=fld, title=self.names[fld]["many"], groups=cards)
         links = strongest_links(self.data.similarity) if fld == "culture" else {}
         for card in cards:
             members = [self.work_view(w.id) for w in self.data.works if getattr(w, fld) == card["name"]]

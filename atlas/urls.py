@@ -8,6 +8,7 @@ in ids can never make a path that escapes the output folder or collides with ano
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -24,7 +25,14 @@ PAGE_PATTERNS = {
     "search": "search/",
     "map": "map/",
     "about": "about/",
+    "model": "model/",
+    "patterns": "pattern/",
+    "pattern": "pattern/{slug}/",
+    "surprises": "surprises/",
     "report": "report/",
+    "pair": "pair/{slug}/{slug_b}/",  # key = (query work id, analogy work id), in the analogy's direction
+    "pair_viewer": "pair/",  # one static page that shows any other pair: pair/?a=<id>&b=<id>
+    "pairings": "pairings/",  # index of the curated pairings
     "404": "404.html",
     "sitemap": "sitemap.xml",
 }
@@ -51,9 +59,13 @@ def unslug(encoded: str) -> str:
     return out.decode("utf-8")
 
 
-def page_path(kind: str, key: str | None = None) -> str:
-    """Path of a page relative to the site root, as used in URLs ('work/S0001/')."""
+def page_path(kind: str, key: str | tuple[str, str] | None = None) -> str:
+    """Path of a page relative to the site root, as used in URLs ('work/S0001/', 'pair/S0001/S0002/')."""
     pattern = PAGE_PATTERNS[kind]
+    if "{slug_b}" in pattern:
+        if not isinstance(key, tuple) or len(key) != 2:
+            raise ValueError(f"a {kind} page needs a pair of ids")
+        return pattern.format(slug=slug(key[0]), slug_b=slug(key[1]))
     if "{slug}" in pattern:
         if key is None:
             raise ValueError(f"a {kind} page needs a key")
@@ -61,7 +73,7 @@ def page_path(kind: str, key: str | None = None) -> str:
     return pattern
 
 
-def page_file(kind: str, key: str | None = None) -> str:
+def page_file(kind: str, key: str | tuple[str, str] | None = None) -> str:
     """File that holds a page, relative to the site root ('work/S0001/index.html')."""
     path = page_path(kind, key)
     return path + "index.html" if path == "" or path.endswith("/") else path
@@ -73,8 +85,47 @@ def culture_pair_path(a: str, b: str) -> str:
     return f"chord/{slug(first)}/{slug(second)}/"
 
 
+def parse_page_path(path: str) -> tuple[str, str | tuple[str, str] | None] | None:
+    """Invert page_path: 'pair/S0001/S0002/' -> ('pair', ('S0001', 'S0002')); None for no known page.
+
+    The URL ledger stores site-relative paths; this tells a path that vanished what it used to show.
+    """
+    for kind, pattern in PAGE_PATTERNS.items():
+        regex = "^" + re.escape(pattern).replace(r"\{slug\}", "([^/]+)").replace(r"\{slug_b\}", "([^/]+)") + "$"
+        match = re.match(regex, path)
+        if match:
+            try:
+                keys = tuple(unslug(g) for g in match.groups())
+            except (ValueError, IndexError, UnicodeDecodeError):
+                return None
+            return kind, (keys if len(keys) == 2 else keys[0] if keys else None)
+    return None
+
+
+def condition_anchor(field: str, group: str) -> str:
+    """Fragment id of one condition row on an artwork page ('culture-Chinese'): work/S0001/#culture-Chinese.
+
+    Built only from the field and the group's name, so a deep link survives every rebuild.
+    """
+    return f"{field}-{slug(group)}"
+
+
+def pair_card_path(a: str, b: str) -> str:
+    """The Open Graph / Twitter card image of a pre-rendered pair, beside its page."""
+    return page_path("pair", (a, b)) + "card.jpg"
+
+
+def ledger_path() -> str:
+    """The URL ledger travels inside the published site, so the next build finds it."""
+    return "_atlas/ledger.json"
+
+
 def thumb_path(size: int, key: str) -> str:
     return f"thumbs/{size}/{slug(key)}.jpg"
+
+
+def heatmap_path(key: str) -> str:
+    return f"heatmaps/{slug(key)}.jpg"
 
 
 def work_json_path(key: str) -> str:

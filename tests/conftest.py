@@ -25,6 +25,11 @@ def sample_config(tmp: Path, **overrides) -> Path:
         collection={"format": "sample", "path": str(tmp / "sample")},
         embedding=TEST_EMBEDDING,
     )
+    if base.get("pairings", {}).get("file"):  # the repository's pairings.yaml, not one beside this site.yaml
+        base["pairings"] = dict(base["pairings"], file=str(ROOT / base["pairings"]["file"]))
+    # Pre-render 120 of the sample's ~4,600 top-1 pairs (the rest open in the pair viewer): all of them
+    # add ~250 MB of card images and minutes to every build here. tests/test_pairings.py checks "all".
+    base["pairings"] = dict(base.get("pairings", {}), budget=120)
     base.update(overrides)
     path = tmp / "site.yaml"
     path.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")

@@ -1,0 +1,106 @@
+// atlas: the pair viewer (pair/?a=ID&b=ID). Reads the two works' JSON (data/work/<slug>.json, written by
+// the build) and fills the same layout as a pre-rendered pair page. Text goes in with textContent only:
+// catalogue data is untrusted.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-pair-viewer]");
+  if (!root) { return; }
+  var base = root.getAttribute("data-base") || "/";
+  var k = parseInt(root.getAttribute("data-k"), 10) || 0;
+  var SAFE = /[A-Za-z0-9_-]/;
+
+  // The same reversible tilde-encoding as atlas/urls.py slug(): UTF-8 bytes outside A-Z a-z 0-9 _ - become ~XX.
+  function slug(id) {
+    var bytes = new TextEncoder().encode(id), out = "";
+    for (var i = 0; i < bytes.length; i++) {
+      var ch = String.fromCharCode(bytes[i]);
+      out += bytes[i] < 128 && SAFE.test(ch) ? ch : "~" + (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16).toUpperCase();
+    }
+    return out;
+  }
+  function rankText(rank) {
+    if (rank === 1) { return "the closest"; }
+    var teen = rank % 100 >= 10 && rank % 100 <= 20;
+    var suffix = teen ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[rank % 10] || "th");
+    return "the " + rank + suffix + " closest";
+  }
+  function slots(name) { return root.querySelectorAll('[data-slot="' + name + '"]'); }
+  function setText(name, text) { slots(name).forEach(function (el) { el.textContent = text; }); }
+  function show(message) {
+    var box = slots("message")[0];
+    box.textContent = message;
+    box.hidden = false;
+  }
+  function fetchWork(id) {
+    return fetch(base + "data/work/" + slug(id) + ".json").then(function (r) {
+      if (!r.ok) { throw new Error("The work " + id + " is not in this atlas."); }
+      return r.json();
+    });
+  }
+  function fill(name, w) {
+    slots(name + ".url").forEach(function (el) { el.href = w.url; });
+    slots(name + ".image").forEach(function (img) {
+      img.src = w.image;
+      img.alt = [w.title, w.artist, w.date].filter(Boolean).join(", ");
+      img.hidden = false;
+    });
+    setText(name + ".title", w.title);
+    setText(name + ".byline", [w.artist || "Unknown artist", w.date].filter(Boolean).join(", "));
+    setText(name + ".culture", w.culture_raw || w.culture || "Unknown");
+    setText(name + ".medium", w.medium_raw || w.medium || "Unknown");
+    setText(name + ".id", w.id);
+  }
+  // Each condition under which one work is among the other's listed analogies, as on a pair page.
+  function conditions(a, b) {
+    var out = [];
+    [[a, b], [b, a]].forEach(function (qo) {
+      var query = qo[0], other = qo[1];
+      ["culture", "medium"].forEach(function (field) {
+        var group = other[field], lists = (query.analogies || {})[field] || {};
+        var list = group ? lists[group] : null;
+        if (!list) { return; }
+        for (var i = 0; i < list.length; i++) {
+          if (list[i][0] === other.id) {
+            var same = query[field] === group;
+            out.push({ kind: field === "culture" ? (same ? "Same culture" : "Cross-culture") : (same ? "Same medium" : "Cross-medium"),
+                       group: group, rank: i + 1, score: list[i][1], query: query, other: other, field: field });
+          }
+        }
+      });
+    });
+    return out;
+  }
+  function render(a, b) {
+    fill("a", a);
+    fill("b", b);
+    var title = a.title + " and " + b.title;
+    setText("title", title);
+    document.title = title + " · " + document.title.split(" · ").slice(1).join(" · ");
+    var found = conditions(a, b);
+    var direct = found.filter(function (c) { return c.query === a; })[0];
+    setText("similarity", direct ? "Visual similarity " + direct.score.toFixed(2) + " (cosine of the two image vectors; 1 would be identical)."
+      : "Neither work is among the other's " + k + " closest in its culture or medium: this pair was chosen by hand, not by the network.");
+    var list = slots("conditions")[0];
+    found.forEach(function (c) {
+      var li = document.createElement("li"), strong = document.createElement("strong"), a2 = document.createElement("a");
+      strong.textContent = c.kind;
+      li.appendChild(strong);
+      li.appendChild(document.createTextNode(": among " + c.group + " works, " + c.other.title + " is " +
+        rankText(c.rank) + " to " + c.query.title + ". "));
+      a2.href = c.query.url + "#" + c.field + "-" + slug(c.group);
+      a2.textContent = "See all " + c.group + " analogies of " + c.query.title;
+      li.appendChild(a2);
+      list.appendChild(li);
+    });
+    slots("body")[0].hidden = false;
+    document.querySelectorAll("[data-page-url]").forEach(function (el) { el.textContent = location.href; });
+  }
+  var params = new URLSearchParams(location.search);
+  var ida = params.get("a"), idb = params.get("b");
+  if (!ida || !idb) {
+    show("This page shows two works side by side. Open it from a work's page (\"Side by side\"), or give two work identifiers: pair/?a=ID&b=ID.");
+    return;
+  }
+  Promise.all([fetchWork(ida), fetchWork(idb)]).then(function (works) { render(works[0], works[1]); },
+    function (err) { show(err.message + " It may have left the collection or changed its identifier."); });
+})();

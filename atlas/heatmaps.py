@@ -1,0 +1,130 @@
+"""Heat-map overlays: where in the image the network's features respond most.
+
+As in the culture paper, the map is the backbone's last convolutional activations summed over channels
+(for a ResNet, the output of layer4: 7x7 at 224 px), scaled to 0..1, upsampled to the image and blended
+over it in a heat palette. It shows what drove the pooled vector that every analogy is computed from;
+it is not a saliency method with a class in mind, and with an untrained network it mostly follows edges
+and contrast.
+
+The overlay covers exactly what the network saw: the same resize and centre crop as the embed stage
+(atlas.embed.preprocess). Images are cached under cache/heatmaps/<model key>/<image sha256>.jpg, the
+key hashing the model, its weights, the preprocessing and the overlay settings, so a rebuild with the
+same model only makes heat maps for new or changed images.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .backbone import load_backbone
+from .cache import atomic_write_bytes, key_digest, sharded
+from .config import EmbeddingConfig, HeatmapsConfig
+from .embed import PREPROCESS_VERSION, preprocess, resolve_device
+from .images import ImageError, open_rgb
+from .progress import progress
+from .records import Problem, Record
+
+log = logging.getLogger(__name__)
+
+HEATMAP_VERSION = 1  # bump when the map or the blending changes
+JPEG_QUALITY = 85
+# A perceptual heat palette (dark purple -> red -> yellow), interpolated between these stops.
+STOPS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]], dtype=np.float64)
+
+
+def make_heatmaps(
+    works: list[Record], digests: dict[str, str], emb: EmbeddingConfig, cfg: HeatmapsConfig, cache_dir: Path, root: Path
+) -> tuple[dict[str, Path], list[Problem], int]:
+    """({work id: cached overlay JPEG} for every readable image, Problems for the rest, how many were made now)."""
+    model, info = load_backbone(emb.model, emb.weights, emb.on_missing_weights, root)
+    key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
+    store = cache_dir / "heatmaps" / key[:16]
+    paths = {w.id: sharded(store, digests[w.id], ".jpg") for w in works if w.id in digests}
+    todo, seen = [], set()
+    for w in works:
+        path = paths.get(w.id)
+        if path is not None and not path.is_file() and path not in seen:
+            seen.add(path)
+            todo.append(w)
+    problems = _render(model, todo, paths, emb, cfg, resolve_device(emb.device))
+    failed = {p.record for p in problems}
+    return {i: p for i, p in paths.items() if i not in failed and p.is_file()}, problems, len(todo) - len(failed)
+
+
+def activation_maps(model, batch) -> np.ndarray:
+    """(N, h, w) channel sums of the last module output that still has a spatial grid (h, w > 1)."""
+    import torch
+
+    grids: list = []
+
+    def keep(_module, _inputs, output):
+        if isinstance(output, torch.Tensor) and output.dim() == 4 and output.shape[2] > 1 and output.shape[3] > 1:
+            grids.append(output)
+
+    hooks = [child.register_forward_hook(keep) for child in model.children()]
+    try:
+        with torch.inference_mode():
+            model(batch)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    if not grids:
+        raise ValueError(f"{type(model).__name__} has no convolutional feature map to draw a heat map from")
+    return grids[-1].float().clamp(min=0).sum(dim=1).cpu().numpy()
+
+
+def overlay(image: Image.Image, activation: np.ndarray, size: int, opacity: float) -> Image.Image:
+    """Blend the activation map (upsampled bilinearly) over `image`, both at size x size."""
+    low, high = float(activation.min()), float(activation.max())
+    scaled = (activation - low) / (high - low) if high > low else np.zeros_like(activation)
+    grid = Image.fromarray((scaled * 255).astype(np.uint8), "L").resize((size, size), Image.Resampling.BILINEAR)
+    heat = np.asarray(grid, dtype=np.float64) / 255.0
+    colours = _palette(heat)
+    alpha = (opacity * (0.3 + 0.7 * heat))[..., None]
+    base = np.asarray(image.resize((size, size), Image.Resampling.BICUBIC), dtype=np.float64)
+    return Image.fromarray(np.clip(base * (1 - alpha) + colours * alpha, 0, 255).astype(np.uint8), "RGB")
+
+
+def _palette(values: np.ndarray) -> np.ndarray:
+    positions = np.linspace(0.0, 1.0, len(STOPS))
+    return np.stack([np.interp(values, positions, STOPS[:, c]) for c in range(3)], axis=-1)
+
+
+def _render(model, todo: list[Record], paths: dict[str, Path], emb: EmbeddingConfig, cfg: HeatmapsConfig, device: str) -> list[Problem]:
+    import torch
+    from torchvision import transforms
+
+    if not todo:
+        return []
+    model = model.to(device)
+    to_tensor = preprocess(emb.image_size)
+    crop = transforms.Compose([
+        transforms.Resize(emb.image_size, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
+        transforms.CenterCrop(emb.image_size),
+    ])
+    problems = []
+    bar = progress(total=len(todo), desc="heat maps", unit="img")
+    for start in range(0, len(todo), emb.batch_size):
+        chunk, images = [], []
+        for work in todo[start : start + emb.batch_size]:
+            try:
+                image = open_rgb(work.image_path)
+            except ImageError as exc:
+                problems.append(Problem("heatmaps", work.id, f"no heat map: {exc}", str(work.image_path), work.source_line, "warning"))
+                continue
+            chunk.append(work)
+            images.append(image)
+        if chunk:
+            maps = activation_maps(model, torch.stack([to_tensor(i) for i in images]).to(device))
+            for work, image, activation in zip(chunk, images, maps):
+                buffer = io.BytesIO()
+                overlay(crop(image), activation, cfg.size, cfg.opacity).save(buffer, "JPEG", quality=JPEG_QUALITY)
+                atomic_write_bytes(paths[work.id], buffer.getvalue())
+        bar.update(len(todo[start : start + emb.batch_size]))
+    bar.close()
+    return problems
