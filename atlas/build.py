@@ -24,21 +24,11 @@ from .clusters import cluster_map
 from .config import SiteConfig
 from .culture import culture_similarity
 from .embed import centre, embed_records, hash_images
-<<<<<<< HEAD
-from .labels import normalise_labels
-from .neighbours import (
-    analogies_by_work,
-    conditional_neighbours,
-    describe_search,
-    search_summary,
-)
-=======
 from .insights import compute_insights
 from .labels import condition_names, normalise_labels, rule_hits_line
-from .neighbours import analogies_by_work, conditional_neighbours
+from .neighbours import analogies_by_work, conditional_neighbours, describe_search, search_summary
 from .pairings import plan_pairings
 from .quality import measure_quality, summary_line
->>>>>>> main
 from .readers import read_collection
 from .records import Record
 from .render import Renderer, SiteData, json_bytes

@@ -93,10 +93,11 @@ class ThumbnailsConfig:
 
 
 @dataclass
-<<<<<<< HEAD
 class RenderConfig:
     workers: int = 0  # processes rendering artwork pages (0 = one per CPU core, up to 8, for 1,000+ works; 1 = serial)
-=======
+
+
+@dataclass
 class PairingsConfig:
     file: str = ""  # curated pairings (YAML list of a, b, title, commentary); "" = none
     budget: int = 0  # most top-1 analogy pairs pre-rendered as pages with a card image (0 = all); others open in the pair viewer
@@ -127,7 +128,6 @@ class PatternsConfig:
     pca_dims: int = 20  # PCA dimensions kept before clustering
     min_cluster_size: int = 5  # HDBSCAN: smallest motif that counts as a pattern
     method: str = "hdbscan"  # hdbscan (leaf clusters) | optics
->>>>>>> main
 
 
 @dataclass
@@ -144,16 +144,13 @@ class SiteConfig:
     neighbours: NeighboursConfig = field(default_factory=NeighboursConfig)
     map: MapConfig = field(default_factory=MapConfig)
     thumbnails: ThumbnailsConfig = field(default_factory=ThumbnailsConfig)
-<<<<<<< HEAD
-    render: RenderConfig = field(default_factory=RenderConfig)
-=======
     pairings: PairingsConfig = field(default_factory=PairingsConfig)
     id_renames: str = ""  # YAML mapping or two-column CSV (old,new) of renamed work ids; old URLs redirect
     probes: ProbesConfig = field(default_factory=ProbesConfig)
     heatmaps: HeatmapsConfig = field(default_factory=HeatmapsConfig)
     patterns: PatternsConfig = field(default_factory=PatternsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
->>>>>>> main
+    render: RenderConfig = field(default_factory=RenderConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
