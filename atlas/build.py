@@ -26,7 +26,7 @@ from .culture import culture_similarity
 from .embed import centre, embed_records, hash_images
 from .insights import compute_insights
 from .labels import condition_names, normalise_labels, rule_hits_line
-from .neighbours import analogies_by_work, conditional_neighbours
+from .neighbours import analogies_by_work, conditional_neighbours, describe_search, search_summary
 from .pairings import plan_pairings
 from .quality import measure_quality, summary_line
 from .readers import read_collection
@@ -166,7 +166,7 @@ def build(config: SiteConfig) -> BuildReport:
 def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> dict:
     """Conditional neighbours as plain JSON-able data: analogies per work, and how each group was searched."""
     results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
-    searches = [{"field": r.field, "group": r.group, "method": r.method} for r in results]
+    searches = search_summary(results)
     return {"analogies": analogies_by_work(ids, results), "searches": searches}
 
 
@@ -194,10 +194,7 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict) -> tupl
 
 
 def _search_note(searches: list[dict]) -> str:
-    ann = sorted(f"{s['field']}:{s['group']}" for s in searches if s["method"] == "ann")
-    if ann:
-        return f"neighbour search: pynndescent for {len(ann)} large groups ({', '.join(ann[:5])}), exact for the rest"
-    return f"neighbour search: exact (blocked brute force in torch) for all {len(searches)} groups"
+    return describe_search(searches)
 
 
 def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: list[dict]) -> dict:

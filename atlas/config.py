@@ -93,6 +93,11 @@ class ThumbnailsConfig:
 
 
 @dataclass
+class RenderConfig:
+    workers: int = 0  # processes rendering artwork pages (0 = one per CPU core, up to 8, for 1,000+ works; 1 = serial)
+
+
+@dataclass
 class PairingsConfig:
     file: str = ""  # curated pairings (YAML list of a, b, title, commentary); "" = none
     budget: int = 0  # most top-1 analogy pairs pre-rendered as pages with a card image (0 = all); others open in the pair viewer
@@ -145,6 +150,7 @@ class SiteConfig:
     heatmaps: HeatmapsConfig = field(default_factory=HeatmapsConfig)
     patterns: PatternsConfig = field(default_factory=PatternsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 

@@ -107,8 +107,8 @@ def centre(vectors: np.ndarray) -> np.ndarray:
     if len(vectors) == 0:
         return vectors
     centred = vectors - vectors.mean(axis=0, keepdims=True)
-    norms = np.linalg.norm(centred, axis=1, keepdims=True)
-    return (centred / np.maximum(norms, 1e-12)).astype(np.float32)
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)  # in place: one N x d copy, not three
+    return centred.astype(np.float32, copy=False)
 
 
 def resolve_device(choice: str) -> str:

@@ -32,6 +32,7 @@ class GroupNeighbours:
     method: str  # "exact" or "ann"
     indices: np.ndarray  # (N, k) int64
     scores: np.ndarray  # (N, k) float32
+    device: str = "cpu"  # where the exact search ran
 
 
 def group_members(labels: list[str | None]) -> dict[str, np.ndarray]:
@@ -43,11 +44,25 @@ def group_members(labels: list[str | None]) -> dict[str, np.ndarray]:
     return {g: np.asarray(members[g], dtype=np.int64) for g in sorted(members)}
 
 
-def choose_method(method: str, group_size: int, ann_min_group: int) -> str:
-    """`auto` uses the exact search below ann_min_group members and pynndescent above."""
-    if method == "auto":
-        return "ann" if group_size >= ann_min_group else "exact"
-    return method
+# Multiply-adds (queries x group size x dimensions) an exact search of one group may cost on the CPU before
+# `auto` hands that group to pynndescent: 2e13 is about 15 minutes at the ~45 GFLOP/s two cores reach
+# (benchmarks/README.md). Below it exact is both faster and right: at 10k works x 2,048-d it took 47 s
+# for all 30 groups where pynndescent took 284 s and reached recall@10 0.96 (0.65 in the largest group).
+EXACT_BUDGET = 2e13
+
+
+def choose_method(
+    method: str, group_size: int, ann_min_group: int, device: str = "cpu", queries: int = 0, dim: int = 0,
+    exact_budget: float = EXACT_BUDGET,
+) -> str:
+    """`auto`: exact on a GPU (a matrix multiply there beats any index); on the CPU exact unless the group
+    has at least ann_min_group members and searching it exactly would cost more than exact_budget
+    multiply-adds (queries x group_size x dim), then pynndescent."""
+    if method != "auto":
+        return method
+    if device != "cpu" or group_size < ann_min_group:
+        return "exact"
+    return "ann" if queries * group_size * dim > exact_budget else "exact"
 
 
 def conditional_neighbours(
@@ -59,65 +74,141 @@ def conditional_neighbours(
     block_size: int = 4096,
     device: str = "cpu",
     seed: int = 0,
+    exact_budget: float = EXACT_BUDGET,
 ) -> list[GroupNeighbours]:
-    """Neighbours of every vector within every group of every condition (e.g. culture, medium)."""
+    """Neighbours of every vector within every group of every condition (e.g. culture, medium).
+
+    All exactly-searched groups of all conditions share one matrix multiply per block of queries: each
+    work is in one culture and one medium, so this halves the arithmetic against searching each group
+    on its own."""
+    plan = [
+        (field_name, group, members,
+         choose_method(method, len(members), ann_min_group, device, len(vectors), vectors.shape[1], exact_budget))
+        for field_name, labels in conditions.items()
+        for group, members in group_members(labels).items()
+    ]
+    exact = exact_search_groups(vectors, [m for _, _, m, how in plan if how == "exact"], k, block_size, device)
     results = []
-    for field_name, labels in conditions.items():
-        for group, members in group_members(labels).items():
-            chosen = choose_method(method, len(members), ann_min_group)
-            if chosen == "ann":
-                idx, sim = ann_search(vectors, members, k, seed)
-            else:
-                idx, sim = exact_search(vectors, members, k, block_size, device)
-            results.append(GroupNeighbours(field_name, group, chosen, idx, sim))
+    for field_name, group, members, chosen in plan:
+        idx, sim = ann_search(vectors, members, k, seed) if chosen == "ann" else exact.pop(0)
+        results.append(GroupNeighbours(field_name, group, chosen, idx, sim, device))
     return results
+
+
+def search_summary(results: list[GroupNeighbours]) -> list[dict]:
+    """How each group was searched, as JSON-able dicts (the build caches these with the analogies)."""
+    return [{"field": r.field, "group": r.group, "method": r.method, "device": r.device, "works": len(r.indices)}
+            for r in results]
+
+
+def describe_search(searches: list[dict]) -> str:
+    """One line for the build summary and the about page: which path the search took, and where."""
+    if not searches:
+        return "neighbour search: no groups to search"
+    works, device = searches[0].get("works", 0), searches[0].get("device", "cpu")
+    ann = sorted(f"{s['field']}:{s['group']}" for s in searches if s["method"] == "ann")
+    exact = len(searches) - len(ann)
+    how = f"exact on {device} (one float32 matrix multiply per block of works, shared by {exact} groups, then top-k)"
+    if not ann:
+        return f"neighbour search over {works:,} works: {how}"
+    shown = ", ".join(ann[:5]) + (", ..." if len(ann) > 5 else "")
+    rest = f"; {how} for the other {exact}" if exact else ""
+    return f"neighbour search over {works:,} works: pynndescent (approximate) for {len(ann)} large groups ({shown}){rest}"
 
 
 def exact_search(
     vectors: np.ndarray, members: np.ndarray, k: int, block_size: int = 4096, device: str = "cpu"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-k among `members` for every row of `vectors`, excluding each row itself."""
+    return exact_search_groups(vectors, [members], k, block_size, device)[0]
+
+
+# Similarity-matrix elements per block of queries (128 MB of float32 on the CPU, 1 GB on a GPU): rows per
+# block are cut to fit, so 100k or 1M candidates never need the whole N x N matrix. At 100k candidates a
+# CPU block is still 335 queries, plenty for the matrix multiply to run at full speed.
+BLOCK_ELEMENTS = {"cpu": 1 << 25, "cuda": 1 << 28}
+
+
+def exact_search_groups(
+    vectors: np.ndarray,
+    groups: list[np.ndarray],
+    k: int,
+    block_size: int = 4096,
+    device: str = "cpu",
+    query_rows: np.ndarray | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Exact top-k within each group for every row of `vectors` (or only `query_rows`), the row itself excluded.
+
+    One float32 matrix multiply of a block of queries against every row that is in any group, then per
+    group a column gather and torch.topk; no Python loop runs per query. `vectors` may be a memory map:
+    only one block of queries is read at a time."""
     import torch
 
-    n = len(vectors)
-    kk = min(k, len(members))
-    indices = np.full((n, k), -1, dtype=np.int64)
-    scores = np.full((n, k), np.nan, dtype=np.float32)
-    if kk == 0:
-        return indices, scores
-    base = torch.from_numpy(np.ascontiguousarray(vectors[members])).to(device)
-    members_t = torch.from_numpy(members).to(device)
-    for start in range(0, n, block_size):
-        stop = min(start + block_size, n)
-        query = torch.from_numpy(np.ascontiguousarray(vectors[start:stop])).to(device)
+    queries = np.arange(len(vectors)) if query_rows is None else np.asarray(query_rows, dtype=np.int64)
+    n = len(queries)
+    out = [(np.full((n, k), -1, dtype=np.int64), np.full((n, k), np.nan, dtype=np.float32)) for _ in groups]
+    if not groups or n == 0:
+        return out
+    rows = np.unique(np.concatenate(groups))
+    position = np.full(len(vectors), -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    everyone = len(rows) == len(vectors)
+    base = torch.from_numpy(np.ascontiguousarray(vectors if everyone else vectors[rows], dtype=np.float32)).to(device)
+    columns = [torch.from_numpy(position[g]).to(device) for g in groups]
+    members = [torch.from_numpy(g).to(device) for g in groups]
+    whole = [len(g) == len(rows) for g in groups]  # a group holding every candidate needs no gather
+    step = max(1, min(block_size, BLOCK_ELEMENTS.get(device.split(":")[0], 1 << 26) // max(len(rows), 1)))
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        chunk = queries[start:stop]
+        block = vectors[start:stop] if query_rows is None else vectors[chunk]
+        query = torch.from_numpy(np.ascontiguousarray(block, dtype=np.float32)).to(device)
         sims = query @ base.T
-        own = members_t.unsqueeze(0) == torch.arange(start, stop, device=device).unsqueeze(1)
-        sims.masked_fill_(own, float("-inf"))
-        top_sim, top_pos = torch.topk(sims, kk, dim=1)
-        top_idx = members_t[top_pos]
-        valid = torch.isfinite(top_sim)
-        indices[start:stop, :kk] = torch.where(valid, top_idx, -1).cpu().numpy()
-        scores[start:stop, :kk] = torch.where(valid, top_sim, float("nan")).cpu().numpy()
-    return indices, scores
+        own = position[chunk]
+        hit = np.flatnonzero(own >= 0)
+        sims[torch.from_numpy(hit).to(device), torch.from_numpy(own[hit]).to(device)] = float("-inf")
+        for g, (indices, scores) in enumerate(out):
+            kk = min(k, len(groups[g]))
+            if kk == 0:
+                continue
+            sub = sims if whole[g] else sims.index_select(1, columns[g])
+            top_sim, top_pos = torch.topk(sub, kk, dim=1)
+            valid = torch.isfinite(top_sim)
+            indices[start:stop, :kk] = torch.where(valid, members[g][top_pos], -1).cpu().numpy()
+            scores[start:stop, :kk] = torch.where(valid, top_sim, float("nan")).cpu().numpy()
+    return out
 
 
-def ann_search(vectors: np.ndarray, members: np.ndarray, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Approximate top-k with a pynndescent index over the group, queried by every vector."""
+def ann_search(
+    vectors: np.ndarray, members: np.ndarray, k: int, seed: int = 0, query_rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Approximate top-k with a pynndescent index over the group, queried by every vector (or `query_rows`)."""
     from pynndescent import NNDescent
 
-    n = len(vectors)
+    queries = np.arange(len(vectors)) if query_rows is None else np.asarray(query_rows, dtype=np.int64)
     base = np.ascontiguousarray(vectors[members])
     want = min(k + 1, len(members))  # one extra, in case the query itself comes back
     graph_k = min(max(want, ANN_GRAPH_NEIGHBOURS), len(members) - 1)
     index = NNDescent(base, metric="cosine", n_neighbors=max(graph_k, 2), random_state=seed, n_jobs=1)
     index.prepare()
-    pos, dist = index.query(vectors, k=want, epsilon=ANN_EPSILON)
+    pos, dist = index.query(vectors if query_rows is None else vectors[queries], k=want, epsilon=ANN_EPSILON)
+    return drop_self(members[np.maximum(pos, 0)], 1.0 - dist, (pos >= 0), k, queries)
+
+
+def drop_self(
+    found: np.ndarray, sims: np.ndarray, ok: np.ndarray, k: int, queries: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """First k results per row that are real (`ok`) and not the query itself (`queries[row]`), best
+    first, padded with -1 / NaN. For ANN indexes asked for k + 1 results."""
+    n, want = found.shape
+    ok = ok & (found != queries[:, None])
+    order = np.argsort(~ok, axis=1, kind="stable")  # kept results first, in their original (best-first) order
+    keep = np.take_along_axis(ok, order, axis=1)[:, :k]
     indices = np.full((n, k), -1, dtype=np.int64)
     scores = np.full((n, k), np.nan, dtype=np.float32)
-    for i in range(n):
-        row = [(members[p], 1.0 - d) for p, d in zip(pos[i], dist[i]) if p >= 0 and members[p] != i][:k]
-        for j, (gi, s) in enumerate(row):
-            indices[i, j], scores[i, j] = gi, s
+    width = min(k, want)
+    indices[:, :width] = np.where(keep[:, :width], np.take_along_axis(found, order, axis=1)[:, :width], -1)
+    scores[:, :width] = np.where(keep[:, :width], np.take_along_axis(sims, order, axis=1)[:, :width], np.nan)
     return indices, scores
 
 

@@ -22,9 +22,9 @@ from .explorer import write_explorer
 from .pair_pages import PairPages
 from .pairings import PairingPlan
 from .labels import condition_names
-from .progress import progress
 from .records import Record
 from .render_insights import render_insights
+from .render_pool import render_artworks
 from .site_writer import SiteWriter
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -77,6 +77,7 @@ class Renderer:
         self.sitemap: list[str] = []
         self.clusters_by_work = {m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]}
         self.pair_pages = PairPages(self)  # pair pages, curated pairings, URL ledger (atlas.pair_pages)
+        self.views: dict[str, dict] = {}  # work id -> work_view(), read-only once made
 
     # -- links ---------------------------------------------------------------------------------
     def url(self, kind: str, key: str | None = None) -> str:
@@ -91,10 +92,12 @@ class Renderer:
 
     # -- views ---------------------------------------------------------------------------------
     def work_view(self, work_id: str) -> dict:
+        if work_id in self.views:  # a work is shown on up to k x groups other pages: build its view once
+            return self.views[work_id]
         w = self.by_id[work_id]
         width, height = self.data.dims.get(work_id, (self.large, self.large))
         byline = ", ".join(x for x in (w.artist or "Unknown artist", w.date_text) if x)
-        return {
+        view = self.views[work_id] = {
             "id": w.id,
             "title": w.title or "Untitled",
             "artist": w.artist,
@@ -114,6 +117,7 @@ class Renderer:
             + (f"; {w.medium_raw}" if w.medium_raw else ""),
             "byline": byline,
         }
+        return view
 
     def analogy_rows(self, work_id: str) -> dict[str, list[dict]]:
         """{field: [{group, url, items: [{work, score, rank}]}]} for one artwork page."""
@@ -146,8 +150,7 @@ class Renderer:
         self.copy_thumbnails()
         render_insights(self)
         self.home()
-        for work in progress(self.data.works, "pages", unit="page"):
-            self.artwork(work.id)
+        render_artworks(self, [w.id for w in self.data.works], self.data.config.render.workers)
         for fld in FIELDS:
             self.groups(fld)
         write_explorer(self)

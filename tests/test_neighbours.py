@@ -5,9 +5,13 @@ from atlas.neighbours import (
     analogies_by_work,
     ann_search,
     brute_force_reference,
+    choose_method,
     conditional_neighbours,
+    describe_search,
     exact_search,
+    exact_search_groups,
     group_members,
+    search_summary,
 )
 
 
@@ -63,8 +67,39 @@ def test_ann_recall_against_exact():
 def test_auto_uses_ann_for_large_groups_only():
     vectors = random_unit(400, 8)
     labels = ["big"] * 300 + ["small"] * 100
-    results = conditional_neighbours(vectors, {"culture": labels}, k=4, method="auto", ann_min_group=200)
+    results = conditional_neighbours(vectors, {"culture": labels}, k=4, method="auto", ann_min_group=200, exact_budget=0)
     assert {r.group: r.method for r in results} == {"big": "ann", "small": "exact"}
+    cheap = conditional_neighbours(vectors, {"culture": labels}, k=4, method="auto", ann_min_group=200)
+    assert {r.method for r in cheap} == {"exact"}, "an exact search this cheap is not worth an index"
+
+
+def test_auto_picks_from_size_dimension_and_device():
+    # 100k works x a 39k group x 2048-d = 8e12 multiply-adds: exact on the CPU; 1M works: pynndescent
+    assert choose_method("auto", 39000, 20000, "cpu", 100_000, 2048) == "exact"
+    assert choose_method("auto", 390_000, 20000, "cpu", 1_000_000, 2048) == "ann"
+    assert choose_method("auto", 390_000, 20000, "cuda", 1_000_000, 2048) == "exact"
+    assert choose_method("auto", 19999, 20000, "cpu", 10**9, 2048) == "exact"
+    assert choose_method("ann", 10, 20000, "cuda") == "ann"
+
+
+def test_fused_groups_and_query_subset_match_single_group_search():
+    vectors = random_unit(900, 24, seed=5)
+    groups = [np.arange(0, 900, 3), np.arange(1, 900, 2), np.arange(900)]
+    queries = np.array([0, 1, 2, 450, 899])
+    fused = exact_search_groups(vectors, groups, k=5, block_size=7, query_rows=queries)
+    for members, (idx, sim) in zip(groups, fused):
+        ref_idx, ref_sim = brute_force_reference(vectors, members, 5)
+        assert np.array_equal(idx, ref_idx[queries])
+        assert np.allclose(sim, ref_sim[queries], atol=1e-5)
+
+
+def test_describe_search_names_the_path():
+    vectors = random_unit(50, 4)
+    results = conditional_neighbours(vectors, {"culture": ["A"] * 30 + ["B"] * 20}, k=3, method="exact")
+    assert describe_search(search_summary(results)).startswith("neighbour search over 50 works: exact on cpu")
+    mixed = conditional_neighbours(vectors, {"culture": ["A"] * 30 + ["B"] * 20}, k=3, method="auto",
+                                   ann_min_group=25, exact_budget=0)
+    assert "pynndescent (approximate) for 1 large groups (culture:A)" in describe_search(search_summary(mixed))
 
 
 def test_analogies_by_work_is_json_ready():

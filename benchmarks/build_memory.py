@@ -1,0 +1,108 @@
+"""Peak memory of a whole build of N synthetic works, stage by stage.
+
+    python -m benchmarks.build_memory --works 10000
+    python -m benchmarks.build_memory --works 100000          # generating + building takes long on 2 cores
+
+Generates the collection with benchmarks/synthetic.py (tiny JPEGs; clustered 2,048-d vectors injected
+into the embedding cache, so no image goes through the network), then runs `atlas.build.build` in a
+child process that resets the kernel's resident-size high-water mark (/proc/self/clear_refs) at the start
+of every stage and reads it (VmHWM) at the end: the peak RSS of each stage, and of the whole build.
+The map uses the PCA layout above 20,000 works (as the generated site.yaml says).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def child(config_path: Path, workers: int, layout: str | None) -> dict:
+    """Build with per-stage peak RSS recorded; returns the figures."""
+    from atlas.build import build
+    from atlas.config import load_config
+    from atlas.report import BuildReport
+
+    peaks: dict[str, float] = {}
+    whole = [status_kb("VmRSS")]
+    original = BuildReport.stage
+
+    @contextmanager
+    def stage(self, name):
+        Path("/proc/self/clear_refs").write_text("5")
+        with original(self, name):
+            yield
+        peaks[name] = status_kb("VmHWM") / 1024
+        whole.append(status_kb("VmHWM"))
+
+    BuildReport.stage = stage
+    overrides = ({"render.workers": workers} if workers else {}) | ({"map.layout": layout} if layout else {})
+    config = load_config(config_path, overrides)
+    start = time.perf_counter()
+    report = build(config)
+    return {
+        "seconds": time.perf_counter() - start, "stage_peak_rss_mb": peaks, "peak_rss_mb": max(whole) / 1024,
+        "rss_before_build_mb": whole[0] / 1024, "timings": report.timings, "counts": report.counts,
+        "notes": report.notes,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="peak RSS of a whole synthetic build")
+    parser.add_argument("--works", type=int, default=10000)
+    parser.add_argument("--workers", type=int, default=0, help="render.workers (0 = the config default)")
+    parser.add_argument("--folder", type=Path, help="reuse or keep the generated collection here")
+    parser.add_argument("--layout", choices=["tsne", "pca"], help="map.layout (default: the generated site.yaml's)")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.workers, args.layout)))
+        return
+    with tempfile.TemporaryDirectory(prefix="build-memory-") as tmp:
+        folder = args.folder or Path(tmp)
+        config = folder / "site.yaml"
+        start = time.perf_counter()
+        if not config.exists():
+            from benchmarks.synthetic import generate
+
+            generate(folder, args.works, inject=True)
+        made = time.perf_counter() - start
+        print(f"collection of {args.works} works ready in {made:.0f} s; building...", flush=True)
+        load = os.getloadavg()[0]
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.build_memory", "--child", str(config), "--workers", str(args.workers)]
+            + (["--layout", args.layout] if args.layout else []),
+            check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
+        )
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result.update(works=args.works, generate_s=made, layout=args.layout or "as generated", load_before=round(load, 2), load_after=round(os.getloadavg()[0], 2),
+                  machine=f"{platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"\nwhole build of {args.works} works: {result['seconds']:.0f} s, peak RSS {result['peak_rss_mb']:.0f} MB "
+          f"(load {result['load_before']}->{result['load_after']})")
+    print(f"{'stage':<12} {'peak RSS MB':>11} {'seconds':>8}")
+    for name, mb in result["stage_peak_rss_mb"].items():
+        print(f"{name:<12} {mb:>11.0f} {result['timings'].get(name, 0):>8.1f}")
+    out = RESULTS / f"build_memory_{args.works}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

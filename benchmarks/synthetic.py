@@ -1,0 +1,192 @@
+"""A synthetic collection of any size, shaped like a big museum's, for timing builds at scale.
+
+    python -m benchmarks.synthetic --works 10000 --out /tmp/syn10k --inject-embeddings
+    python -m atlas build --config /tmp/syn10k/site.yaml
+    python -m benchmarks.synthetic --works 100000 --out /tmp/syn100k --inject-embeddings --inject-thumbnails
+
+Writes DIR/collection.csv (id, title, artist, date, culture, medium, image), one tiny distinct JPEG per
+work under DIR/images/, and DIR/site.yaml that builds it with the ordinary CSV reader. Culture (20
+groups) and medium (10 groups) follow Zipf-like sizes, like The Met: a few huge groups, many small.
+
+With --inject-embeddings, clustered random unit vectors (not uniform: uniform vectors have no
+neighbours worth finding and are the worst case for graph search) are written into the build's own
+embedding cache, under the same key (model, weights, image size, preprocessing version) and image
+sha256 that atlas.embed looks up, so the build reuses them instead of running the network on every image.
+Everything is seeded: the same arguments give the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+CULTURES = [
+    "American", "French", "Japanese", "Chinese", "Italian", "British", "Dutch", "German", "Egyptian",
+    "Greek", "Roman", "Persian", "Indian", "Mexican", "Spanish", "Korean", "Flemish", "Peruvian",
+    "Byzantine", "Aztec",
+]
+MEDIA = ["Print", "Photograph", "Drawing", "Ceramic", "Textile", "Painting", "Metalwork", "Glass", "Sculpture", "Furniture"]
+MODEL = {"model": "resnet50", "weights": "none", "on_missing_weights": "untrained", "image_size": 64}
+
+
+def zipf_weights(count: int, exponent: float = 1.3) -> np.ndarray:
+    w = 1.0 / np.arange(1, count + 1) ** exponent
+    return w / w.sum()
+
+
+def group_labels(n: int, names: list[str], rng: np.random.Generator, exponent: float = 1.3) -> np.ndarray:
+    """Index into `names` per work, Zipf-sized: the first group is the largest."""
+    return rng.choice(len(names), size=n, p=zipf_weights(len(names), exponent))
+
+
+def tiny_jpeg(rng: np.random.Generator, serial: int) -> bytes:
+    """A distinct small JPEG (8-48 px sides, random aspect); its bytes differ for every serial number."""
+    w, h = (int(v) for v in rng.integers(8, 49, size=2))
+    pixels = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+    pixels[0, 0] = (serial & 255, (serial >> 8) & 255, (serial >> 16) & 255)  # never two identical images
+    out = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def clustered_vectors(n: int, dim: int, groups: np.ndarray, rng: np.random.Generator, clusters: int = 256) -> np.ndarray:
+    """Unit vectors around `clusters` random centres; a work's cluster leans towards its culture, so
+    neighbours within a culture are nearer than across it, as with real features."""
+    centres = rng.standard_normal((clusters, dim)).astype(np.float32)
+    pick = (groups * 7 + rng.integers(0, clusters // 4, size=n)) % clusters
+    out = np.empty((n, dim), np.float32)
+    for start in range(0, n, 8192):  # in blocks: a 1M x 2048 noise matrix at once would be 8 GB
+        stop = min(start + 8192, n)
+        block = centres[pick[start:stop]] + 1.2 * rng.standard_normal((stop - start, dim)).astype(np.float32)
+        out[start:stop] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def write_collection(out: Path, works: int, seed: int = 0) -> tuple[list[Path], np.ndarray]:
+    """collection.csv + images/. Returns (image paths in row order, culture index per row)."""
+    rng = np.random.default_rng(seed)
+    cultures = group_labels(works, CULTURES, rng)
+    media = group_labels(works, MEDIA, rng, exponent=1.1)
+    years = rng.integers(-1500, 2000, size=works)
+    paths = []
+    with open(out / "collection.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "title", "artist", "date", "culture", "medium", "image"])
+        for i in range(works):
+            work_id = f"syn{i:07d}"
+            rel = f"images/{work_id[-3:]}/{work_id}.jpg"
+            path = out / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(tiny_jpeg(rng, i))
+            paths.append(path)
+            year = int(years[i])
+            date = f"{-year} BCE" if year < 0 else str(year)
+            writer.writerow([work_id, f"Synthetic work {i}", f"Artist {i % 997}", date,
+                             CULTURES[cultures[i]], MEDIA[media[i]], rel])
+    return paths, cultures
+
+
+def site_yaml(works: int, model: dict) -> str:
+    """A config for the synthetic collection; the map uses PCA above 20,000 works (t-SNE would take
+    most of an hour on two cores at 100k)."""
+    layout = "pca" if works > 20000 else "tsne"
+    return f"""# Generated by benchmarks/synthetic.py: {works} synthetic works.
+title: "Synthetic atlas ({works} works)"
+output: build/site
+cache: build/cache
+collection:
+  format: csv
+  path: collection.csv
+labels:
+  culture:
+    min_group_size: 1
+  medium:
+    min_group_size: 1
+embedding:
+  model: {model['model']}
+  weights: {model['weights']}
+  on_missing_weights: {model['on_missing_weights']}
+  device: auto
+  image_size: {model['image_size']}
+  batch_size: 64
+neighbours:
+  k: 6
+map:
+  layout: {layout}
+thumbnails:
+  sizes: [200, 600]
+"""
+
+
+def inject_embeddings(out: Path, paths: list[Path], cultures: np.ndarray, model: dict, seed: int = 0) -> int:
+    """Write one clustered vector per image into DIR/build/cache/embeddings/<key>/, exactly where
+    atlas.embed.embed_records looks. Returns the vector dimension."""
+    from atlas.backbone import load_backbone
+    from atlas.cache import file_digest, key_digest, sharded
+    from atlas.embed import PREPROCESS_VERSION, feature_dim
+
+    net, info = load_backbone(model["model"], model["weights"], model["on_missing_weights"], out)
+    dim = feature_dim(net, model["image_size"])
+    store = out / "build" / "cache" / "embeddings" / key_digest(model["model"], info.identity, model["image_size"], PREPROCESS_VERSION)[:16]
+    vectors = clustered_vectors(len(paths), dim, cultures, np.random.default_rng(seed + 1))
+    for path, vector in zip(paths, vectors):
+        target = sharded(store, file_digest(path), ".npy")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        np.save(target, vector, allow_pickle=False)  # same format as atlas.cache.save_array, without an fsync each
+    return dim
+
+
+def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] = (200, 600), quality: int = 82) -> None:
+    """Write the thumbnails the build would make (atlas.thumbnails.thumbnail_bytes, same cache path), so
+    a big build skips that stage too; the site is the same as if the build had made them."""
+    from atlas.cache import file_digest
+    from atlas.images import open_rgb
+    from atlas.thumbnails import cached_thumb, thumbnail_bytes
+
+    cache = out / "build" / "cache"
+    for path in paths:
+        image, digest = open_rgb(path), file_digest(path)
+        for size in sizes:
+            target = cached_thumb(cache, size, quality, digest)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(thumbnail_bytes(image, size, quality))
+
+
+def generate(out: Path, works: int, inject: bool, seed: int = 0, model: dict | None = None, thumbs: bool = False) -> Path:
+    """Write the whole synthetic site folder; returns the path of its site.yaml."""
+    model = model or MODEL
+    out.mkdir(parents=True, exist_ok=True)
+    paths, cultures = write_collection(out, works, seed)
+    if inject:
+        inject_embeddings(out, paths, cultures, model, seed)
+    if thumbs:
+        inject_thumbnails(out, paths)
+    config = out / "site.yaml"
+    config.write_text(site_yaml(works, model), encoding="utf-8")
+    return config
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--works", type=int, default=10000)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--inject-embeddings", action="store_true", help="put clustered random vectors in the embedding cache")
+    parser.add_argument("--inject-thumbnails", action="store_true", help="put the thumbnails in the cache too")
+    parser.add_argument("--model", default=MODEL["model"], help="torchvision model named in site.yaml (its feature size sets d)")
+    parser.add_argument("--image-size", type=int, default=MODEL["image_size"])
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    model = dict(MODEL, model=args.model, image_size=args.image_size)
+    start = time.perf_counter()
+    config = generate(args.out, args.works, args.inject_embeddings, args.seed, model, args.inject_thumbnails)
+    print(f"{args.works} works written in {time.perf_counter() - start:.1f} s; build with: python -m atlas build --config {config}")
+
+
+if __name__ == "__main__":
+    main()
