@@ -121,6 +121,8 @@ map:
   layout: {layout}
 thumbnails:
   sizes: [200, 600]
+pairings:
+  budget: 2000    # a large collection caps its pre-rendered pair pages; the rest open in the pair viewer
 """
 
 
