@@ -44,6 +44,14 @@ class ModelInfo:
         return shown
 
 
+def network_policy(on_missing: str) -> str:
+    """on_missing_weights for code that needs the network itself (heat maps, fine-tuning).
+
+    The weights-free fallback (atlas/fallback.py) is handled by the embed stage; its network part is the
+    seeded untrained backbone, so everything else that runs the network uses that one too."""
+    return "untrained" if on_missing == "fallback" else on_missing
+
+
 def load_backbone(name: str, weights: str, on_missing: str, root: Path):
     """Return (feature-extractor module in eval mode, ModelInfo). May raise WeightsUnavailable."""
     import torch

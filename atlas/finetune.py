@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .backbone import load_backbone
+from .backbone import load_backbone, network_policy
 from .cache import atomic_write_bytes
 from .config import SiteConfig
 from .embed import IMAGENET_MEAN, IMAGENET_STD, feature_dim, resolve_device
@@ -72,7 +72,7 @@ def finetune(config: SiteConfig, settings: FinetuneSettings) -> dict:
     torch.manual_seed(settings.seed)
     works, classes, held_out = training_works(config, settings.max_per_class)
     emb = config.embedding
-    model, info = load_backbone(emb.model, emb.weights, emb.on_missing_weights, config.root)
+    model, info = load_backbone(emb.model, emb.weights, network_policy(emb.on_missing_weights), config.root)
     device = resolve_device(settings.device)
     head = torch.nn.Linear(feature_dim(model, emb.image_size), len(classes))
     model, head = model.to(device).train(), head.to(device).train()

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .backbone import load_backbone
+from .backbone import load_backbone, network_policy
 from .cache import atomic_write_bytes, key_digest, sharded
 from .config import EmbeddingConfig, HeatmapsConfig
 from .embed import PREPROCESS_VERSION, preprocess, resolve_device
@@ -41,7 +41,7 @@ def make_heatmaps(
     works: list[Record], digests: dict[str, str], emb: EmbeddingConfig, cfg: HeatmapsConfig, cache_dir: Path, root: Path
 ) -> tuple[dict[str, Path], list[Problem], int]:
     """({work id: cached overlay JPEG} for every readable image, Problems for the rest, how many were made now)."""
-    model, info = load_backbone(emb.model, emb.weights, emb.on_missing_weights, root)
+    model, info = load_backbone(emb.model, emb.weights, network_policy(emb.on_missing_weights), root)
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]
     paths = {w.id: sharded(store, digests[w.id], ".jpg") for w in works if w.id in digests}

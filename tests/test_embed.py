@@ -334,3 +334,19 @@ def test_hash_images_depends_on_bytes_not_names(tmp_path):
     copy.write_bytes(records[0].image_path.read_bytes())
     digests, _ = hash_images(records + [Record(id="copy", image_path=copy)])
     assert digests["copy"] == digests["w0"]
+
+
+def test_heat_maps_and_fine_tuning_follow_the_fallback_network(tmp_path, offline_torch_hub):
+    """With on_missing_weights: fallback, code that runs the network itself gets the untrained backbone."""
+    from atlas.backbone import load_backbone, network_policy
+    from atlas.config import HeatmapsConfig
+    from atlas.heatmaps import make_heatmaps
+
+    assert network_policy("fallback") == "untrained" and network_policy("fail") == "fail"
+    records = make_records(tmp_path / "img", n=2)
+    digests, _ = hash_images(records)
+    cfg = replace(CFG, weights="imagenet", on_missing_weights="fallback")
+    paths, problems, made = make_heatmaps(records, digests, cfg, HeatmapsConfig(size=32), tmp_path / "cache", tmp_path)
+    assert problems == [] and made == 2 and all(p.is_file() for p in paths.values())
+    _, info = load_backbone(cfg.model, cfg.weights, network_policy(cfg.on_missing_weights), tmp_path)
+    assert not info.pretrained and "UNTRAINED" in info.warning
