@@ -46,3 +46,16 @@ def sample_build(tmp_path_factory):
     config = load_config(sample_config(tmp))
     report = build(config)
     return config, report
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian chromium per test module, driven by Playwright (browser tests only)."""
+    from playwright import sync_api
+
+    from .browser_support import find_chromium
+
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=find_chromium(), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()

@@ -29,14 +29,6 @@ WIDE = (1600, 1000)
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def site(sample_build):
     config, _ = sample_build
     served = LocalSite(config.output_dir)

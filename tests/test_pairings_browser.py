@@ -8,38 +8,25 @@ Skipped with a reason when Playwright or chromium is missing.
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 
 import pytest
 
 from atlas import urls
 
+from .browser_support import LocalSite, find_chromium
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
 def site(sample_build):
     """(config, origin + base_url) of the sample build served on a free local port."""
-    from atlas.serve import make_server
-
     config, _ = sample_build
-    server = make_server(config.output_dir, config.base_url, port=0)
-    server.RequestHandlerClass.func.log_message = lambda *args: None
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield config, f"http://127.0.0.1:{server.server_address[1]}{config.base_url}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    local = LocalSite(config.output_dir, config.base_url)
+    yield config, local.base
+    local.close()
 
 
 @pytest.fixture
