@@ -35,7 +35,7 @@ from .render import Renderer, SiteData, json_bytes
 from .report import BuildReport
 from .site_writer import publish, start_staging
 from .stage_cache import StageCache, code_digest
-from .thumbnails import count_missing_thumbnails, make_thumbnails
+from .thumbnails import make_thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,11 @@ def build(config: SiteConfig) -> BuildReport:
     with report.stage("thumbnails"):
         by_id = {r.id: r for r in records}
         embedded_records = [by_id[i] for i in embedded.ids]
-        missing = count_missing_thumbnails(embedded_records, digests, config.thumbnails, config.cache_dir)
-        thumbs, dims, problems = make_thumbnails(
+        thumbs, dims, problems, made = make_thumbnails(
             embedded_records, digests, config.thumbnails.sizes, config.thumbnails.quality, config.cache_dir
         )
         report.add(problems)
-        stages.note("thumbnails", missing == 0, f"{missing:,} images needed new thumbnails")
+        stages.note("thumbnails", made == 0, f"{made:,} images needed new thumbnails")
     with report.stage("labels"):
         works, vectors = _published(embedded_records, embedded.vectors, thumbs)
         vectors = centre(vectors)

@@ -31,7 +31,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 ASSETS_DIR = PROJECT_DIR / "assets"
 FIELDS = ("culture", "medium")
-FIELD_TITLES = {"culture": "Cultures", "medium": "Media"}
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
 
 

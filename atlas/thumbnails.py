@@ -33,26 +33,21 @@ def cached_thumb(cache_dir: Path, size: int, quality: int, digest: str) -> Path:
     return sharded(cache_dir / "thumbs" / f"v{THUMB_VERSION}-{size}-q{quality}", digest, ".jpg")
 
 
-def count_missing_thumbnails(records: list[Record], digests: dict[str, str], cfg, cache_dir: Path) -> int:
-    """How many of these records lack at least one thumbnail size in the cache (for the build's explanation)."""
-    return sum(
-        1 for r in records
-        if not all(cached_thumb(cache_dir, s, cfg.quality, digests[r.id]).exists() for s in cfg.sizes)
-    )
-
-
 def make_thumbnails(
     records: list[Record], digests: dict[str, str], sizes: list[int], quality: int, cache_dir: Path
-) -> tuple[dict[str, dict[int, Path]], dict[str, tuple[int, int]], list[Problem]]:
-    """Ensure every size exists in the cache. Returns ({id: {size: cached file}}, {id: (w, h) of the largest}, problems)."""
+) -> tuple[dict[str, dict[int, Path]], dict[str, tuple[int, int]], list[Problem], int]:
+    """Ensure every size exists in the cache. Returns ({id: {size: cached file}}, {id: (w, h) of the largest},
+    problems, how many images needed a thumbnail made now)."""
     files: dict[str, dict[int, Path]] = {}
     dims: dict[str, tuple[int, int]] = {}
     problems = []
+    made = 0
     for rec in progress(records, "thumbnails", unit="img"):
         digest = digests[rec.id]
         paths = {s: cached_thumb(cache_dir, s, quality, digest) for s in sizes}
         try:
             if not all(p.exists() for p in paths.values()):
+                made += 1
                 image = open_rgb(rec.image_path)
                 for s, p in paths.items():
                     if not p.exists():
@@ -63,4 +58,4 @@ def make_thumbnails(
             problems.append(Problem("thumbnails", rec.id, str(exc), str(rec.image_path), rec.source_line))
             continue
         files[rec.id] = paths
-    return files, dims, problems
+    return files, dims, problems, made
