@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 
 import numpy as np
 
@@ -23,10 +24,15 @@ from .cache import DigestIndex, atomic_write_text
 from .clusters import cluster_map
 from .config import SiteConfig
 from .culture import culture_similarity
-from .embed import centre, embed_records, hash_images
+from .embed import embed_records, hash_images
 from .insights import compute_insights
 from .labels import condition_names, normalise_labels, rule_hits_line
-from .neighbours import analogies_by_work, conditional_neighbours, describe_search, search_summary
+from .neighbours import (
+    analogies_by_work,
+    conditional_neighbours,
+    describe_search,
+    search_summary,
+)
 from .pairings import plan_pairings
 from .quality import measure_quality, summary_line
 from .readers import read_collection
@@ -36,6 +42,7 @@ from .report import BuildReport
 from .site_writer import publish, start_staging
 from .stage_cache import StageCache, code_digest
 from .thumbnails import make_thumbnails
+from .vector_matrix import centre_in_place, select_rows
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +89,9 @@ def build(config: SiteConfig) -> BuildReport:
         report.add(problems)
         stages.note("thumbnails", made == 0, f"{made:,} images needed new thumbnails")
     with report.stage("labels"):
-        works, vectors = _published(embedded_records, embedded.vectors, thumbs)
-        vectors = centre(vectors)
+        works, vectors = _published(embedded_records, embedded.vectors, thumbs, config.cache_dir / "work")
+        embedded.vectors = embedded.vectors[:0]  # the published rows are copied out: let the first matrix go
+        vectors = centre_in_place(vectors)
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)
@@ -185,11 +193,12 @@ def read_records(config: SiteConfig, report: BuildReport) -> list[Record]:
     return result.records
 
 
-def _published(records: list[Record], vectors: np.ndarray, thumbs: dict) -> tuple[list[Record], np.ndarray]:
-    """Works that have both a vector and thumbnails, sorted by id (stable output order)."""
+def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: Path) -> tuple[list[Record], np.ndarray]:
+    """Works that have both a vector and thumbnails, sorted by id (stable output order), and their vectors
+    as a new memory-mapped matrix in `work`."""
     order = sorted((r.id, i) for i, r in enumerate(records) if r.id in thumbs)
     keep = [i for _, i in order]
-    return [records[i] for i in keep], vectors[keep] if keep else vectors[:0]
+    return [records[i] for i in keep], select_rows(vectors, keep, work)
 
 
 def _search_note(searches: list[dict]) -> str:

@@ -3,12 +3,14 @@
 Each vector is stored under cache/embeddings/<model key>/<image sha256>.npy, where the model key hashes
 the model name, the exact weights and the preprocessing. A rebuild therefore embeds only images whose
 bytes (or whose model) changed, and a build killed mid-way loses at most the batch in flight: every
-finished batch is already on disk. Broken images become Problems, never exceptions.
+finished batch is already on disk. Broken images become Problems, never exceptions. The build's vectors
+are gathered into one memory-mapped matrix (atlas.vector_matrix), never a dict of a million small arrays.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from .config import EmbeddingConfig
 from .images import ImageError, open_rgb
 from .progress import progress
 from .records import Problem, Record
+from .vector_matrix import centre_in_place, keep_rows, new_matrix
 
 log = logging.getLogger(__name__)
 
@@ -75,21 +78,27 @@ def embed_records(
     device = resolve_device(cfg.device)
     store = cache_dir / "embeddings" / key_digest(cfg.model, info.identity, cfg.image_size, PREPROCESS_VERSION)[:16]
     dim = feature_dim(model, cfg.image_size)
-    found, todo, corrupt = _load_cached(records, digests, store, dim)
+    rows = [rec for rec in records if rec.id in digests]
+    matrix = new_matrix(cache_dir / "work", len(rows), dim)
+    first_row, todo, corrupt = _fill_from_cache(rows, digests, store, matrix)
     if corrupt:
         log.warning("%d cached vectors were truncated or corrupt; embedding those images again", len(corrupt))
-    failed = _run_model(model, todo, digests, cfg, device, store, found)
-    ids, rows, problems = [], [], []
-    for rec in records:
-        digest = digests.get(rec.id)
-        if digest is None:
-            continue
+
+    def keep(digest: str, vector: np.ndarray) -> None:
+        matrix[first_row[digest]] = vector
+
+    failed = _run_model(model, todo, digests, cfg, device, store, keep)
+    ids, kept, problems = [], [], []
+    for j, rec in enumerate(rows):
+        digest = digests[rec.id]
         if digest in failed:
             problems.append(_problem(rec, failed[digest]))
             continue
+        if first_row[digest] != j:
+            matrix[j] = matrix[first_row[digest]]  # the same image under another id
         ids.append(rec.id)
-        rows.append(found[digest])
-    vectors = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
+        kept.append(j)
+    vectors = keep_rows(matrix, kept)
     computed_now = {digests[r.id] for r in todo} - set(failed)
     computed = len(computed_now)
     reused = sum(1 for i in ids if digests[i] not in computed_now)  # identical images embedded now are not "reused"
@@ -103,12 +112,9 @@ def centre(vectors: np.ndarray) -> np.ndarray:
     a cosine similarity of 0.999 before centring, which makes scores meaningless to show. Centring keeps
     what distinguishes works (and raised the sample's cross-culture same-subject rate from 0.64 to 0.67
     with an untrained ResNet-50 at 224 px). The cache keeps the raw vectors; this runs on every build.
+    Returns a new array; the build centres its memory-mapped matrix in place instead (centre_in_place).
     """
-    if len(vectors) == 0:
-        return vectors
-    centred = vectors - vectors.mean(axis=0, keepdims=True)
-    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)  # in place: one N x d copy, not three
-    return centred.astype(np.float32, copy=False)
+    return centre_in_place(np.array(vectors, dtype=np.float32))
 
 
 def resolve_device(choice: str) -> str:
@@ -142,28 +148,30 @@ def preprocess(image_size: int):
     )
 
 
-def _load_cached(
-    records: list[Record], digests: dict[str, str], store: Path, dim: int
-) -> tuple[dict[str, np.ndarray], list[Record], list[str]]:
-    """({digest: vector} read from the cache, records still to embed: one per distinct uncached image,
-    cache files that exist but are truncated or corrupt: those images are embedded again)."""
-    found: dict[str, np.ndarray] = {}
+def _fill_from_cache(
+    rows: list[Record], digests: dict[str, str], store: Path, matrix: np.ndarray
+) -> tuple[dict[str, int], list[Record], list[str]]:
+    """Copy every cached vector into its row of `matrix`, one image at a time.
+
+    Returns ({digest: the first row of that image}, records still to embed: one per distinct uncached
+    image, cache files that exist but are truncated or corrupt: those images are embedded again)."""
+    first_row: dict[str, int] = {}
     corrupt: list[str] = []
-    todo, seen = [], set()
-    for rec in records:
-        digest = digests.get(rec.id)
-        if digest is None or digest in seen:
+    todo = []
+    for j, rec in enumerate(rows):
+        digest = digests[rec.id]
+        if digest in first_row:
             continue
-        seen.add(digest)
+        first_row[digest] = j
         path = sharded(store, digest, ".npy")
-        vector = load_array(path, (dim,), "float32")
+        vector = load_array(path, (matrix.shape[1],), "float32")
         if vector is None:
             todo.append(rec)
             if path.exists():
                 corrupt.append(str(path))
         else:
-            found[digest] = vector
-    return found, todo, corrupt
+            matrix[j] = vector
+    return first_row, todo, corrupt
 
 
 class _ImageDataset:
@@ -188,9 +196,9 @@ def _collate(items):
 
 
 def _run_model(
-    model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path, found: dict[str, np.ndarray]
+    model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path, keep: Callable[[str, np.ndarray], None]
 ) -> dict[str, str]:
-    """Embed `todo` batch by batch, saving each batch as it finishes and adding it to `found`.
+    """Embed `todo` batch by batch, saving each vector to the cache as its batch finishes, then `keep(digest, vector)`.
 
     Returns {digest: error} for the images that could not be decoded."""
     import torch
@@ -216,7 +224,7 @@ def _run_model(
             for (i, _), vector in zip(good, vectors):
                 digest = digests[todo[i].id]
                 save_array(sharded(store, digest, ".npy"), vector)
-                found[digest] = vector
+                keep(digest, vector)
         bar.update(len(batch))
     bar.close()
     return failed

@@ -31,7 +31,9 @@ import numpy as np
 from atlas.neighbours import (
     ANN_EPSILON,
     ANN_GRAPH_NEIGHBOURS,
+    EXACT_BUDGET,
     ann_search,
+    checked_ann_search,
     choose_method,
     drop_self,
     exact_search_groups,
@@ -41,7 +43,7 @@ from benchmarks.synthetic import CULTURES, MEDIA, clustered_vectors, group_label
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METHODS = [
-    "atlas-exact-cpu", "atlas-exact-cuda", "atlas-auto-cpu", "pynndescent", "sklearn-brute",
+    "atlas-exact-cpu", "atlas-exact-cuda", "atlas-auto-cpu", "atlas-ann-checked", "pynndescent", "sklearn-brute",
     "faiss-flat", "faiss-hnsw",
 ]
 HNSW_M, HNSW_EF_SEARCH = 32, 128
@@ -107,7 +109,7 @@ def warm_up(method: str) -> None:
     """Compile numba (pynndescent) / load libraries outside the timed part."""
     x = np.random.default_rng(0).standard_normal((300, 8)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    if method in ("pynndescent", "atlas-auto-cpu"):
+    if method in ("pynndescent", "atlas-auto-cpu", "atlas-ann-checked"):
         ann_search(x, np.arange(300), 5)
     if method.startswith("faiss"):
         import faiss  # noqa: F401
@@ -124,17 +126,29 @@ def search_atlas_exact(device: str):
     return run
 
 
-def search_atlas_auto(vectors, groups, queries, k, threads):
-    """What the build does on this machine with the default config (neighbours.method: auto)."""
+def search_atlas_auto(vectors, groups, queries, k, threads, force_ann: bool = False):
+    """What the build does on this machine with the default config (neighbours.method: auto), or with
+    every group of at least ann_min_group works forced onto the checked approximate path."""
     from atlas.config import NeighboursConfig
 
     min_group = NeighboursConfig().ann_min_group
-    how = [choose_method("auto", len(g), min_group, "cpu", len(vectors), vectors.shape[1]) for g in groups]
+    budget = 0 if force_ann else EXACT_BUDGET
+    how = [choose_method("auto", len(g), min_group, "cpu", len(vectors), vectors.shape[1], budget) for g in groups]
     exact = iter(exact_search_groups(vectors, [g for g, m in zip(groups, how) if m == "exact"], k, query_rows=queries))
-    out, index_s = [], 0.0
+    out, notes = [], []
     for g, m in zip(groups, how):
-        out.append(ann_search(vectors, g, k, query_rows=queries) if m == "ann" else next(exact))
-    return index_s, out, f"the build's choice: pynndescent for {how.count('ann')} groups, exact for {how.count('exact')}"
+        if m == "ann":
+            idx, sim, used, note = checked_ann_search(vectors, g, k, query_rows=queries)
+            out.append((idx, sim))
+            notes.append(f"{len(g)} works: {used}, {note}")
+        else:
+            out.append(next(exact))
+    chosen = f"checked pynndescent tried for {how.count('ann')} groups ({'; '.join(notes)})" if notes else "no group large enough for pynndescent"
+    return 0.0, out, f"the build's choice: {chosen}, exact for {how.count('exact')}"
+
+
+def search_atlas_ann_checked(vectors, groups, queries, k, threads):
+    return search_atlas_auto(vectors, groups, queries, k, threads, force_ann=True)
 
 
 def search_pynndescent(vectors, groups, queries, k, threads):
@@ -195,6 +209,7 @@ SEARCHES = {
     "atlas-exact-cpu": search_atlas_exact("cpu"),
     "atlas-exact-cuda": search_atlas_exact("cuda"),
     "atlas-auto-cpu": search_atlas_auto,
+    "atlas-ann-checked": search_atlas_ann_checked,
     "pynndescent": search_pynndescent,
     "sklearn-brute": search_sklearn,
     "faiss-flat": search_faiss("flat"),

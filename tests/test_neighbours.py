@@ -5,12 +5,14 @@ from atlas.neighbours import (
     analogies_by_work,
     ann_search,
     brute_force_reference,
+    checked_ann_search,
     choose_method,
     conditional_neighbours,
     describe_search,
     exact_search,
     exact_search_groups,
     group_members,
+    recall_at_k,
     search_summary,
 )
 
@@ -99,7 +101,33 @@ def test_describe_search_names_the_path():
     assert describe_search(search_summary(results)).startswith("neighbour search over 50 works: exact on cpu")
     mixed = conditional_neighbours(vectors, {"culture": ["A"] * 30 + ["B"] * 20}, k=3, method="auto",
                                    ann_min_group=25, exact_budget=0)
-    assert "pynndescent (approximate) for 1 large groups (culture:A)" in describe_search(search_summary(mixed))
+    line = describe_search(search_summary(mixed))
+    assert "pynndescent (approximate, recall@k checked >= 0.98 on a sample) for 1 large groups (culture:A)" in line \
+        or "1 large groups searched exactly because pynndescent stayed below recall@k 0.98" in line, line
+
+
+def test_checked_ann_keeps_recall_or_searches_exactly():
+    """An approximate group is used only when it reaches recall@10 >= 0.98 on a sample; on vectors too hard
+    for the index (512-d uniform noise: no structure to exploit) the group is searched exactly instead."""
+    easy = random_unit(3000, 8, seed=4)
+    members = np.arange(0, 3000, 2)
+    idx, _, method, note = checked_ann_search(easy, members, k=10)
+    exact_idx, _ = exact_search(easy, members, k=10)
+    assert method == "ann" and note.startswith("recall@10 0.9"), note
+    assert recall_at_k(idx, exact_idx) >= 0.97  # all 3,000 queries, not just the checked sample
+
+    hard = random_unit(3000, 512, seed=4)
+    idx, sim, method, note = checked_ann_search(hard, members, k=10)
+    assert method == "exact" and note.startswith("searched exactly: pynndescent reached recall@10 0."), note
+    ref_idx, _ = brute_force_reference(hard, members, 10)
+    assert np.array_equal(idx, ref_idx)
+    assert ann_search(hard, members, k=10, query_rows=np.arange(300))[0].shape == (300, 10)
+
+
+def test_recall_at_k_counts_true_neighbours_found():
+    truth = np.array([[1, 2, 3], [4, -1, -1]])
+    assert recall_at_k(np.array([[3, 2, 9], [4, 5, -1]]), truth) == 3 / 4
+    assert recall_at_k(truth, truth) == 1.0
 
 
 def test_analogies_by_work_is_json_ready():
