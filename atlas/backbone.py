@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,9 +124,31 @@ def _load_weights(model, name: str, weights: str, root: Path) -> ModelInfo:
     return ModelInfo(name, weights, f"local file {path.name}", True, f"file-{digest}")
 
 
+@contextmanager
+def last_grid(model):
+    """While the block runs, the list it yields holds the latest output of the model's top-level modules
+    that still has a spatial grid (N, C, h, w with h, w > 1): after a forward pass, the last convolutional
+    feature map (a ResNet's layer4), which the heat maps draw. Lets the embed stage keep it from the
+    same forward pass that makes the vectors. Earlier grids are let go as soon as a later one comes."""
+    import torch
+
+    grids: list = []
+
+    def keep(_module, _inputs, output):
+        if isinstance(output, torch.Tensor) and output.dim() == 4 and output.shape[2] > 1 and output.shape[3] > 1:
+            grids[:] = [output]
+
+    hooks = [child.register_forward_hook(keep) for child in model.children()]
+    try:
+        yield grids
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
 def _strip_head(model) -> None:
     """Replace the classifier with Identity so the model returns pooled penultimate features."""
-    import torch.nn as nn
+    from torch import nn
 
     if isinstance(getattr(model, "fc", None), nn.Linear):
         model.fc = nn.Identity()

@@ -70,7 +70,8 @@ def build(config: SiteConfig) -> BuildReport:
         stages.note("images", index.hashed == 0, f"{index.hashed:,} files hashed, {len(digests) - index.hashed:,} "
                     "known by size and modification time")
     with report.stage("embed"):
-        embedded = embed_records(records, digests, config.embedding, config.cache_dir, config.root)
+        embedded = embed_records(records, digests, config.embedding, config.cache_dir, config.root,
+                                 maps=config.heatmaps.enabled)
         report.add(embedded.problems)
         report.model = embedded.model.as_dict()
         if embedded.model.warning:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .backbone import ModelInfo, WeightsUnavailable, load_backbone
+from .backbone import ModelInfo, WeightsUnavailable, last_grid, load_backbone
 from .cache import DigestIndex, file_digest, key_digest, load_array, save_array, sharded
 from .config import EmbeddingConfig
 from .images import ImageError, open_rgb
@@ -60,9 +61,14 @@ def hash_images(records: list[Record], index: DigestIndex | None = None) -> tupl
 
 
 def embed_records(
-    records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path, root: Path
+    records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path, root: Path,
+    maps: bool = False,
 ) -> EmbedResult:
-    """Embed every record that has a digest, reusing cached vectors where the key matches."""
+    """Embed every record that has a digest, reusing cached vectors where the key matches.
+
+    With `maps`, each image embedded now also leaves its last convolutional activation grid under
+    cache/activations/ (written before its vector, so a cached vector implies a kept grid), from which the
+    heat maps are drawn without running the network a second time."""
     try:
         model, info = load_backbone(cfg.model, cfg.weights, cfg.on_missing_weights, root)
     except WeightsUnavailable as exc:
@@ -72,11 +78,13 @@ def embed_records(
 
         reason = str(exc).split(". Set embedding.on_missing_weights")[0]
         log.warning("weights unavailable, using the weights-free fallback: %s", reason)
-        return embed_fallback(records, digests, cfg, cache_dir, root, reason)
+        return embed_fallback(records, digests, cfg, cache_dir, root, reason, maps)
     if info.warning:
         log.warning(info.warning)
     device = resolve_device(cfg.device)
-    store = cache_dir / "embeddings" / key_digest(cfg.model, info.identity, cfg.image_size, PREPROCESS_VERSION)[:16]
+    key = model_key(cfg.model, info.identity, cfg.image_size)
+    store = cache_dir / "embeddings" / key
+    kept = cache_dir / "activations" / key if maps else None
     dim = feature_dim(model, cfg.image_size)
     rows = [rec for rec in records if rec.id in digests]
     matrix = new_matrix(cache_dir / "work", len(rows), dim)
@@ -87,7 +95,7 @@ def embed_records(
     def keep(digest: str, vector: np.ndarray) -> None:
         matrix[first_row[digest]] = vector
 
-    failed = _run_model(model, todo, digests, cfg, device, store, keep)
+    failed = _run_model(model, todo, digests, cfg, device, store, keep, kept)
     ids, kept, problems = [], [], []
     for j, rec in enumerate(rows):
         digest = digests[rec.id]
@@ -115,6 +123,11 @@ def centre(vectors: np.ndarray) -> np.ndarray:
     Returns a new array; the build centres its memory-mapped matrix in place instead (centre_in_place).
     """
     return centre_in_place(np.array(vectors, dtype=np.float32))
+
+
+def model_key(model: str, identity: str, image_size: int) -> str:
+    """The cache folder name for one network, weights and preprocessing (vectors and activation grids)."""
+    return key_digest(model, identity, image_size, PREPROCESS_VERSION)[:16]
 
 
 def resolve_device(choice: str) -> str:
@@ -196,7 +209,8 @@ def _collate(items):
 
 
 def _run_model(
-    model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path, keep: Callable[[str, np.ndarray], None]
+    model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path, keep: Callable[[str, np.ndarray], None],
+    kept_grids: Path | None = None,
 ) -> dict[str, str]:
     """Embed `todo` batch by batch, saving each vector to the cache as its batch finishes, then `keep(digest, vector)`.
 
@@ -220,9 +234,11 @@ def _run_model(
         good = [(i, t) for i, t, err in batch if t is not None]
         failed.update({digests[todo[i].id]: err for i, t, err in batch if t is None})
         if good:
-            vectors = _forward(model, torch.stack([t for _, t in good]), device)
-            for (i, _), vector in zip(good, vectors):
+            vectors, grids = _forward(model, torch.stack([t for _, t in good]), device, kept_grids is not None)
+            for j, ((i, _), vector) in enumerate(zip(good, vectors)):
                 digest = digests[todo[i].id]
+                if kept_grids is not None:
+                    save_array(sharded(kept_grids, digest, ".npy"), grids[j])
                 save_array(sharded(store, digest, ".npy"), vector)
                 keep(digest, vector)
         bar.update(len(batch))
@@ -230,11 +246,15 @@ def _run_model(
     return failed
 
 
-def _forward(model, batch, device: str) -> np.ndarray:
-    """Features for one batch, L2-normalised, as float32 on the CPU. Mixed precision on CUDA."""
+def _forward(model, batch, device: str, grids: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Features for one batch, L2-normalised, as float32 on the CPU, and with `grids` the heat maps' raw
+    values (channel sums of the last convolutional grid, atlas.heatmaps) from the same pass. Mixed
+    precision on CUDA."""
     import torch
 
-    with torch.inference_mode():
+    from .heatmaps import grid_sums
+
+    with torch.inference_mode(), (last_grid(model) if grids else nullcontext([])) as kept:
         batch = batch.to(device, non_blocking=True)
         if device == "cuda":
             batch = batch.to(memory_format=torch.channels_last)
@@ -243,7 +263,8 @@ def _forward(model, batch, device: str) -> np.ndarray:
         else:
             out = model(batch)
         out = torch.nn.functional.normalize(out.float(), dim=1)
-    return out.cpu().numpy().astype(np.float32)
+        sums = grid_sums(kept, model).astype(np.float32) if grids else None
+    return out.cpu().numpy().astype(np.float32), sums
 
 
 def _problem(rec: Record, reason: str) -> Problem:

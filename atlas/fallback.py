@@ -29,6 +29,7 @@ from .descriptors import (
     descriptor_vectors,
 )
 from .records import Record
+from .vector_matrix import new_matrix
 
 
 def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
@@ -52,7 +53,7 @@ def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
 
 
 def embed_fallback(records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path,
-                   root: Path, reason: str):
+                   root: Path, reason: str, maps: bool = False):
     """An EmbedResult (see atlas.embed) from the fallback combination, for the records that have all parts."""
     from .embed import EmbedResult, embed_records  # embed imports this module
 
@@ -66,7 +67,7 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
         embed_log.addFilter(_not_untrained_warning)
         try:
             net = embed_records(records, digests, dataclasses.replace(cfg, weights="none", on_missing_weights="fail"),
-                                cache_dir, root)
+                                cache_dir, root, maps)
         finally:
             embed_log.removeFilter(_not_untrained_warning)
         reported = {p.record for p in net.problems}
@@ -77,8 +78,9 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
              for n in names]
     if net is not None:
         row = {i: j for j, i in enumerate(net.ids)}
-        parts.insert(0, net.vectors[[row[i] for i in ids]])
-    vectors = combine(parts) if ids else np.zeros((0, sum(p.shape[1] for p in parts)), np.float32)
+        parts.insert(0, net.vectors if ids == net.ids else net.vectors[[row[i] for i in ids]])
+    width = sum(p.shape[1] for p in parts)
+    vectors = combine(parts, new_matrix(cache_dir / "work", len(ids), width)) if ids else np.zeros((0, width), np.float32)
     info = fallback_info(cfg, reason)
     device = net.device if net is not None else "cpu"
     computed, reused = (net.computed, net.reused) if net is not None else (0, 0)

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .backbone import load_backbone, network_policy
+from .backbone import last_grid, load_backbone, network_policy
 from .cache import atomic_write_bytes, key_digest, sharded
 from .config import EmbeddingConfig, HeatmapsConfig
-from .embed import PREPROCESS_VERSION, preprocess, resolve_device
+from .embed import PREPROCESS_VERSION, model_key, preprocess, resolve_device
 from .images import ImageError, open_rgb
 from .progress import progress
 from .records import Problem, Record
@@ -40,8 +40,12 @@ STOPS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 
 def make_heatmaps(
     works: list[Record], digests: dict[str, str], emb: EmbeddingConfig, cfg: HeatmapsConfig, cache_dir: Path, root: Path
 ) -> tuple[dict[str, Path], list[Problem], int]:
-    """({work id: cached overlay JPEG} for every readable image, Problems for the rest, how many were made now)."""
+    """({work id: cached overlay JPEG} for every readable image, Problems for the rest, how many were made now).
+
+    Images whose activation grid the embed stage kept (embed_records(..., maps=True)) are drawn from it;
+    only the others go through the network again."""
     model, info = load_backbone(emb.model, emb.weights, network_policy(emb.on_missing_weights), root)
+    kept = cache_dir / "activations" / model_key(emb.model, info.identity, emb.image_size)
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]
     paths = {w.id: sharded(store, digests[w.id], ".jpg") for w in works if w.id in digests}
@@ -51,7 +55,8 @@ def make_heatmaps(
         if path is not None and not path.is_file() and path not in seen:
             seen.add(path)
             todo.append(w)
-    problems = _render(model, todo, paths, emb, cfg, resolve_device(emb.device))
+    rest, problems = _draw_kept(todo, digests, kept, paths, emb, cfg)
+    problems += _render(model, rest, paths, emb, cfg, resolve_device(emb.device))
     failed = {p.record for p in problems}
     return {i: p for i, p in paths.items() if i not in failed and p.is_file()}, problems, len(todo) - len(failed)
 
@@ -60,19 +65,13 @@ def activation_maps(model, batch) -> np.ndarray:
     """(N, h, w) channel sums of the last module output that still has a spatial grid (h, w > 1)."""
     import torch
 
-    grids: list = []
+    with last_grid(model) as grids, torch.inference_mode():
+        model(batch)
+    return grid_sums(grids, model)
 
-    def keep(_module, _inputs, output):
-        if isinstance(output, torch.Tensor) and output.dim() == 4 and output.shape[2] > 1 and output.shape[3] > 1:
-            grids.append(output)
 
-    hooks = [child.register_forward_hook(keep) for child in model.children()]
-    try:
-        with torch.inference_mode():
-            model(batch)
-    finally:
-        for hook in hooks:
-            hook.remove()
+def grid_sums(grids: list, model) -> np.ndarray:
+    """The heat map's raw values from what backbone.last_grid collected: channel sums of the last grid."""
     if not grids:
         raise ValueError(f"{type(model).__name__} has no convolutional feature map to draw a heat map from")
     return grids[-1].float().clamp(min=0).sum(dim=1).cpu().numpy()
@@ -95,18 +94,57 @@ def _palette(values: np.ndarray) -> np.ndarray:
     return np.stack([np.interp(values, positions, STOPS[:, c]) for c in range(3)], axis=-1)
 
 
+def _draw_kept(todo: list[Record], digests: dict[str, str], kept: Path, paths: dict[str, Path], emb: EmbeddingConfig,
+               cfg: HeatmapsConfig) -> tuple[list[Record], list[Problem]]:
+    """Draw the overlays whose activation grid the embed stage kept; returns (the rest, problems)."""
+    rest, problems = [], []
+    for work in todo:
+        grid = load_grid(sharded(kept, digests[work.id], ".npy"))
+        if grid is None:
+            rest.append(work)
+            continue
+        try:
+            image = open_rgb(work.image_path)
+        except ImageError as exc:
+            problems.append(Problem("heatmaps", work.id, f"no heat map: {exc}", str(work.image_path), work.source_line, "warning"))
+            continue
+        _save_overlay(paths[work.id], _crop(emb.image_size)(image), grid, cfg)
+    return rest, problems
+
+
+def load_grid(path: Path) -> np.ndarray | None:
+    """A kept (h, w) activation grid, or None when missing or damaged."""
+    try:
+        grid = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    return grid if grid.ndim == 2 and grid.dtype == np.float32 and np.all(np.isfinite(grid)) else None
+
+
+def _crop(image_size: int):
+    """The resize and centre crop of atlas.embed.preprocess, without the tensor steps: what the network saw."""
+    from torchvision import transforms
+
+    return transforms.Compose([
+        transforms.Resize(image_size, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
+        transforms.CenterCrop(image_size),
+    ])
+
+
+def _save_overlay(path: Path, image: Image.Image, activation: np.ndarray, cfg: HeatmapsConfig) -> None:
+    buffer = io.BytesIO()
+    overlay(image, activation, cfg.size, cfg.opacity).save(buffer, "JPEG", quality=JPEG_QUALITY)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 def _render(model, todo: list[Record], paths: dict[str, Path], emb: EmbeddingConfig, cfg: HeatmapsConfig, device: str) -> list[Problem]:
     import torch
-    from torchvision import transforms
 
     if not todo:
         return []
     model = model.to(device)
     to_tensor = preprocess(emb.image_size)
-    crop = transforms.Compose([
-        transforms.Resize(emb.image_size, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
-        transforms.CenterCrop(emb.image_size),
-    ])
+    crop = _crop(emb.image_size)
     problems = []
     bar = progress(total=len(todo), desc="heat maps", unit="img")
     for start in range(0, len(todo), emb.batch_size):
@@ -122,9 +160,7 @@ def _render(model, todo: list[Record], paths: dict[str, Path], emb: EmbeddingCon
         if chunk:
             maps = activation_maps(model, torch.stack([to_tensor(i) for i in images]).to(device))
             for work, image, activation in zip(chunk, images, maps):
-                buffer = io.BytesIO()
-                overlay(crop(image), activation, cfg.size, cfg.opacity).save(buffer, "JPEG", quality=JPEG_QUALITY)
-                atomic_write_bytes(paths[work.id], buffer.getvalue())
+                _save_overlay(paths[work.id], crop(image), activation, cfg)
         bar.update(len(todo[start : start + emb.batch_size]))
     bar.close()
     return problems

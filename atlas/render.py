@@ -19,9 +19,9 @@ from .chord import chord_svg, palette
 from .config import SiteConfig
 from .culture import strongest_links
 from .explorer import write_explorer
+from .labels import condition_names
 from .pair_pages import PairPages
 from .pairings import PairingPlan
-from .labels import condition_names
 from .records import Record
 from .render_insights import render_insights
 from .render_pool import render_artworks

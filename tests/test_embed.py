@@ -350,3 +350,40 @@ def test_heat_maps_and_fine_tuning_follow_the_fallback_network(tmp_path, offline
     assert problems == [] and made == 2 and all(p.is_file() for p in paths.values())
     _, info = load_backbone(cfg.model, cfg.weights, network_policy(cfg.on_missing_weights), tmp_path)
     assert not info.pretrained and "UNTRAINED" in info.warning
+
+
+def test_heat_maps_come_from_the_embedding_pass(tmp_path, monkeypatch):
+    """With maps=True the embed stage keeps each image's activation grid, and the heat maps are drawn from it
+    without running the network again; they match the heat maps of a separate pass."""
+    from atlas import heatmaps
+    from atlas.config import HeatmapsConfig
+
+    records = make_records(tmp_path / "img", n=3)
+    digests, _ = hash_images(records)
+    hcfg = HeatmapsConfig(size=32)
+    separate, _, _ = heatmaps.make_heatmaps(records, digests, CFG, hcfg, tmp_path / "separate", tmp_path)
+
+    embed_records(records, digests, CFG, tmp_path / "cache", tmp_path, maps=True)
+    assert len(list((tmp_path / "cache" / "activations").rglob("*.npy"))) == 3
+    ran = []
+    monkeypatch.setattr(heatmaps, "activation_maps", lambda *a: ran.append(a) or pytest.fail("network run again"))
+    kept, problems, made = heatmaps.make_heatmaps(records, digests, CFG, hcfg, tmp_path / "cache", tmp_path)
+    assert problems == [] and made == 3 and ran == []
+    for work in records:
+        a, b = (np.asarray(Image.open(p[work.id]), dtype=np.int16) for p in (kept, separate))
+        assert np.abs(a - b).max() <= 2, work.id  # same grid, up to batch-size rounding and JPEG
+
+    # A damaged kept grid is not trusted: that image goes through the network.
+    grid = next((tmp_path / "cache" / "activations").rglob(f"{digests['w0']}.npy"))
+    grid.write_bytes(b"broken")
+    for path in kept.values():
+        path.unlink()
+    monkeypatch.undo()
+    again, problems, made = heatmaps.make_heatmaps(records, digests, CFG, hcfg, tmp_path / "cache", tmp_path)
+    assert problems == [] and made == 3 and set(again) == {r.id for r in records}
+
+
+def test_without_maps_no_activation_grids_are_kept(tmp_path):
+    records = make_records(tmp_path / "img", n=2)
+    embed(records, tmp_path)
+    assert not (tmp_path / "cache" / "activations").exists()

@@ -369,6 +369,7 @@ def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
     assert visible_rows(page) == [f"culture-{urls.slug(target)}"]
 
     # a deep link opens its condition, scrolled into view, and fetches no thumbnail of the hidden rows
+    page.wait_for_load_state("networkidle")  # the previous page's own thumbnails must not count as this one's
     before = len(gp.requests)
     page = gp.goto(f"work/S0001/#medium-{urls.slug(media[1])}")
     page.wait_for_load_state("networkidle")
