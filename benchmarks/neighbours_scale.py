@@ -86,9 +86,10 @@ def rss_kb(field: str) -> int:
     return 0
 
 
-def run_child(method: str, folder: Path, k: int, threads: int) -> dict:
+def run_child(method: str, folder: Path, k: int, threads: int, ann_min_group: int = 0) -> dict:
     import torch
 
+    ANN_MIN_GROUP["works"] = ann_min_group
     torch.set_num_threads(threads)
     vectors = np.load(folder / "vectors.npy")
     groups = load_groups(folder)
@@ -113,6 +114,9 @@ def warm_up(method: str) -> None:
         ann_search(x, np.arange(300), 5)
     if method.startswith("faiss"):
         import faiss  # noqa: F401
+    if method.startswith("atlas"):  # torch's first matmul starts its thread pool and maps MKL: not the search's cost
+        wide = np.random.default_rng(1).standard_normal((3000, 512)).astype(np.float32)
+        exact_search_groups(wide, [np.arange(3000)], 5)
 
 
 def search_atlas_exact(device: str):
@@ -126,12 +130,15 @@ def search_atlas_exact(device: str):
     return run
 
 
+ANN_MIN_GROUP = {"works": 0}  # --ann-min-group, set in the child (0: the config default)
+
+
 def search_atlas_auto(vectors, groups, queries, k, threads, force_ann: bool = False):
     """What the build does on this machine with the default config (neighbours.method: auto), or with
     every group of at least ann_min_group works forced onto the checked approximate path."""
     from atlas.config import NeighboursConfig
 
-    min_group = NeighboursConfig().ann_min_group
+    min_group = ANN_MIN_GROUP["works"] or NeighboursConfig().ann_min_group
     budget = 0 if force_ann else EXACT_BUDGET
     how = [choose_method("auto", len(g), min_group, "cpu", len(vectors), vectors.shape[1], budget) for g in groups]
     exact = iter(exact_search_groups(vectors, [g for g, m in zip(groups, how) if m == "exact"], k, query_rows=queries))
@@ -234,7 +241,7 @@ def available(method: str) -> str:
 
 def run_method(method: str, folder: Path, args) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "benchmarks.neighbours_scale", "--child", method, "--data", str(folder),
-               "--k", str(args.k), "--threads", str(args.threads)]
+               "--k", str(args.k), "--threads", str(args.threads), "--ann-min-group", str(args.ann_min_group)]
     return subprocess.run(command, check=False, capture_output=True, text=True, timeout=args.timeout,
                           cwd=Path(__file__).resolve().parent.parent)
 
@@ -259,11 +266,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--timeout", type=int, default=600, help="stop a method after this many seconds")
+    parser.add_argument("--ann-min-group", type=int, default=0,
+                        help="atlas-auto-cpu / atlas-ann-checked: smallest group for pynndescent (0 = the config default)")
+    parser.add_argument("--tag", default="", help="suffix for the results file name")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_child(args.child, args.data, args.k, args.threads)))
+        print(json.dumps(run_child(args.child, args.data, args.k, args.threads, args.ann_min_group)))
         return
     methods = args.methods.split(",")
     rows = []
@@ -301,10 +311,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{method}: {row['seconds']:.1f} s, recall {row['recall_at_k']:.4f}, peak +{row['peak_extra_mb']:.0f} MB "
                   f"(load {row['load_before']}->{row['load_after']})", flush=True)
     print_table(args, data, rows)
-    out = RESULTS / f"neighbours_scale_{args.works}_{args.dim}.json"
+    out = RESULTS / f"neighbours_scale_{args.works}_{args.dim}{'_' + args.tag if args.tag else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        "works": args.works, "dim": args.dim, "k": args.k, "threads": args.threads, **data,
+        "works": args.works, "dim": args.dim, "k": args.k, "threads": args.threads, "ann_min_group": args.ann_min_group, **data,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "results": rows,
     }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out}")
