@@ -64,7 +64,7 @@ class EmbeddingConfig:
 class NeighboursConfig:
     k: int = 6  # analogies kept per work and per group
     method: str = "auto"  # auto | exact | ann (pynndescent)
-    ann_min_group: int = 20000  # with method auto, groups at least this large use pynndescent
+    ann_min_group: int = 20000  # with method auto on a CPU, groups this large may use pynndescent (see neighbours.choose_method, checked_ann_search)
     block_size: int = 4096  # rows per block in the exact search (bounds its memory)
 
 
