@@ -84,7 +84,7 @@ def embed_records(
     device = resolve_device(cfg.device)
     key = model_key(cfg.model, info.identity, cfg.image_size)
     store = cache_dir / "embeddings" / key
-    kept = cache_dir / "activations" / key if maps else None
+    grids_store = cache_dir / "activations" / key if maps else None
     dim = feature_dim(model, cfg.image_size)
     rows = [rec for rec in records if rec.id in digests]
     matrix = new_matrix(cache_dir / "work", len(rows), dim)
@@ -95,8 +95,8 @@ def embed_records(
     def keep(digest: str, vector: np.ndarray) -> None:
         matrix[first_row[digest]] = vector
 
-    failed = _run_model(model, todo, digests, cfg, device, store, keep, kept)
-    ids, kept, problems = [], [], []
+    failed = _run_model(model, todo, digests, cfg, device, store, keep, grids_store)
+    ids, kept_rows, problems = [], [], []
     for j, rec in enumerate(rows):
         digest = digests[rec.id]
         if digest in failed:
@@ -105,8 +105,8 @@ def embed_records(
         if first_row[digest] != j:
             matrix[j] = matrix[first_row[digest]]  # the same image under another id
         ids.append(rec.id)
-        kept.append(j)
-    vectors = keep_rows(matrix, kept)
+        kept_rows.append(j)
+    vectors = keep_rows(matrix, kept_rows)
     computed_now = {digests[r.id] for r in todo} - set(failed)
     computed = len(computed_now)
     reused = sum(1 for i in ids if digests[i] not in computed_now)  # identical images embedded now are not "reused"

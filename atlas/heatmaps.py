@@ -9,7 +9,9 @@ and contrast.
 The overlay covers exactly what the network saw: the same resize and centre crop as the embed stage
 (atlas.embed.preprocess). Images are cached under cache/heatmaps/<model key>/<image sha256>.jpg, the
 key hashing the model, its weights, the preprocessing and the overlay settings, so a rebuild with the
-same model only makes heat maps for new or changed images.
+same model only makes heat maps for new or changed images. The network normally runs once per image: the
+embed stage keeps each image's activation grid (cache/activations/, atlas.embed) and the overlay is drawn
+from that; only images without a kept grid (embedded before it was kept) go through the network here.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def _palette(values: np.ndarray) -> np.ndarray:
 def _draw_kept(todo: list[Record], digests: dict[str, str], kept: Path, paths: dict[str, Path], emb: EmbeddingConfig,
                cfg: HeatmapsConfig) -> tuple[list[Record], list[Problem]]:
     """Draw the overlays whose activation grid the embed stage kept; returns (the rest, problems)."""
-    rest, problems = [], []
+    rest, problems, crop = [], [], _crop(emb.image_size)
     for work in todo:
         grid = load_grid(sharded(kept, digests[work.id], ".npy"))
         if grid is None:
@@ -108,7 +110,7 @@ def _draw_kept(todo: list[Record], digests: dict[str, str], kept: Path, paths: d
         except ImageError as exc:
             problems.append(Problem("heatmaps", work.id, f"no heat map: {exc}", str(work.image_path), work.source_line, "warning"))
             continue
-        _save_overlay(paths[work.id], _crop(emb.image_size)(image), grid, cfg)
+        _save_overlay(paths[work.id], crop(image), grid, cfg)
     return rest, problems
 
 
