@@ -110,6 +110,8 @@ def build(config: SiteConfig) -> BuildReport:
         )
         analogies, searches = found["analogies"], found["searches"]
         report.notes.append(_search_note(searches))
+        report.notes += [f"neighbours, {s['field']} {s['group']}: {s['method']}, {s['note']}"
+                         for s in searches if s.get("note")]  # each group checked for pynndescent, and how
     with report.stage("quality"):
         titles = {f: n["one"] for f, n in condition_names(config.labels).items()}
         quality = stages.run(
