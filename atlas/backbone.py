@@ -146,6 +146,14 @@ def last_grid(model):
             hook.remove()
 
 
+def grid_sums(grids: list, model):
+    """The heat map's raw values from what last_grid collected: (N, h, w) channel sums of the last grid,
+    negatives clipped, as a float32 numpy array."""
+    if not grids:
+        raise ValueError(f"{type(model).__name__} has no convolutional feature map to draw a heat map from")
+    return grids[-1].float().clamp(min=0).sum(dim=1).cpu().numpy()
+
+
 def _strip_head(model) -> None:
     """Replace the classifier with Identity so the model returns pooled penultimate features."""
     from torch import nn

@@ -35,6 +35,7 @@ from .cache import load_array, save_array, sharded
 from .images import ImageError, open_rgb
 from .progress import progress
 from .records import Problem, Record
+from .vector_matrix import normalise_rows_in_place
 
 DESCRIPTOR_SIZE = 128  # images are reduced to this square before any descriptor is computed
 LAB_BINS = 8
@@ -193,10 +194,7 @@ def combine(parts: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarra
         centred = part - part.mean(axis=0, keepdims=True)
         out[:, column : column + part.shape[1]] = centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
         column += part.shape[1]
-    for start in range(0, rows, 8192):
-        block = out[start : start + 8192]
-        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
-    return out
+    return normalise_rows_in_place(out)
 
 
 def descriptor_dim(name: str) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .backbone import ModelInfo, WeightsUnavailable, last_grid, load_backbone
+from .backbone import ModelInfo, WeightsUnavailable, grid_sums, last_grid, load_backbone
 from .cache import DigestIndex, file_digest, key_digest, load_array, save_array, sharded
 from .config import EmbeddingConfig
 from .images import ImageError, open_rgb
@@ -248,11 +248,9 @@ def _run_model(
 
 def _forward(model, batch, device: str, grids: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Features for one batch, L2-normalised, as float32 on the CPU, and with `grids` the heat maps' raw
-    values (channel sums of the last convolutional grid, atlas.heatmaps) from the same pass. Mixed
+    values (channel sums of the last convolutional grid, backbone.grid_sums) from the same pass. Mixed
     precision on CUDA."""
     import torch
-
-    from .heatmaps import grid_sums
 
     with torch.inference_mode(), (last_grid(model) if grids else nullcontext([])) as kept:
         batch = batch.to(device, non_blocking=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .backbone import last_grid, load_backbone, network_policy
+from .backbone import grid_sums, last_grid, load_backbone, network_policy
 from .cache import atomic_write_bytes, key_digest, sharded
 from .config import EmbeddingConfig, HeatmapsConfig
 from .embed import PREPROCESS_VERSION, model_key, preprocess, resolve_device
@@ -70,13 +70,6 @@ def activation_maps(model, batch) -> np.ndarray:
     with last_grid(model) as grids, torch.inference_mode():
         model(batch)
     return grid_sums(grids, model)
-
-
-def grid_sums(grids: list, model) -> np.ndarray:
-    """The heat map's raw values from what backbone.last_grid collected: channel sums of the last grid."""
-    if not grids:
-        raise ValueError(f"{type(model).__name__} has no convolutional feature map to draw a heat map from")
-    return grids[-1].float().clamp(min=0).sum(dim=1).cpu().numpy()
 
 
 def overlay(image: Image.Image, activation: np.ndarray, size: int, opacity: float) -> Image.Image:

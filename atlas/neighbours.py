@@ -155,12 +155,11 @@ def describe_search(searches: list[dict]) -> str:
     widened = [s for s in searches if s["method"] == "exact" and s.get("note")]  # pynndescent fell short
     exact = len(searches) - len(ann) - len(widened)
     how = f"exact on {device} (one float32 matrix multiply per block of works, shared by {exact} groups, then top-k)"
-    line = f"neighbour search over {works:,} works: {how}"
     if ann:
         shown = ", ".join(ann[:5]) + (", ..." if len(ann) > 5 else "")
-        rest = f"; {how} for the other {exact}" if exact else ""
-        line = (f"neighbour search over {works:,} works: pynndescent (approximate, recall@k checked >= "
-                f"{ANN_RECALL_TARGET} on a sample) for {len(ann)} large groups ({shown}){rest}")
+        how = (f"pynndescent (approximate, recall@k checked >= {ANN_RECALL_TARGET} on a sample) for {len(ann)} "
+               f"large groups ({shown})" + (f"; {how} for the other {exact}" if exact else ""))
+    line = f"neighbour search over {works:,} works: {how}"
     if widened:
         line += (f"; {len(widened)} large groups searched exactly because pynndescent stayed below recall@k "
                  f"{ANN_RECALL_TARGET} on a sample")

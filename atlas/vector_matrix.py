@@ -70,6 +70,14 @@ def centre_in_place(matrix: np.ndarray) -> np.ndarray:
     for start in range(0, len(matrix), BLOCK_ROWS):
         block = matrix[start : start + BLOCK_ROWS]
         block -= mean
+        normalise_rows_in_place(block)
+    return matrix
+
+
+def normalise_rows_in_place(matrix: np.ndarray) -> np.ndarray:
+    """Scale every row to unit length, a block of rows at a time; zero rows stay zero."""
+    for start in range(0, len(matrix), BLOCK_ROWS):
+        block = matrix[start : start + BLOCK_ROWS]
         block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
     return matrix
 

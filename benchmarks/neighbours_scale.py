@@ -38,6 +38,7 @@ from atlas.neighbours import (
     drop_self,
     exact_search_groups,
     group_members,
+    recall_at_k,
 )
 from benchmarks.synthetic import CULTURES, MEDIA, clustered_vectors, group_labels
 
@@ -247,14 +248,8 @@ def run_method(method: str, folder: Path, args) -> subprocess.CompletedProcess:
 
 
 def recall(found: np.ndarray, exact: np.ndarray) -> float:
-    """Mean over (group, query) of |found ∩ exact| / |exact|, ignoring padding (-1)."""
-    hits = total = 0
-    for f_g, e_g in zip(found, exact):
-        for f, e in zip(f_g, e_g):
-            want = set(e[e >= 0].tolist())
-            hits += len(want & set(f.tolist()))
-            total += len(want)
-    return hits / max(total, 1)
+    """|found ∩ exact| / |exact| over every (group, query), ignoring padding (-1): (groups, queries, k) arrays."""
+    return recall_at_k(found.reshape(-1, found.shape[-1]), exact.reshape(-1, exact.shape[-1]))
 
 
 def main(argv: list[str] | None = None) -> None:
