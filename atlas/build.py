@@ -4,7 +4,7 @@
 
 Each stage is a plain function in its own module with typed inputs and outputs; this file only wires
 them together, keeps the report (problems, counts, timings) and decides which records go on. The costly
-stages after embedding are cached whole (atlas.stage_cache) keyed by what they depend on; the report says
+stages after embedding are cached whole (atlas.core.stage_cache) keyed by what they depend on; the report says
 for every stage whether it was reused or recomputed, and why (`python -m atlas build --explain`). A record
 that fails anywhere is dropped from the stages after it, with a Problem saying why; it never stops the
 build. Only unusable configuration, or weights that were required but cannot be had, stop it.
@@ -18,31 +18,32 @@ from pathlib import Path
 
 import numpy as np
 
-from . import clusters, culture, neighbours
-from . import quality as quality_code
-from .cache import DigestIndex, atomic_write_text
-from .clusters import cluster_map
-from .config import SiteConfig
-from .culture import culture_similarity
-from .embed import embed_records, hash_images
-from .insights import compute_insights
-from .labels import condition_names, normalise_labels, rule_hits_line
-from .neighbours import (
+from atlas.analysis import clusters, culture, neighbours
+from atlas.analysis import quality as quality_code
+from atlas.analysis.clusters import cluster_map
+from atlas.analysis.culture import culture_similarity
+from atlas.analysis.insights import compute_insights
+from atlas.analysis.neighbours import (
     analogies_by_work,
     conditional_neighbours,
     describe_search,
     search_summary,
 )
-from .pairings import plan_pairings
-from .quality import measure_quality, summary_line
-from .readers import read_collection
-from .records import Record
-from .render import Renderer, SiteData, json_bytes
-from .report import BuildReport
-from .site_writer import publish, start_staging
-from .stage_cache import StageCache, code_digest
-from .thumbnails import make_thumbnails
-from .vector_matrix import centre_in_place, select_rows
+from atlas.analysis.quality import measure_quality, summary_line
+from atlas.core.cache import DigestIndex, atomic_write_text
+from atlas.core.config import SiteConfig
+from atlas.core.jsonio import json_bytes
+from atlas.core.records import Record
+from atlas.core.report import BuildReport
+from atlas.core.stage_cache import StageCache, code_digest
+from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
+from atlas.ingest.collection import read_records
+from atlas.ingest.thumbnails import make_thumbnails
+from atlas.site.pairings import plan_pairings
+from atlas.site.render import Renderer, SiteData
+from atlas.site.writer import publish, start_staging
+from atlas.vectors.embed import embed_records, hash_images
+from atlas.vectors.matrix import centre_in_place, select_rows
 
 log = logging.getLogger(__name__)
 
@@ -178,22 +179,6 @@ def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, dev
     results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
     searches = search_summary(results)
     return {"analogies": analogies_by_work(ids, results), "searches": searches}
-
-
-def read_records(config: SiteConfig, report: BuildReport) -> list[Record]:
-    """Read the collection (generating the bundled sample first when asked to)."""
-    collection = config.collection
-    if collection.format == "sample":
-        from .sample import generate_sample
-
-        csv_path = generate_sample(config.resolve(collection.path))
-        collection = dataclasses.replace(
-            collection, format="csv", path=str(csv_path), extra_columns=["subject", *collection.extra_columns]
-        )
-    result = read_collection(collection, config.root)
-    report.add(result.problems)
-    report.counts["records_read"] = len(result.records)
-    return result.records
 
 
 def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: Path) -> tuple[list[Record], np.ndarray]:

@@ -4,7 +4,7 @@
 
 Makes the neighbour-search output of N works in 30 groups (20 cultures, 10 media, k = 6 as the synthetic
 site.yaml says: random neighbour indices and scores, which take the same room as real ones) and measures
-the anonymous resident memory (RssAnon) before and after `atlas.neighbours.analogies_by_work` turns it
+the anonymous resident memory (RssAnon) before and after `atlas.analysis.neighbours.analogies_by_work` turns it
 into the {work: {field: {group: [(id, score), ...]}}} dicts every later stage reads, and the size of that
 structure as the stage cache's JSON. Writes benchmarks/results/analogies_memory_<N>.json.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.neighbours import GroupNeighbours, analogies_by_work
+from atlas.analysis.neighbours import GroupNeighbours, analogies_by_work
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

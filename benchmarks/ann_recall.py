@@ -14,7 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.neighbours import ANN_EPSILON, ANN_GRAPH_NEIGHBOURS, ann_search, exact_search
+from atlas.analysis.neighbours import (
+    ANN_EPSILON,
+    ANN_GRAPH_NEIGHBOURS,
+    ann_search,
+    exact_search,
+)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ Generates the collection with benchmarks/synthetic.py (tiny JPEGs; clustered 2,0
 into the embedding cache, so no image goes through the network), then runs `atlas.build.build` in a
 child process that resets the kernel's resident-size high-water mark (/proc/self/clear_refs) at the start
 of every stage and reads it (VmHWM) at the end: the peak RSS of each stage, and of the whole build.
-RSS counts the pages of memory-mapped files the build has touched (the vector matrices, atlas.vector_matrix)
+RSS counts the pages of memory-mapped files the build has touched (the vector matrices, atlas.vectors.matrix)
 and of shared libraries, which the kernel can drop and re-read; a thread therefore also samples the
 anonymous part (RssAnon, every 50 ms), the memory the build cannot give back. Rendering workers are
 forked processes with their own RSS: the largest is reported too (ru_maxrss of the children).
@@ -64,8 +64,8 @@ class AnonSampler:
 def child(config_path: Path, workers: int, layout: str | None) -> dict:
     """Build with per-stage peak RSS recorded; returns the figures."""
     from atlas.build import build
-    from atlas.config import load_config
-    from atlas.report import BuildReport
+    from atlas.core.config import load_config
+    from atlas.core.report import BuildReport
 
     peaks: dict[str, float] = {}
     anon_peaks: dict[str, float] = {}

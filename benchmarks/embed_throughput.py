@@ -4,8 +4,8 @@
     python -m benchmarks.embed_throughput --images 512 --model resnet50 --image-size 224
 
 Real JPEGs from /work/shared/data/wikiart-styles (or --folder). In the same run, for each device:
-  model only   a batch of random tensors through atlas.embed._forward: the ceiling, no I/O at all
-  decode only  atlas.embed's own dataset (PIL read + decode + resize + crop + normalise), no model
+  model only   a batch of random tensors through atlas.vectors.embed._forward: the ceiling, no I/O at all
+  decode only  atlas.vectors.embed's own dataset (PIL read + decode + resize + crop + normalise), no model
   end to end   the build's own path: DataLoader over that dataset, then _forward, with 0 and N workers
 and on CUDA also: decode on the GPU with torchvision.io.decode_jpeg(device="cuda"), resize there.
 The network is untrained (no weights can be downloaded here); speed does not depend on the weights.
@@ -22,9 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.backbone import load_backbone
-from atlas.embed import IMAGENET_MEAN, IMAGENET_STD, _collate, _forward, _ImageDataset
-from atlas.records import Record
+from atlas.core.records import Record
+from atlas.vectors.embed import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    _collate,
+    _forward,
+    _ImageDataset,
+)
+from atlas.vectors.network import load_backbone
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "wikiart-styles" / "images"

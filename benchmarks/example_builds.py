@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from atlas.build import build
-from atlas.config import load_config
+from atlas.core.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "example_builds.json"

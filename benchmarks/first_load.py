@@ -3,7 +3,7 @@
     python -m atlas build && python benchmarks/first_load.py          # the site of site.yaml
     python benchmarks/first_load.py --site /tmp/x/site --base-url /atlas/ --work S0001
 
-Serves the built site with atlas.serve on 127.0.0.1, opens each page in headless Chromium (Playwright
+Serves the built site with atlas.site.serve on 127.0.0.1, opens each page in headless Chromium (Playwright
 driving Debian's /usr/bin/chromium) with an empty cache at 1280x900, waits until the network is idle
 (the map: until every sprite sheet and the captions are in), and adds up the bytes of every response
 (headers + body, as received). Prints a table and writes benchmarks/results/first_load.json.
@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from atlas import urls
-from atlas.config import load_config
-from atlas.serve import make_server
+from atlas.core.config import load_config
+from atlas.site import urls
+from atlas.site.serve import make_server
 
 
 def kind_of(url: str) -> str:

@@ -4,8 +4,8 @@
     python benchmarks/map_100k.py --points 20000 --cell 16
 
 Generates a synthetic collection (seeded positions in clustered blobs, tiny generated thumbnails, six
-cultures, five media), writes its map through the real code (atlas.map_data -> atlas.sprites sheets, the
-map.html template via atlas.render.Renderer, the site's assets), serves it with atlas.serve on 127.0.0.1,
+cultures, five media), writes its map through the real code (atlas.site.map_data -> atlas.site.sprites sheets, the
+map.html template via atlas.site.render.Renderer, the site's assets), serves it with atlas.site.serve on 127.0.0.1,
 loads the map page in headless Chromium (Playwright driving /usr/bin/chromium), waits until the view is
 drawn with the captions in, then drags the map for a few seconds and counts frames; then zooms in on a
 cluster, waits for the sprite sheets that view needs (fetched on demand), and drags and counts again. Prints a table and writes
@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from atlas import urls
-from atlas.config import SiteConfig
-from atlas.explorer import MAP_LIST_LIMIT
-from atlas.map_data import write_map_data
-from atlas.records import Record
-from atlas.render import Renderer, SiteData
-from atlas.site_writer import SiteWriter
+from atlas.core.config import SiteConfig
+from atlas.core.records import Record
+from atlas.site import urls
+from atlas.site.explorer import MAP_LIST_LIMIT
+from atlas.site.map_data import write_map_data
+from atlas.site.render import Renderer, SiteData
+from atlas.site.writer import SiteWriter
 
 CULTURES = ["British", "Chinese", "Dutch", "Japanese", "Mexican", "Persian"]
 MEDIA = ["Ceramic", "Drawing", "Painting", "Print", "Textile"]
@@ -95,8 +95,8 @@ def write_synthetic_site(out: Path, n: int, cell: int = 32, sheet: int = 2048) -
 
 
 def serve_in_thread(site: Path):
-    """(server, origin) of atlas.serve on a free port of 127.0.0.1, serving `site` under BASE_URL."""
-    from atlas.serve import make_server
+    """(server, origin) of atlas.site.serve on a free port of 127.0.0.1, serving `site` under BASE_URL."""
+    from atlas.site.serve import make_server
 
     server = make_server(site, BASE_URL, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -15,9 +15,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from atlas.config import load_config
-from atlas.labels import clean, normalise_labels
-from atlas.readers import read_collection
+from atlas.core.config import load_config
+from atlas.ingest.labels import clean, normalise_labels
+from atlas.ingest.readers import read_collection
 
 ROOT = Path(__file__).resolve().parent.parent
 

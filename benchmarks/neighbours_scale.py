@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.neighbours import (
+from atlas.analysis.neighbours import (
     ANN_EPSILON,
     ANN_GRAPH_NEIGHBOURS,
     EXACT_BUDGET,
@@ -137,7 +137,7 @@ ANN_MIN_GROUP = {"works": 0}  # --ann-min-group, set in the child (0: the config
 def search_atlas_auto(vectors, groups, queries, k, threads, force_ann: bool = False):
     """What the build does on this machine with the default config (neighbours.method: auto), or with
     every group of at least ann_min_group works forced onto the checked approximate path."""
-    from atlas.config import NeighboursConfig
+    from atlas.core.config import NeighboursConfig
 
     min_group = ANN_MIN_GROUP["works"] or NeighboursConfig().ann_min_group
     budget = 0 if force_ann else EXACT_BUDGET

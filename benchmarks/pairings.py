@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from atlas.build import build
-from atlas.config import load_config
+from atlas.core.config import load_config
 
 HERE = Path(__file__).resolve().parent
 

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout: `python benchmarks/probes.py`
 
 from atlas.build import build
-from atlas.config import load_config
+from atlas.core.config import load_config
 
 STAGES = ("embed", "probes", "heatmaps", "patterns", "surprises")
 
@@ -76,7 +76,7 @@ def main() -> None:
             "base": figures(config.output_dir, report),
         }
         if args.finetune:
-            from atlas.finetune import FinetuneSettings, finetune
+            from atlas.vectors.finetune import FinetuneSettings, finetune
 
             checkpoint = work / "finetuned.pt"
             summary = finetune(config, FinetuneSettings(checkpoint, epochs=args.finetune))

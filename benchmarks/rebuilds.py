@@ -27,7 +27,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from atlas.build import build
-from atlas.config import load_config
+from atlas.core.config import load_config
 
 HERE = Path(__file__).resolve().parent
 

@@ -6,7 +6,7 @@
 Builds the inputs of the pages stage for N synthetic works (benchmarks/synthetic.py labels; clustered
 64-d vectors, since page content does not depend on the vector size; real conditional neighbours, k = 6,
 over 20 culture and 10 medium groups; the real cluster map with the PCA layout; one shared pair of tiny
-thumbnails), then times atlas.render.Renderer.render_all into a temporary folder. With --artwork-sample M,
+thumbnails), then times atlas.site.render.Renderer.render_all into a temporary folder. With --artwork-sample M,
 only the first M artwork pages are rendered (every other page in full) and the artwork part of the time
 and bytes is scaled up by N / M, stated as such in the output.
 """
@@ -25,14 +25,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-import atlas.render as render_module
-from atlas.clusters import cluster_map
-from atlas.config import SiteConfig
-from atlas.culture import culture_similarity
-from atlas.neighbours import analogies_by_work, conditional_neighbours
-from atlas.records import Record
-from atlas.render import Renderer, SiteData
-from atlas.site_writer import SiteWriter
+import atlas.site.render as render_module
+from atlas.analysis.clusters import cluster_map
+from atlas.analysis.culture import culture_similarity
+from atlas.analysis.neighbours import analogies_by_work, conditional_neighbours
+from atlas.core.config import SiteConfig
+from atlas.core.records import Record
+from atlas.site.render import Renderer, SiteData
+from atlas.site.writer import SiteWriter
 from benchmarks.synthetic import CULTURES, MEDIA, clustered_vectors, group_labels
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from atlas import urls
 from atlas.build import build
-from atlas.config import load_config
+from atlas.core.config import load_config
+from atlas.site import urls
 
 HERE = Path(__file__).resolve().parent
 

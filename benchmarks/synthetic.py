@@ -11,7 +11,7 @@ groups) and medium (10 groups) follow Zipf-like sizes, like The Met: a few huge 
 With --inject-embeddings, clustered random unit vectors (not uniform: uniform vectors have no
 neighbours worth finding and are the worst case for graph search) are written into the build's own
 embedding cache, under the same key (model, weights, image size, preprocessing version) and image
-sha256 that atlas.embed looks up, so the build reuses them instead of running the network on every image.
+sha256 that atlas.vectors.embed looks up, so the build reuses them instead of running the network on every image.
 Everything is seeded: the same arguments give the same files.
 """
 
@@ -135,10 +135,10 @@ heatmaps:
 
 def inject_embeddings(out: Path, paths: list[Path], cultures: np.ndarray, model: dict, seed: int = 0) -> int:
     """Write one clustered vector per image into DIR/build/cache/embeddings/<key>/, exactly where
-    atlas.embed.embed_records looks. Returns the vector dimension."""
-    from atlas.backbone import load_backbone
-    from atlas.cache import file_digest, key_digest, sharded
-    from atlas.embed import PREPROCESS_VERSION, feature_dim
+    atlas.vectors.embed.embed_records looks. Returns the vector dimension."""
+    from atlas.core.cache import file_digest, key_digest, sharded
+    from atlas.vectors.embed import PREPROCESS_VERSION, feature_dim
+    from atlas.vectors.network import load_backbone
 
     net, info = load_backbone(model["model"], model["weights"], model["on_missing_weights"], out)
     dim = feature_dim(net, model["image_size"])
@@ -147,16 +147,16 @@ def inject_embeddings(out: Path, paths: list[Path], cultures: np.ndarray, model:
     for path, vector in zip(paths, vectors):
         target = sharded(store, file_digest(path), ".npy")
         target.parent.mkdir(parents=True, exist_ok=True)
-        np.save(target, vector, allow_pickle=False)  # same format as atlas.cache.save_array, without an fsync each
+        np.save(target, vector, allow_pickle=False)  # same format as atlas.core.cache.save_array, without an fsync each
     return dim
 
 
 def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] = (200, 600), quality: int = 82) -> None:
-    """Write the thumbnails the build would make (atlas.thumbnails.thumbnail_bytes, same cache path), so
+    """Write the thumbnails the build would make (atlas.ingest.thumbnails.thumbnail_bytes, same cache path), so
     a big build skips that stage too; the site is the same as if the build had made them."""
-    from atlas.cache import file_digest
-    from atlas.images import open_rgb
-    from atlas.thumbnails import cached_thumb, thumbnail_bytes
+    from atlas.core.cache import file_digest
+    from atlas.ingest.images import open_rgb
+    from atlas.ingest.thumbnails import cached_thumb, thumbnail_bytes
 
     cache = out / "build" / "cache"
     for path in paths:

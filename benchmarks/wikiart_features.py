@@ -4,11 +4,11 @@
     python benchmarks/wikiart_features.py --per-style 300  # a stratified subset, for a quick look
 
 For every embedder (the untrained ResNet-50 the build falls back to today, each descriptor of
-atlas/descriptors.py, and normalised concatenations of them), how often are a work's 10 nearest neighbours
+atlas/vectors/descriptors.py, and normalised concatenations of them), how often are a work's 10 nearest neighbours
 (cosine, over the whole set, no condition) of the work's own style? The chance level is the base rate,
-(1,000 - 1) / (7,000 - 1) = 0.143 for the full set. The measure is atlas.quality.label_precision, the same
+(1,000 - 1) / (7,000 - 1) = 0.143 for the full set. The measure is atlas.analysis.quality.label_precision, the same
 code that writes the quality report of every build, and vectors are prepared as the build prepares them
-(centred on the collection mean; combinations through atlas.descriptors.combine).
+(centred on the collection mean; combinations through atlas.vectors.descriptors.combine).
 
 Vectors are cached under --cache (by default the WikiArt example's cache, so the example build reuses
 them): the ResNet-50 vectors by image sha256 and model identity, descriptors by name and version.
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.config import CollectionConfig, EmbeddingConfig
-from atlas.descriptors import DESCRIPTORS, combine, describe, descriptor_vectors
-from atlas.embed import centre, embed_records, hash_images
-from atlas.quality import exact_topk, label_precision
-from atlas.readers import read_collection
+from atlas.analysis.quality import exact_topk, label_precision
+from atlas.core.config import CollectionConfig, EmbeddingConfig
+from atlas.ingest.readers import read_collection
+from atlas.vectors.descriptors import DESCRIPTORS, combine, describe, descriptor_vectors
+from atlas.vectors.embed import centre, embed_records, hash_images
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "wikiart-styles"

@@ -25,10 +25,10 @@ def find_chromium() -> str | None:
 
 
 class LocalSite:
-    """atlas.serve's server for a built site, on a free port of 127.0.0.1, in a daemon thread."""
+    """atlas.site.serve's server for a built site, on a free port of 127.0.0.1, in a daemon thread."""
 
     def __init__(self, directory: Path, base_url: str = BASE_URL):
-        from atlas.serve import make_server
+        from atlas.site.serve import make_server
 
         self.server = make_server(directory, base_url, port=0)
         self.server.RequestHandlerClass.func.log_message = lambda *args: None  # this server only: quiet tests

@@ -40,7 +40,7 @@ def sample_config(tmp: Path, **overrides) -> Path:
 def sample_build(tmp_path_factory):
     """(config, report) of a full build of the sample into a temporary folder."""
     from atlas.build import build
-    from atlas.config import load_config
+    from atlas.core.config import load_config
 
     tmp = tmp_path_factory.mktemp("sample-build")
     config = load_config(sample_config(tmp))

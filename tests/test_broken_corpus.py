@@ -17,9 +17,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from atlas import urls
 from atlas.build import build
-from atlas.config import ConfigError, load_config
+from atlas.core.config import ConfigError, load_config
+from atlas.site import urls
 
 from .test_images import png_header_only
 
@@ -184,7 +184,7 @@ def test_untrusted_text_is_escaped_everywhere(corpus_build):
 
 def test_strict_turns_report_entries_into_a_failing_exit(corpus_build):
     config, _, _, _ = corpus_build
-    from atlas.__main__ import main
+    from atlas.cli import main
 
     assert main(["build", "--config", str(config.root / "site.yaml"), "--strict"]) == 1
     assert main(["build", "--config", str(config.root / "site.yaml")]) == 0

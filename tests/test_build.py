@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas import urls
 from atlas.build import build
-from atlas.config import load_config
+from atlas.core.config import load_config
+from atlas.site import urls
 
 from .conftest import sample_config
 

@@ -1,4 +1,4 @@
-"""Tests for atlas.chord: the build-time SVG chord diagram."""
+"""Tests for atlas.analysis.chord: the build-time SVG chord diagram."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from atlas.chord import PALETTE, arc_angles, chord_svg, palette
+from atlas.analysis.chord import PALETTE, arc_angles, chord_svg, palette
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 HREF = "href"

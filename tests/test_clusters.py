@@ -1,4 +1,4 @@
-"""atlas.clusters: the cluster map on synthetic collections with a known structure."""
+"""atlas.analysis.clusters: the cluster map on synthetic collections with a known structure."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from atlas.clusters import cluster_map, find_clusters, layout_2d, reduce
-from atlas.config import MapConfig
+from atlas.analysis.clusters import cluster_map, find_clusters, layout_2d, reduce
+from atlas.core.config import MapConfig
 
 CULTURES = ["Chinese", "Egyptian", "Greek"]
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas.config import ConfigError, config_keys, load_config, normalise_base_url
+from atlas.core.config import ConfigError, config_keys, load_config, normalise_base_url
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,10 @@
 import numpy as np
 
-from atlas.culture import culture_similarity, normalised_similarity, strongest_links
+from atlas.analysis.culture import (
+    culture_similarity,
+    normalised_similarity,
+    strongest_links,
+)
 
 
 def test_normalised_similarity_matches_the_formula():

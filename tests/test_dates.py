@@ -2,7 +2,7 @@
 
 import pytest
 
-from atlas.dates import parse_date, parse_year, resolve_years
+from atlas.ingest.dates import parse_date, parse_year, resolve_years
 
 CASES = [
     # single years and circa: no widening

@@ -9,18 +9,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atlas import descriptors
-from atlas.backbone import WeightsUnavailable
-from atlas.config import EmbeddingConfig
-from atlas.descriptors import (
+from atlas.core.config import EmbeddingConfig
+from atlas.core.records import Record
+from atlas.vectors import descriptors
+from atlas.vectors.descriptors import (
     DESCRIPTORS,
     combine,
     describe,
     descriptor_store,
     descriptor_vectors,
 )
-from atlas.embed import embed_records, hash_images
-from atlas.records import Record
+from atlas.vectors.embed import embed_records, hash_images
+from atlas.vectors.network import WeightsUnavailable
 
 
 def make_images(tmp: Path) -> dict[str, Path]:

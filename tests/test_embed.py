@@ -1,4 +1,4 @@
-"""atlas.embed: vectors, the content-addressed cache, broken images and where the weights come from.
+"""atlas.vectors.embed: vectors, the content-addressed cache, broken images and where the weights come from.
 
 Every test runs an untrained ResNet-18 on a few 32 px images on the CPU (no weights can be downloaded
 here, and it is quick on two cores).
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atlas.backbone import WeightsUnavailable
-from atlas.config import EmbeddingConfig
-from atlas.embed import centre, embed_records, hash_images
-from atlas.records import Record
+from atlas.core.config import EmbeddingConfig
+from atlas.core.records import Record
+from atlas.vectors.embed import centre, embed_records, hash_images
+from atlas.vectors.network import WeightsUnavailable
 
 CFG = EmbeddingConfig(model="resnet18", weights="none", image_size=32, batch_size=4, device="cpu")
 N = 5
@@ -338,9 +338,9 @@ def test_hash_images_depends_on_bytes_not_names(tmp_path):
 
 def test_heat_maps_and_fine_tuning_follow_the_fallback_network(tmp_path, offline_torch_hub):
     """With on_missing_weights: fallback, code that runs the network itself gets the untrained backbone."""
-    from atlas.backbone import load_backbone, network_policy
-    from atlas.config import HeatmapsConfig
-    from atlas.heatmaps import make_heatmaps
+    from atlas.core.config import HeatmapsConfig
+    from atlas.vectors.heatmaps import make_heatmaps
+    from atlas.vectors.network import load_backbone, network_policy
 
     assert network_policy("fallback") == "untrained" and network_policy("fail") == "fail"
     records = make_records(tmp_path / "img", n=2)
@@ -355,8 +355,8 @@ def test_heat_maps_and_fine_tuning_follow_the_fallback_network(tmp_path, offline
 def test_heat_maps_come_from_the_embedding_pass(tmp_path, monkeypatch):
     """With maps=True the embed stage keeps each image's activation grid, and the heat maps are drawn from it
     without running the network again; they match the heat maps of a separate pass."""
-    from atlas import heatmaps
-    from atlas.config import HeatmapsConfig
+    from atlas.core.config import HeatmapsConfig
+    from atlas.vectors import heatmaps
 
     records = make_records(tmp_path / "img", n=3)
     digests, _ = hash_images(records)

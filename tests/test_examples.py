@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from atlas import descriptors, urls
 from atlas.build import build
-from atlas.config import load_config
-from atlas.labels import normalise_labels
-from atlas.readers import read_collection
+from atlas.core.config import load_config
+from atlas.ingest.labels import normalise_labels
+from atlas.ingest.readers import read_collection
+from atlas.site import urls
+from atlas.vectors import descriptors
 from tests.conftest import ROOT, SHARED_DATA, TEST_EMBEDDING
 
 EXAMPLES = ROOT / "examples"
@@ -39,7 +40,7 @@ def example_config(name: str, tmp: Path, **overrides):
 
 
 def expected_groups(raw: list[str], rules: dict[str, list[str]], min_size: int) -> tuple[dict[str, int], dict[str, int]]:
-    """(kept groups, rule hits) by the documented matching order, written independently of atlas.labels."""
+    """(kept groups, rule hits) by the documented matching order, written independently of atlas.ingest.labels."""
     groups, hits, first_written = [], Counter(), {}
     for value in raw:
         label = " ".join(value.split())

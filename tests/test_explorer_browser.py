@@ -1,6 +1,6 @@
 """The explorer in a real browser: headless Chromium (Debian's) driven by Playwright.
 
-The sample site of the session fixture `sample_build` is served by atlas.serve on 127.0.0.1; every page
+The sample site of the session fixture `sample_build` is served by atlas.site.serve on 127.0.0.1; every page
 is opened through tests/browser_support.GuardedPage, which fails a test on any request to another host
 and on any console error, and saves screenshots under the test's tmp_path (printed with `pytest -s`).
 """
@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from atlas import urls
-from atlas.culture_pairs import link_strengths
-from atlas.search_index import shard_of, tokens
+from atlas.analysis.culture_pairs import link_strengths
+from atlas.site import urls
+from atlas.site.search_index import shard_of, tokens
 
 from .browser_support import GuardedPage, LocalSite, find_chromium
 

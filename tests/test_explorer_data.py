@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atlas import urls
-from atlas.culture_pairs import best_pairs, link_strengths
-from atlas.map_data import SCALE, captions_payload, points_payload, write_map_data
-from atlas.records import Record
-from atlas.search_index import PREFIX, build_index, tokens, write_search_index
-from atlas.sprites import build_sheets, cell_position, grid_for, sheet_index
+from atlas.analysis.culture_pairs import best_pairs, link_strengths
+from atlas.core.records import Record
+from atlas.site import urls
+from atlas.site.map_data import SCALE, captions_payload, points_payload, write_map_data
+from atlas.site.search_index import PREFIX, build_index, tokens, write_search_index
+from atlas.site.sprites import build_sheets, cell_position, grid_for, sheet_index
 
 COLOURS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40), (240, 240, 240)]
 

@@ -9,12 +9,12 @@ import numpy as np
 import torch
 import yaml
 
-from atlas.backbone import load_backbone
-from atlas.config import load_config
-from atlas.embed import preprocess
-from atlas.finetune import FinetuneSettings, finetune, training_works
-from atlas.images import open_rgb
-from atlas.probes import split
+from atlas.core.splits import split
+from atlas.core.config import load_config
+from atlas.ingest.images import open_rgb
+from atlas.vectors.embed import preprocess
+from atlas.vectors.finetune import FinetuneSettings, finetune, training_works
+from atlas.vectors.network import load_backbone
 
 
 def small(config):

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from atlas.culture import culture_similarity
-from atlas.force_layout import culture_layout, layout_svg
+from atlas.analysis.culture import culture_similarity
+from atlas.analysis.force_layout import culture_layout, layout_svg
 
 
 def similarity_of_three_blobs() -> dict:

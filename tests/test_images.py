@@ -1,4 +1,4 @@
-"""atlas.images.open_rgb on real files of every awkward kind a museum folder holds."""
+"""atlas.ingest.images.open_rgb on real files of every awkward kind a museum folder holds."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atlas.images import MAX_PIXELS, ImageError, open_rgb
+from atlas.ingest.images import MAX_PIXELS, ImageError, open_rgb
 
 
 def noise(width: int, height: int, seed: int = 0) -> Image.Image:

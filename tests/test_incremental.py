@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
-from atlas import render, urls
 from atlas.build import build
-from atlas.config import load_config
-from atlas.search_index import SEARCH_DIR, shard_of, tokens
+from atlas.core.config import load_config
+from atlas.site import render, urls
+from atlas.site.search_index import SEARCH_DIR, shard_of, tokens
 
 from .conftest import ROOT, sample_config
 

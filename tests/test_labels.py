@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from atlas.config import LabelRules, LabelsConfig
-from atlas.labels import normalise_labels
-from atlas.records import Record
+from atlas.core.config import LabelRules, LabelsConfig
+from atlas.core.records import Record
+from atlas.ingest.labels import normalise_labels
 
 AIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "aic-artwall" / "collection.csv"
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from atlas.neighbours import (
+from atlas.analysis.neighbours import (
     analogies_by_work,
     ann_search,
     brute_force_reference,

@@ -18,12 +18,12 @@ import pytest
 import yaml
 from PIL import Image, ImageOps
 
-from atlas import urls
 from atlas.build import build
-from atlas.config import load_config
-from atlas.ledger import load_renames, resolve_chains
-from atlas.og_image import CARD_SIZE, panel_boxes
-from atlas.pairings import top1_pairs
+from atlas.core.config import load_config
+from atlas.site import urls
+from atlas.site.ledger import load_renames, resolve_chains
+from atlas.site.og_image import CARD_SIZE, panel_boxes
+from atlas.site.pairings import top1_pairs
 
 from .conftest import sample_config
 from .test_build import LinkCollector, target_of

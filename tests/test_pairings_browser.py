@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from atlas import urls
+from atlas.site import urls
 
 from .browser_support import LocalSite, find_chromium
 

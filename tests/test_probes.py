@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atlas import urls
-from atlas.config import ProbesConfig
-from atlas.probes import run_probes, work_year
-from atlas.records import Record
+from atlas.analysis.probes import run_probes, work_year
+from atlas.core.config import ProbesConfig
+from atlas.core.records import Record
+from atlas.site import urls
 
 
 def site_of(sample_build) -> Path:
@@ -119,8 +119,8 @@ def test_heat_maps_exist_for_every_work_and_differ(sample_build):
 
 
 def test_heat_maps_are_reused_from_the_cache(sample_build):
-    from atlas.cache import file_digest
-    from atlas.heatmaps import make_heatmaps
+    from atlas.core.cache import file_digest
+    from atlas.vectors.heatmaps import make_heatmaps
 
     config = sample_build[0]
     images = sorted((config.resolve(config.collection.path) / "images").glob("*.jpg"))[:3]
@@ -187,7 +187,7 @@ def test_probes_on_random_labels_stay_near_chance():
 @pytest.mark.parametrize("label", ["subject"])
 def test_extra_label_columns_are_probed(sample_build, label):
     from atlas.build import read_records
-    from atlas.report import BuildReport
+    from atlas.core.report import BuildReport
 
     config = sample_build[0]
     records = sorted(read_records(config, BuildReport()), key=lambda r: r.id)[::4]

@@ -9,10 +9,15 @@ from html import unescape
 import numpy as np
 import pytest
 
-from atlas import urls
-from atlas.config import QualityConfig
-from atlas.neighbours import GroupNeighbours, analogies_by_work, exact_search
-from atlas.quality import exact_topk, label_precision, measure_quality, sample_indices
+from atlas.analysis.neighbours import GroupNeighbours, analogies_by_work, exact_search
+from atlas.analysis.quality import (
+    exact_topk,
+    label_precision,
+    measure_quality,
+    sample_indices,
+)
+from atlas.core.config import QualityConfig
+from atlas.site import urls
 
 
 def unit(x: np.ndarray) -> np.ndarray:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas.config import CollectionConfig
-from atlas.readers import CollectionError, read_collection
+from atlas.core.config import CollectionConfig
+from atlas.ingest.readers import CollectionError, read_collection
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 MET_SAMPLE = SHARED / "met-metadata" / "MetObjects-sample.csv"

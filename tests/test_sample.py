@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import atlas.sample
-from atlas.sample import (
+import atlas.ingest.sample
+from atlas.ingest.sample import (
     CULTURES,
     MEDIA,
     SAMPLE_LABEL_RULES,
@@ -109,8 +109,8 @@ def test_fast_path_writes_nothing(sample: Path) -> None:
 @pytest.fixture
 def small(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shrink the sample to one culture and medium (16 works) for the tests that regenerate it."""
-    monkeypatch.setattr(atlas.sample, "CULTURES", ["Dutch"])
-    monkeypatch.setattr(atlas.sample, "MEDIA", ["Print"])
+    monkeypatch.setattr(atlas.ingest.sample, "CULTURES", ["Dutch"])
+    monkeypatch.setattr(atlas.ingest.sample, "MEDIA", ["Print"])
 
 
 def test_interrupted_run_is_redone(small: None, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas.serve import make_server
+from atlas.site.serve import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from atlas.records import Record
-from atlas.surprises import cross_cultural, date_surprises
+from atlas.analysis.surprises import cross_cultural, date_surprises
+from atlas.core.records import Record
 
 
 def test_a_work_among_another_culture_is_the_most_cross_cultural():

@@ -10,7 +10,7 @@ from benchmarks.synthetic import MODEL, generate
 
 def test_synthetic_collection_builds_from_injected_cache(tmp_path):
     from atlas.build import build
-    from atlas.config import load_config
+    from atlas.core.config import load_config
 
     model = dict(MODEL, model="resnet18", image_size=32)
     config = load_config(generate(tmp_path, 120, inject=True, model=model, thumbs=True))

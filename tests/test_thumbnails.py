@@ -1,4 +1,4 @@
-"""atlas.thumbnails.make_thumbnails: sizes, aspect, determinism, caching and broken images."""
+"""atlas.ingest.thumbnails.make_thumbnails: sizes, aspect, determinism, caching and broken images."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atlas.embed import hash_images
-from atlas.records import Record
-from atlas.thumbnails import make_thumbnails
+from atlas.core.records import Record
+from atlas.ingest.thumbnails import make_thumbnails
+from atlas.vectors.embed import hash_images
 
 SIZES = [32, 96]
 QUALITY = 80

@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
-from atlas import urls
 from atlas.build import build
-from atlas.config import load_config
+from atlas.core.config import load_config
+from atlas.site import urls
 
 EVIL_TITLE = '<script>alert("x")</script> & "Boat"'
 IDS = ["plain-1", "a/b", "../../escape", "with space", "日本-2", "<b>bold</b>", "dot.dot", "x9", "x10", "x11"]

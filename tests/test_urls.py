@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas import urls
+from atlas.site import urls
 
 HOSTILE_IDS = ["S0001", "a/b", "../../etc/passwd", "..", "with space", "日本-1", "<script>x</script>", "~tilde", "a.b", "A", "a"]
 

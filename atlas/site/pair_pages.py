@@ -1,0 +1,213 @@
+"""Pages for pairs of works: pair pages with card images, the pair viewer, curated pairings, and the URL ledger.
+
+Called from Renderer (atlas.site.render) at two points: `PairPages(renderer)` in its constructor registers
+the template globals artwork pages use (`pair_url`, `curated_for`, `anchor`), and `render()` near the
+end of render_all writes the pair pages, then, once every other page exists, the notices and redirects
+for URLs of the previous ledger that this build did not produce, then the new ledger. So `render()`
+must stay after every other page write.
+"""
+
+from __future__ import annotations
+
+import time
+
+from atlas.core.progress import progress
+from atlas.core.records import Problem
+from atlas.site import urls
+from atlas.site.ledger import Ledger, page_paths, work_entry
+from atlas.site.og_image import CARD_SIZE, cached_card
+from atlas.site.pairings import Pair, PairingPlan, viewer_query
+
+FIELDS = ("culture", "medium")
+KIND_WORDS = {("culture", True): "same culture", ("culture", False): "cross-culture",
+              ("medium", True): "same medium", ("medium", False): "cross-medium"}
+
+
+class PairPages:
+    def __init__(self, renderer):
+        self.r = renderer
+        data = renderer.data
+        self.plan: PairingPlan = getattr(data, "pairings", None) or PairingPlan([], [], {}, {}, {}, Ledger())
+        self.rendered = set(self.plan.pairs)
+        self.curated = {(c.a, c.b): c for c in self.plan.curated}
+        self.by_work: dict[str, list[Pair]] = {}
+        for c in self.plan.curated:
+            for work_id in (c.a, c.b):
+                self.by_work.setdefault(work_id, []).append((c.a, c.b))
+        renderer.env.globals.update(pair_url=self.pair_url, curated_for=self.curated_for, anchor=urls.condition_anchor)
+
+    # -- links and views -------------------------------------------------------------------------
+    def pair_url(self, a: str, b: str) -> str:
+        """The pair's own page when it is pre-rendered, else the viewer with the two ids."""
+        if (a, b) in self.rendered:
+            return self.r.url("pair", (a, b))
+        return self.r.url("pair_viewer") + viewer_query(a, b)
+
+    def absolute(self, url: str) -> str:
+        return self.r.data.config.site_url.rstrip("/") + url
+
+    def curated_for(self, work_id: str) -> list[dict]:
+        """Curated pairings that include this work, for its artwork page."""
+        out = []
+        for pair in self.by_work.get(work_id, []):
+            c = self.curated[pair]
+            other = c.b if c.a == work_id else c.a
+            out.append({"title": c.title, "commentary": c.commentary, "url": self.r.url("pair", pair),
+                        "other": self.r.work_view(other)})
+        return out
+
+    def conditions(self, a: str, b: str) -> list[dict]:
+        """Each condition under which one of the two works is an analogy of the other, with its rank."""
+        by_id, analogies = self.r.by_id, self.r.data.analogies
+        k = self.r.data.config.neighbours.k
+        out = []
+        for query, other in ((a, b), (b, a)):
+            for fld in FIELDS:
+                group = getattr(by_id[other], fld)
+                if not group or group not in analogies.get(query, {}).get(fld, {}):
+                    continue
+                listed = [o for o, _ in analogies[query][fld][group]]
+                rank = listed.index(other) + 1 if other in listed else None
+                if rank is None and (query, other) == (a, b):
+                    rank = self.plan.group_ranks.get((a, b), {}).get(fld)
+                if rank is None:
+                    continue
+                out.append({
+                    "field": fld, "group": group, "group_url": self.r.url(fld, group),
+                    "kind": KIND_WORDS[(fld, getattr(by_id[query], fld) == group)],
+                    "rank": rank, "rank_text": rank_text(rank), "listed": rank <= len(listed) and other in listed, "k": k,
+                    "query": self.r.work_view(query), "other": self.r.work_view(other),
+                    "explore": self.r.url("work", query) + "#" + urls.condition_anchor(fld, group),
+                })
+        return out
+
+    def pair_view(self, a: str, b: str, card: str = "") -> dict:
+        va, vb = self.r.work_view(a), self.r.work_view(b)
+        curated = self.curated.get((a, b))
+        conditions = self.conditions(a, b)
+        similarity = self.plan.similarity.get((a, b))
+        title = curated.title if curated else f"{va['title']} and {vb['title']}"
+        why = conditions[0]["kind"] if conditions else "chosen by a curator"
+        description = (f"{va['title']} ({_origin(va)}) beside {vb['title']} ({_origin(vb)}): a {why} visual analogy"
+                       + (f", similarity {similarity:.2f}." if similarity is not None else "."))
+        url = self.r.url("pair", (a, b))
+        return {"a": va, "b": vb, "title": title, "description": description, "similarity": similarity,
+                "conditions": conditions, "curated": curated, "url": url, "absolute_url": self.absolute(url),
+                "card": self.absolute(card) if card else "", "card_size": CARD_SIZE}
+
+    # -- pages ---------------------------------------------------------------------------------
+    def render(self) -> None:
+        """Pair pages and cards, the viewer, the curated index; then notices, redirects and the ledger."""
+        start = time.perf_counter()
+        writer, counts = self.r.writer, self.plan.counts
+        html_before = writer.bytes_written
+        card_bytes = made = 0
+        for a, b in progress(self.plan.pairs, "pairings", unit="page"):
+            card, card_url = self.card(a, b), ""
+            if card:
+                source, fresh = card
+                before = writer.bytes_written
+                writer.copy_file(urls.pair_card_path(a, b), source)
+                card_bytes += writer.bytes_written - before
+                made += fresh
+                card_url = urls.join_url(self.r.base, urls.pair_card_path(a, b))
+            self.r.page("pair", (a, b), "pair.html", pair=self.pair_view(a, b, card_url))
+        counts.update(pair_pages=len(self.plan.pairs), pair_page_bytes=writer.bytes_written - html_before - card_bytes,
+                      pair_card_bytes=card_bytes, pair_cards_made=made, top1_pairs=self.plan.top1_all,
+                      top1_pairs_prerendered=self.plan.top1, curated_pairings=len(self.plan.curated))
+        self.r.page("pair_viewer", None, "pair_viewer.html", fields=FIELDS, k=self.r.data.config.neighbours.k)
+        self.r.page("pairings", None, "pairings.html",
+                    pairings=[self.pair_view(c.a, c.b) for c in self.plan.curated])
+        self.plan.render_seconds = round(time.perf_counter() - start, 3)
+        self.write_ledger()
+
+    def card(self, a: str, b: str) -> tuple | None:
+        """(cached card file, made now) or None, with a warning, when a thumbnail cannot be read."""
+        thumbs, large = self.r.data.thumbs, self.r.large
+        try:
+            return cached_card(self.r.data.config.cache_dir, thumbs[a][large], thumbs[b][large])
+        except OSError as exc:
+            self.plan.problems.append(Problem("pairings", f"{a} -> {b}", f"card image not made: {exc}", severity="warning"))
+            return None
+
+    # -- links never break -------------------------------------------------------------------------
+    def write_ledger(self) -> None:
+        """Give every URL of the previous ledger that this build did not produce a page, then save the ledger."""
+        writer, previous = self.r.writer, self.plan.previous
+        produced = page_paths(writer.written)
+        moved = gone = 0
+        for path in sorted(previous.pages - produced):
+            target = self.new_home(path)
+            if target:
+                self.redirect(path, target)
+                moved += 1
+            else:
+                self.notice(path)
+                gone += 1
+        works = {w.id: work_entry(self.r.work_view(w.id), self.r.data.analogies.get(w.id, {})) for w in self.r.data.works}
+        ledger = previous.merged(page_paths(writer.written), works)
+        writer.write_bytes(urls.ledger_path(), ledger.to_json())
+        self.plan.counts.update(ledger_urls=len(ledger.pages), urls_redirected=moved, urls_gone=gone)
+
+    def new_home(self, path: str) -> str | None:
+        """The current URL of a page whose work ids were renamed, or None."""
+        parsed, renames = urls.parse_page_path(path), self.plan.renames
+        if not parsed or parsed[0] not in ("work", "pair"):
+            return None
+        if parsed[0] == "work":
+            new = renames.get(parsed[1])
+            return self.r.url("work", new) if new in self.r.by_id else None
+        a, b = (renames.get(x, x) for x in parsed[1])
+        return self.r.url("pair", (a, b)) if (a, b) in self.rendered and (a, b) != parsed[1] else None
+
+    def redirect(self, path: str, target: str) -> None:
+        html = self.r.env.get_template("redirect.html").render(target=target, canonical=self.absolute(target))
+        self.r.writer.write_text(path + "index.html", html)
+
+    def notice(self, path: str) -> None:
+        """A 'no longer in the collection' page at an old URL, keeping what it showed."""
+        parsed = urls.parse_page_path(path) or ("page", None)
+        kind, key = parsed
+        context = {"kind": kind, "works": [], "present": []}
+        if kind == "work":
+            context["works"] = [self.gone_view(key)]
+        elif kind == "pair":
+            for work_id in key:
+                current = self.plan.renames.get(work_id, work_id)
+                if current in self.r.by_id:
+                    context["present"].append(self.r.work_view(current))
+                else:
+                    context["works"].append(self.gone_view(work_id))
+        elif kind in FIELDS:
+            context["group"] = key
+            context["index_url"] = self.r.url("cultures" if kind == "culture" else "media")
+        html = self.r.env.get_template("gone.html").render(page_url=urls.join_url(self.r.base, path), **context)
+        self.r.writer.write_text(path + "index.html", html)
+
+    def gone_view(self, work_id: str) -> dict:
+        """A departed work's last caption (from the ledger) and the closest works that are still here."""
+        entry = self.plan.previous.works.get(work_id, {})
+        alive = []
+        for other in entry.get("analogies", []):
+            current = self.plan.renames.get(other, other)
+            if current in self.r.by_id and current not in alive:
+                alive.append(current)
+        groups = [{"field": fld, "name": entry[fld], "url": self.r.url(fld, entry[fld])}
+                  for fld in FIELDS if entry.get(fld) and any(getattr(w, fld) == entry[fld] for w in self.r.data.works)]
+        byline = ", ".join(x for x in (entry.get("artist") or "Unknown artist", entry.get("date", "")) if x)
+        return {"id": work_id, "title": entry.get("title") or "Untitled", "byline": byline,
+                "culture": entry.get("culture_raw") or entry.get("culture", ""),
+                "medium": entry.get("medium_raw") or entry.get("medium", ""), "known": bool(entry),
+                "analogies": [self.r.work_view(i) for i in alive], "groups": groups}
+
+
+def rank_text(rank: int) -> str:
+    """'the closest', 'the 2nd closest', 'the 11th closest'."""
+    if rank == 1:
+        return "the closest"
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"the {rank}{suffix} closest"
+
+
+def _origin(view: dict) -> str:
+    return ", ".join(x for x in (view.get("culture_raw") or view.get("culture"), view.get("medium")) if x) or "origin unknown"

@@ -1,0 +1,193 @@
+"""Which pairs of works get their own page: every top-1 analogy, the curated pairs, and every pair ever published.
+
+A pair is directional: (a, b) means "b is an analogy of a" (the query work first), and its URL is
+pair/<a>/<b>/ (atlas.site.urls). Pre-rendered, in this order of right:
+  1. pairs published by an earlier build whose two works still exist (ids followed through renames):
+     a link that worked once keeps showing the same two works;
+  2. curated pairs from pairings.yaml (site.yaml `pairings.file`);
+  3. the top-1 analogy of every work in every condition (each row's first work on an artwork page),
+     most similar first, capped by `pairings.budget` (0 = all).
+Any other pair opens in the one static viewer page (pair/?a=<id>&b=<id>), which reads the works' JSON.
+
+A curated pair naming a work that is not in the collection is a warning in the build report, never
+dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import yaml
+
+from atlas.core.config import SiteConfig
+from atlas.core.records import Problem, Record
+from atlas.site import urls
+from atlas.site.ledger import Ledger, load_renames
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Curated:
+    """One entry of pairings.yaml."""
+
+    a: str
+    b: str
+    title: str
+    commentary: str = ""
+    line: int = 0
+
+
+@dataclass
+class PairingPlan:
+    """What the pairings pages need from the build, decided before rendering."""
+
+    pairs: list[Pair]  # pre-rendered, sorted
+    curated: list[Curated]  # entries whose two works are published, in file order
+    similarity: dict[Pair, float]  # cosine similarity of every pre-rendered pair
+    group_ranks: dict[Pair, dict[str, int]]  # curated pairs: field -> rank of b among a's candidates in b's group
+    renames: dict[str, str]  # old id -> current id
+    previous: Ledger  # the ledger of the site this build replaces
+    top1: int = 0  # top-1 pairs pre-rendered (after the budget)
+    top1_all: int = 0  # top-1 pairs there are
+    problems: list[Problem] = field(default_factory=list)  # filled while rendering (cards that failed)
+    counts: dict[str, int] = field(default_factory=dict)  # filled while rendering
+    render_seconds: float = 0.0
+
+
+def plan_pairings(
+    config: SiteConfig,
+    works: list[Record],
+    vectors: np.ndarray,
+    analogies: dict[str, dict[str, dict[str, list[tuple[str, float]]]]],
+) -> tuple[PairingPlan, list[Problem]]:
+    """Choose the pre-rendered pairs. `vectors` are the centred, normalised rows of `works` (same order)."""
+    published = {w.id for w in works}
+    renames = load_renames(config.resolve(config.id_renames)) if config.id_renames else {}
+    previous = Ledger.load(config.output_dir)
+    curated, problems = load_curated(config, published, renames)
+
+    candidates = top1_pairs(analogies)
+    ranked = sorted(candidates, key=lambda p: (-candidates[p], p))
+    budget = config.pairings.budget or len(ranked)
+    chosen = set(ranked[:budget])
+    chosen |= {(c.a, c.b) for c in curated}
+    chosen |= carried_pairs(previous, renames, published)
+
+    index = {w.id: i for i, w in enumerate(works)}
+    similarity = {p: _similarity(p, analogies, vectors, index) for p in chosen}
+    by_id = {w.id: w for w in works}
+    group_ranks = {(c.a, c.b): _group_ranks(c.a, c.b, by_id, works, vectors, index) for c in curated}
+    plan = PairingPlan(
+        sorted(chosen), curated, similarity, group_ranks, renames, previous,
+        top1=min(budget, len(ranked)), top1_all=len(ranked),
+    )
+    return plan, problems
+
+
+def top1_pairs(analogies: dict[str, dict[str, dict[str, list[tuple[str, float]]]]]) -> dict[Pair, float]:
+    """(work, its closest work in a condition group) for every work and group, with the similarity."""
+    out: dict[Pair, float] = {}
+    for a, fields in analogies.items():
+        for groups in fields.values():
+            for pairs in groups.values():
+                if pairs:
+                    b, score = pairs[0]
+                    out[(a, b)] = max(score, out.get((a, b), score))
+    return out
+
+
+def carried_pairs(previous: Ledger, renames: dict[str, str], published: set[str]) -> set[Pair]:
+    """Pairs an earlier build published whose two works (after renames) are still here."""
+    out = set()
+    for path in previous.pages:
+        parsed = urls.parse_page_path(path)
+        if parsed and parsed[0] == "pair":
+            a, b = (renames.get(x, x) for x in parsed[1])
+            if a != b and a in published and b in published:
+                out.add((a, b))
+    return out
+
+
+def load_curated(config: SiteConfig, published: set[str], renames: dict[str, str]) -> tuple[list[Curated], list[Problem]]:
+    """Read pairings.yaml: a list of {a, b, title, commentary}. Unusable entries become warnings."""
+    if not config.pairings.file:
+        return [], []
+    path = config.resolve(config.pairings.file)
+    if not path.is_file():
+        raise FileNotFoundError(f"pairings file not found: {path} (pairings.file: '{config.pairings.file}')")
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+    if node is None:
+        return [], []
+    if not isinstance(node, yaml.SequenceNode):
+        raise ValueError(f"{path}: pairings must be a list of entries with a, b, title and commentary")  # noqa: TRY004 (a user's file, reported like other bad input)
+    curated, problems, seen = [], [], set()
+    for item in node.value:
+        line = item.start_mark.line + 1
+        entry = yaml.safe_load(yaml.serialize(item))
+        reason, pair = _check_entry(entry, published, renames, seen)
+        if reason:
+            record = f"{pair[0]} -> {pair[1]}" if pair else ""
+            problems.append(Problem("pairings", record, reason, str(path), line, severity="warning"))
+            continue
+        seen.add(pair)
+        title = str(entry.get("title") or "").strip() or f"{pair[0]} and {pair[1]}"
+        curated.append(Curated(pair[0], pair[1], title, str(entry.get("commentary") or "").strip(), line))
+    return curated, problems
+
+
+def _check_entry(entry, published: set[str], renames: dict[str, str], seen: set[Pair]) -> tuple[str, Pair | None]:
+    """("", (a, b)) for a usable entry, else (why not, the pair as written or None)."""
+    if not isinstance(entry, dict) or entry.get("a") in (None, "") or entry.get("b") in (None, ""):
+        return "curated pairing needs an 'a' and a 'b' work id", None
+    unknown = sorted(set(entry) - {"a", "b", "title", "commentary"})
+    written = (str(entry["a"]), str(entry["b"]))
+    if unknown:
+        return f"curated pairing has unknown key '{unknown[0]}' (keys: a, b, title, commentary)", written
+    a, b = (renames.get(x, x) for x in written)
+    missing = [x for x, current in zip(written, (a, b)) if current not in published]
+    if missing:
+        title = entry.get("title") or ""
+        return (f"curated pairing{f' {title!r}' if title else ''}: work {missing[0]} is not in the collection "
+                "(the pairing is not shown)"), written
+    if a == b:
+        return "curated pairing names the same work twice", written
+    if (a, b) in seen:
+        return "curated pairing is listed twice (the first entry is used)", written
+    return "", (a, b)
+
+
+def _similarity(pair: Pair, analogies: dict, vectors: np.ndarray, index: dict[str, int]) -> float:
+    """The score the neighbour search gave b for a when it is in a's lists, else the cosine of the vectors."""
+    a, b = pair
+    for groups in analogies.get(a, {}).values():
+        for pairs in groups.values():
+            for other, score in pairs:
+                if other == b:
+                    return score
+    return round(float(vectors[index[a]] @ vectors[index[b]]), 4)
+
+
+def _group_ranks(a: str, b: str, by_id: dict[str, Record], works: list[Record], vectors: np.ndarray,
+                 index: dict[str, int]) -> dict[str, int]:
+    """Rank of b among all of a's candidates in b's culture and in b's medium (1 = the closest)."""
+    sims = vectors @ vectors[index[a]]
+    ranks = {}
+    for fld in ("culture", "medium"):
+        group = getattr(by_id[b], fld)
+        if not group:
+            continue
+        members = np.array([i for i, w in enumerate(works) if getattr(w, fld) == group and w.id != a])
+        ranks[fld] = int((sims[members] > sims[index[b]]).sum()) + 1
+    return ranks
+
+
+def viewer_query(a: str, b: str) -> str:
+    """The query string that opens a pair in the viewer page."""
+    from urllib.parse import quote
+
+    return f"?a={quote(a, safe='')}&b={quote(b, safe='')}"

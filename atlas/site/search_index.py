@@ -1,0 +1,88 @@
+"""A client-side search index, written at build time and split into small shards.
+
+Why sharded: with 100,000 works a single index is megabytes; the search page instead loads only the
+shard of the letters typed. Every token of a work's title, artist, culture, medium and date goes to the
+shard named by its first PREFIX characters (tilde-encoded by atlas.site.urls.slug, so any script is a safe
+file name). A query token of PREFIX or more characters loads exactly one shard and matches every token
+that starts with it; a one-character query loads the small shard of one-character tokens only.
+Results need a title and a thumbnail, so the works' display data sits in chunks of DOC_CHUNK works
+(`docs-N.json`), fetched only for the results shown.
+
+Tokens: Unicode NFKD, accents (combining marks) removed, lower case, runs of letters and digits. The
+search page's script (assets/search.js) applies the same rules to the query.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from atlas.core.jsonio import json_bytes
+from atlas.core.records import Record
+from atlas.site import urls
+
+PREFIX = 2  # characters that name a shard
+DOC_CHUNK = 500  # works per docs file
+SEARCH_DIR = "data/search/"
+_WORD = re.compile(r"[^\W_]+")
+
+
+def tokens(text: str) -> list[str]:
+    """Search tokens of a text: NFKD, no combining marks, lower case, letter/digit runs."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
+    return _WORD.findall(plain.lower())
+
+
+def work_tokens(work: Record) -> set[str]:
+    """Every token a work can be found by: title, artist, cultures and media (normalised and raw), date, id."""
+    fields = (work.title, work.artist, work.culture or "", work.culture_raw, work.medium or "", work.medium_raw,
+              work.date_text, work.id)
+    return {t for f in fields for t in tokens(f)}
+
+
+def shard_of(token: str) -> str:
+    """Shard name of a token (its first PREFIX characters)."""
+    return token[:PREFIX]
+
+
+def build_index(works: Sequence[Record]) -> dict[str, dict[str, list[int]]]:
+    """{shard: {token: [work numbers, ascending]}} over works in the order given."""
+    shards: dict[str, dict[str, list[int]]] = {}
+    for number, work in enumerate(works):
+        for token in sorted(work_tokens(work)):
+            shards.setdefault(shard_of(token), {}).setdefault(token, []).append(number)
+    return shards
+
+
+def doc(work: Record, base_url: str, thumb_size: int) -> dict:
+    """What a result card shows."""
+    byline = ", ".join(x for x in (work.artist or "Unknown artist", work.date_text) if x)
+    return {
+        "title": work.title or "Untitled",
+        "byline": byline,
+        "meta": " · ".join(x for x in (work.culture_raw or work.culture or "", work.medium or work.medium_raw) if x),
+        "url": urls.join_url(base_url, urls.page_path("work", work.id)),
+        "thumb": urls.join_url(base_url, urls.thumb_path(thumb_size, work.id)),
+    }
+
+
+def write_search_index(write_bytes: Callable[[str, bytes], None], works: Sequence[Record], base_url: str,
+                       thumb_size: int) -> dict:
+    """Write the shards and docs chunks; return what the search page needs (URLs, shard names)."""
+    # Imported late: render imports the module that calls this one.
+
+    shards = build_index(works)
+    for name, entries in shards.items():
+        write_bytes(f"{SEARCH_DIR}{urls.slug(name)}.json", json_bytes(entries))
+    for start in range(0, len(works), DOC_CHUNK):
+        chunk = [doc(w, base_url, thumb_size) for w in works[start:start + DOC_CHUNK]]
+        write_bytes(f"{SEARCH_DIR}docs-{start // DOC_CHUNK}.json", json_bytes(chunk))
+    return {
+        "base": urls.join_url(base_url, SEARCH_DIR),
+        "prefix": PREFIX,
+        "chunk": DOC_CHUNK,
+        "shards": sorted(urls.slug(name) for name in shards),
+        "count": len(works),
+    }

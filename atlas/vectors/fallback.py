@@ -1,0 +1,95 @@
+"""The weights-free embedder a build falls back to when pretrained weights cannot be had.
+
+With `embedding.on_missing_weights: fallback`, a build whose weights cannot be loaded does not stop and
+does not settle for the untrained network alone: it uses the combination in atlas.vectors.descriptors.FALLBACK,
+the best style precision@10 on wikiart-styles of everything measured by benchmarks/wikiart_features.py.
+Each part is cached on its own (the network's vectors under the untrained network's key, each descriptor
+under its name and version), so parts are shared with builds that use them alone and never mixed up;
+the combination is made on every build (it depends on the collection's mean, see combine()).
+
+The about page, the report and the build log name exactly what was used and why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from atlas.core.config import EmbeddingConfig
+from atlas.core.records import Record
+from atlas.vectors.descriptors import (
+    DESCRIPTORS,
+    FALLBACK,
+    FALLBACK_MEASURE,
+    combine,
+    descriptor_dim,
+    descriptor_vectors,
+)
+from atlas.vectors.matrix import new_matrix
+from atlas.vectors.network import INIT_SEED, ModelInfo
+
+
+def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
+    """How the fallback embedder is named on the about page, in the report and in the cache key."""
+    names = [n for n in FALLBACK if n != "net"]
+    parts = ([f"untrained {cfg.model} (seed {INIT_SEED}) at {cfg.image_size} px"] if "net" in FALLBACK else [])
+    parts += [DESCRIPTORS[n].title for n in names]
+    versions = "+".join(f"{n}-v{DESCRIPTORS[n].version}" for n in names)
+    return ModelInfo(
+        name=" + ".join([cfg.model] * ("net" in FALLBACK) + names),
+        weights_requested=cfg.weights,
+        weights_used="none: weights-free fallback (embedding.on_missing_weights: fallback)",
+        pretrained=False,
+        identity=f"fallback-{f'net-untrained-seed{INIT_SEED}+' if 'net' in FALLBACK else ''}{versions}",
+        warning=f"WEIGHTS-FREE FALLBACK: {reason}. Features are a normalised concatenation of "
+        f"{'; '.join(parts)}: the best weights-free embedder measured ({FALLBACK_MEASURE}). Analogies reflect "
+        f"colour, texture and layout, not meaning.",
+        features="normalised concatenation (each part centred on the collection mean and L2-normalised) of: "
+        + "; ".join(parts),
+    )
+
+
+def embed_fallback(records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path,
+                   root: Path, reason: str, maps: bool = False):
+    """An EmbedResult (see atlas.vectors.embed) from the fallback combination, for the records that have all parts."""
+    from atlas.vectors.embed import (  # embed imports this module
+        EmbedResult,
+        embed_records,
+    )
+
+    names = [n for n in FALLBACK if n != "net"]
+    found, problems = descriptor_vectors(records, digests, names, cache_dir)
+    net = None
+    if "net" in FALLBACK:
+        # The network part logs its own "UNTRAINED NETWORK: weights is 'none'" warning, which would contradict
+        # the fallback warning (the user asked for weights); the fallback's warning says it all.
+        embed_log = logging.getLogger("atlas.vectors.embed")
+        embed_log.addFilter(_not_untrained_warning)
+        try:
+            net = embed_records(records, digests, dataclasses.replace(cfg, weights="none", on_missing_weights="fail"),
+                                cache_dir, root, maps)
+        finally:
+            embed_log.removeFilter(_not_untrained_warning)
+        reported = {p.record for p in net.problems}
+        problems = net.problems + [p for p in problems if p.record not in reported]  # one reason per image
+    usable = set(net.ids) if net is not None else {r.id for r in records if r.id in digests}
+    ids = [r.id for r in records if r.id in usable and all(digests[r.id] in found[n] for n in names)]
+    parts = [np.stack([found[n][digests[i]] for i in ids]) if ids else np.zeros((0, descriptor_dim(n)), np.float32)
+             for n in names]
+    if net is not None:
+        row = {i: j for j, i in enumerate(net.ids)}
+        parts.insert(0, net.vectors if ids == net.ids else net.vectors[[row[i] for i in ids]])
+    width = sum(p.shape[1] for p in parts)
+    vectors = combine(parts, new_matrix(cache_dir / "work", len(ids), width)) if ids else np.zeros((0, width), np.float32)
+    info = fallback_info(cfg, reason)
+    device = net.device if net is not None else "cpu"
+    computed, reused = (net.computed, net.reused) if net is not None else (0, 0)
+    corrupt = net.corrupt_cache if net is not None else []
+    return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems, corrupt)
+
+
+def _not_untrained_warning(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("UNTRAINED NETWORK")

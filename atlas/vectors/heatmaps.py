@@ -1,0 +1,166 @@
+"""Heat-map overlays: where in the image the network's features respond most.
+
+As in the culture paper, the map is the backbone's last convolutional activations summed over channels
+(for a ResNet, the output of layer4: 7x7 at 224 px), scaled to 0..1, upsampled to the image and blended
+over it in a heat palette. It shows what drove the pooled vector that every analogy is computed from;
+it is not a saliency method with a class in mind, and with an untrained network it mostly follows edges
+and contrast.
+
+The overlay covers exactly what the network saw: the same resize and centre crop as the embed stage
+(atlas.vectors.embed.preprocess). Images are cached under cache/heatmaps/<model key>/<image sha256>.jpg, the
+key hashing the model, its weights, the preprocessing and the overlay settings, so a rebuild with the
+same model only makes heat maps for new or changed images. The network normally runs once per image: the
+embed stage keeps each image's activation grid (cache/activations/, atlas.vectors.embed) and the overlay is drawn
+from that; only images without a kept grid (embedded before it was kept) go through the network here.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from atlas.core.cache import atomic_write_bytes, key_digest, sharded
+from atlas.core.config import EmbeddingConfig, HeatmapsConfig
+from atlas.core.progress import progress
+from atlas.core.records import Problem, Record
+from atlas.ingest.images import ImageError, open_rgb
+from atlas.vectors.embed import (
+    PREPROCESS_VERSION,
+    model_key,
+    preprocess,
+    resolve_device,
+)
+from atlas.vectors.network import grid_sums, last_grid, load_backbone, network_policy
+
+log = logging.getLogger(__name__)
+
+HEATMAP_VERSION = 1  # bump when the map or the blending changes
+JPEG_QUALITY = 85
+# A perceptual heat palette (dark purple -> red -> yellow), interpolated between these stops.
+STOPS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]], dtype=np.float64)
+
+
+def make_heatmaps(
+    works: list[Record], digests: dict[str, str], emb: EmbeddingConfig, cfg: HeatmapsConfig, cache_dir: Path, root: Path
+) -> tuple[dict[str, Path], list[Problem], int]:
+    """({work id: cached overlay JPEG} for every readable image, Problems for the rest, how many were made now).
+
+    Images whose activation grid the embed stage kept (embed_records(..., maps=True)) are drawn from it;
+    only the others go through the network again."""
+    model, info = load_backbone(emb.model, emb.weights, network_policy(emb.on_missing_weights), root)
+    kept = cache_dir / "activations" / model_key(emb.model, info.identity, emb.image_size)
+    key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
+    store = cache_dir / "heatmaps" / key[:16]
+    paths = {w.id: sharded(store, digests[w.id], ".jpg") for w in works if w.id in digests}
+    todo, seen = [], set()
+    for w in works:
+        path = paths.get(w.id)
+        if path is not None and not path.is_file() and path not in seen:
+            seen.add(path)
+            todo.append(w)
+    rest, problems = _draw_kept(todo, digests, kept, paths, emb, cfg)
+    problems += _render(model, rest, paths, emb, cfg, resolve_device(emb.device))
+    failed = {p.record for p in problems}
+    return {i: p for i, p in paths.items() if i not in failed and p.is_file()}, problems, len(todo) - len(failed)
+
+
+def activation_maps(model, batch) -> np.ndarray:
+    """(N, h, w) channel sums of the last module output that still has a spatial grid (h, w > 1)."""
+    import torch
+
+    with last_grid(model) as grids, torch.inference_mode():
+        model(batch)
+    return grid_sums(grids, model)
+
+
+def overlay(image: Image.Image, activation: np.ndarray, size: int, opacity: float) -> Image.Image:
+    """Blend the activation map (upsampled bilinearly) over `image`, both at size x size."""
+    low, high = float(activation.min()), float(activation.max())
+    scaled = (activation - low) / (high - low) if high > low else np.zeros_like(activation)
+    grid = Image.fromarray((scaled * 255).astype(np.uint8), "L").resize((size, size), Image.Resampling.BILINEAR)
+    heat = np.asarray(grid, dtype=np.float64) / 255.0
+    colours = _palette(heat)
+    alpha = (opacity * (0.3 + 0.7 * heat))[..., None]
+    base = np.asarray(image.resize((size, size), Image.Resampling.BICUBIC), dtype=np.float64)
+    return Image.fromarray(np.clip(base * (1 - alpha) + colours * alpha, 0, 255).astype(np.uint8), "RGB")
+
+
+def _palette(values: np.ndarray) -> np.ndarray:
+    positions = np.linspace(0.0, 1.0, len(STOPS))
+    return np.stack([np.interp(values, positions, STOPS[:, c]) for c in range(3)], axis=-1)
+
+
+def _draw_kept(todo: list[Record], digests: dict[str, str], kept: Path, paths: dict[str, Path], emb: EmbeddingConfig,
+               cfg: HeatmapsConfig) -> tuple[list[Record], list[Problem]]:
+    """Draw the overlays whose activation grid the embed stage kept; returns (the rest, problems)."""
+    rest, problems, crop = [], [], _crop(emb.image_size)
+    for work in todo:
+        grid = load_grid(sharded(kept, digests[work.id], ".npy"))
+        if grid is None:
+            rest.append(work)
+            continue
+        try:
+            image = open_rgb(work.image_path)
+        except ImageError as exc:
+            problems.append(Problem("heatmaps", work.id, f"no heat map: {exc}", str(work.image_path), work.source_line, "warning"))
+            continue
+        _save_overlay(paths[work.id], crop(image), grid, cfg)
+    return rest, problems
+
+
+def load_grid(path: Path) -> np.ndarray | None:
+    """A kept (h, w) activation grid, or None when missing or damaged."""
+    try:
+        grid = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    return grid if grid.ndim == 2 and grid.dtype == np.float32 and np.all(np.isfinite(grid)) else None
+
+
+def _crop(image_size: int):
+    """The resize and centre crop of atlas.vectors.embed.preprocess, without the tensor steps: what the network saw."""
+    from torchvision import transforms
+
+    return transforms.Compose([
+        transforms.Resize(image_size, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
+        transforms.CenterCrop(image_size),
+    ])
+
+
+def _save_overlay(path: Path, image: Image.Image, activation: np.ndarray, cfg: HeatmapsConfig) -> None:
+    buffer = io.BytesIO()
+    overlay(image, activation, cfg.size, cfg.opacity).save(buffer, "JPEG", quality=JPEG_QUALITY)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _render(model, todo: list[Record], paths: dict[str, Path], emb: EmbeddingConfig, cfg: HeatmapsConfig, device: str) -> list[Problem]:
+    import torch
+
+    if not todo:
+        return []
+    model = model.to(device)
+    to_tensor = preprocess(emb.image_size)
+    crop = _crop(emb.image_size)
+    problems = []
+    bar = progress(total=len(todo), desc="heat maps", unit="img")
+    for start in range(0, len(todo), emb.batch_size):
+        chunk, images = [], []
+        for work in todo[start : start + emb.batch_size]:
+            try:
+                image = open_rgb(work.image_path)
+            except ImageError as exc:
+                problems.append(Problem("heatmaps", work.id, f"no heat map: {exc}", str(work.image_path), work.source_line, "warning"))
+                continue
+            chunk.append(work)
+            images.append(image)
+        if chunk:
+            maps = activation_maps(model, torch.stack([to_tensor(i) for i in images]).to(device))
+            for work, image, activation in zip(chunk, images, maps):
+                _save_overlay(paths[work.id], crop(image), activation, cfg)
+        bar.update(len(todo[start : start + emb.batch_size]))
+    bar.close()
+    return problems
