@@ -36,14 +36,16 @@ from atlas.core.jsonio import json_bytes
 from atlas.core.records import Record
 from atlas.core.report import BuildReport
 from atlas.core.stage_cache import StageCache, code_digest
-from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
 from atlas.ingest.collection import read_records
+from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
 from atlas.ingest.thumbnails import make_thumbnails
 from atlas.site.pairings import plan_pairings
 from atlas.site.render import Renderer, SiteData
 from atlas.site.writer import publish, start_staging
-from atlas.vectors.embed import embed_records, hash_images
+from atlas.vectors.embed import hash_images
+from atlas.vectors.features import embed_features
 from atlas.vectors.matrix import centre_in_place, select_rows
+from atlas.vectors.network import resolve_weights
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +73,10 @@ def build(config: SiteConfig) -> BuildReport:
         stages.note("images", index.hashed == 0, f"{index.hashed:,} files hashed, {len(digests) - index.hashed:,} "
                     "known by size and modification time")
     with report.stage("embed"):
-        embedded = embed_records(records, digests, config.embedding, config.cache_dir, config.root,
-                                 maps=config.heatmaps.enabled)
+        emb = config.embedding
+        weights = resolve_weights(emb.model, emb.weights, emb.on_missing_weights, config.root)  # once per build
+        embedded = embed_features(records, digests, emb, weights, config.cache_dir, config.root,
+                                  maps=config.heatmaps.enabled)
         report.add(embedded.problems)
         report.model = embedded.model.as_dict()
         if embedded.model.warning:
@@ -132,7 +136,7 @@ def build(config: SiteConfig) -> BuildReport:
             lambda: cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
         )
     report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
-    insights = compute_insights(config, works, vectors, digests, similarity, embedded.device, report, stages)
+    insights = compute_insights(config, works, vectors, digests, similarity, embedded.device, report, stages, weights)
 
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)

@@ -20,7 +20,8 @@ from atlas.vectors.descriptors import (
     descriptor_vectors,
 )
 from atlas.vectors.embed import embed_records, hash_images
-from atlas.vectors.network import WeightsUnavailable
+from atlas.vectors.features import embed_features
+from atlas.vectors.network import WeightsUnavailable, resolve_weights
 
 
 def make_images(tmp: Path) -> dict[str, Path]:
@@ -118,7 +119,12 @@ def test_missing_weights_fall_back_to_the_measured_combination(images, tmp_path)
     cfg = EmbeddingConfig(model="resnet18", weights=str(tmp_path / "missing.pth"), image_size=64, on_missing_weights="fail")
     with pytest.raises(WeightsUnavailable, match="on_missing_weights: fallback"):
         embed_records(records, digests, cfg, tmp_path / "cache", tmp_path)
-    result = embed_records(records, digests, dataclasses.replace(cfg, on_missing_weights="fallback"), tmp_path / "cache", tmp_path)
+    fallback = dataclasses.replace(cfg, on_missing_weights="fallback")
+    weights = resolve_weights(fallback.model, fallback.weights, fallback.on_missing_weights, tmp_path)
+    assert weights.fallback_reason.startswith("weights file not found")  # the typed reason, no advice text
+    with pytest.raises(WeightsUnavailable):  # the network alone never passes itself off as the fallback
+        embed_records(records, digests, fallback, tmp_path / "cache", tmp_path, weights=weights)
+    result = embed_features(records, digests, fallback, weights, tmp_path / "cache", tmp_path)
     assert result.ids == [r.id for r in records]
     assert not result.model.pretrained
     assert "weights file not found" in result.model.warning and "WEIGHTS-FREE FALLBACK" in result.model.warning

@@ -340,16 +340,15 @@ def test_heat_maps_and_fine_tuning_follow_the_fallback_network(tmp_path, offline
     """With on_missing_weights: fallback, code that runs the network itself gets the untrained backbone."""
     from atlas.core.config import HeatmapsConfig
     from atlas.vectors.heatmaps import make_heatmaps
-    from atlas.vectors.network import load_backbone, network_policy
-
-    assert network_policy("fallback") == "untrained" and network_policy("fail") == "fail"
+    from atlas.vectors.network import resolve_weights
     records = make_records(tmp_path / "img", n=2)
     digests, _ = hash_images(records)
     cfg = replace(CFG, weights="imagenet", on_missing_weights="fallback")
     paths, problems, made = make_heatmaps(records, digests, cfg, HeatmapsConfig(size=32), tmp_path / "cache", tmp_path)
     assert problems == [] and made == 2 and all(p.is_file() for p in paths.values())
-    _, info = load_backbone(cfg.model, cfg.weights, network_policy(cfg.on_missing_weights), tmp_path)
-    assert not info.pretrained and "UNTRAINED" in info.warning
+    weights = resolve_weights(cfg.model, cfg.weights, cfg.on_missing_weights, tmp_path)
+    assert weights.fallback_reason and weights.state is None and not weights.info.pretrained
+    assert weights.info.identity == "untrained-seed0"  # the fallback's network part: its grids are the ones kept
 
 
 def test_heat_maps_come_from_the_embedding_pass(tmp_path, monkeypatch):

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 import yaml
 
-from atlas.core.splits import split
 from atlas.core.config import load_config
+from atlas.core.splits import split
 from atlas.ingest.images import open_rgb
 from atlas.vectors.embed import preprocess
 from atlas.vectors.finetune import FinetuneSettings, finetune, training_works

@@ -20,11 +20,12 @@ from atlas.core.records import Record
 from atlas.core.report import BuildReport
 from atlas.core.stage_cache import StageCache, code_digest
 from atlas.vectors.heatmaps import make_heatmaps
+from atlas.vectors.network import Weights
 
 
 def compute_insights(
     config: SiteConfig, works: list[Record], vectors: np.ndarray, digests: dict[str, str], similarity: dict,
-    device: str, report: BuildReport, stages: StageCache | None = None,
+    device: str, report: BuildReport, stages: StageCache | None = None, weights: Weights | None = None,
 ) -> dict:
     """{"probes", "heatmaps", "patterns", "surprises", "graph"}: each None (heat maps: {}) when switched off.
 
@@ -43,7 +44,7 @@ def compute_insights(
     with report.stage("heatmaps"):
         if config.heatmaps.enabled and works:
             out["heatmaps"], problems, made = make_heatmaps(
-                works, digests, config.embedding, config.heatmaps, config.cache_dir, config.root
+                works, digests, config.embedding, config.heatmaps, config.cache_dir, config.root, weights
             )
             report.add(problems)
             stages.note("heatmaps", made == 0, f"{made:,} heat maps made, {len(out['heatmaps']) - made:,} reused")

@@ -12,8 +12,12 @@ reused result renders byte-identical pages.
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
+import importlib.metadata
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +29,7 @@ import numpy as np
 from atlas.core.cache import atomic_write_text, key_digest
 
 FORMAT = 1
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # the folder holding the atlas package
 
 
 @dataclass
@@ -49,8 +54,72 @@ def part_digest(value: Any) -> str:
 
 
 def code_digest(*modules: ModuleType) -> str:
-    """A digest of the source files of the modules that compute a stage: new code, new result."""
-    return key_digest(*[hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in modules])
+    """A digest of the code that computes a stage: the source of `modules`, of every atlas module they
+    import (directly or not, late imports included), and the versions of the libraries any of them imports.
+
+    New code or a library upgrade (a scikit-learn whose t-SNE differs) gives a new digest, so an old result
+    is never reused under it."""
+    sources, libraries = code_closure(tuple(m.__name__ for m in modules))
+    parts = [f"{name}:{hashlib.sha256(Path(path).read_bytes()).hexdigest()}" for name, path in sources]
+    return key_digest(*parts, *[f"{dist}=={_version(dist)}" for dist in libraries])
+
+
+@functools.lru_cache(maxsize=None)
+def code_closure(names: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """((module name, source file) for the atlas modules `names` reach by imports, sorted; the
+    distributions of the third-party packages they import, sorted)."""
+    seen: dict[str, str] = {}
+    libraries: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        source = _atlas_source(name)
+        if source is None:
+            continue
+        seen[name] = str(source)
+        for imported in _imports(source):
+            top = imported.split(".")[0]
+            if top == "atlas":
+                todo.append(imported)
+            elif top not in sys.stdlib_module_names:
+                libraries.update(_distributions().get(top, [top]))
+    return tuple(sorted(seen.items())), tuple(sorted(libraries))
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module name the file imports, wherever the statement stands (`from a.b import c` gives a.b
+    and a.b.c: c may be a module)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names if node.module.startswith("atlas"))
+    return found
+
+
+def _atlas_source(name: str) -> Path | None:
+    """The source file of atlas module `name`, or None when `name` is not a module (a class, a function)."""
+    base = PACKAGE_ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _distributions() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class StageCache:

@@ -32,10 +32,12 @@ from atlas.ingest.images import ImageError, open_rgb
 from atlas.vectors.matrix import centre_in_place, keep_rows, new_matrix
 from atlas.vectors.network import (
     ModelInfo,
+    Weights,
     WeightsUnavailable,
+    build_network,
     grid_sums,
     last_grid,
-    load_backbone,
+    resolve_weights,
 )
 
 log = logging.getLogger(__name__)
@@ -75,23 +77,19 @@ def hash_images(records: list[Record], index: DigestIndex | None = None) -> tupl
 
 def embed_records(
     records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path, root: Path,
-    maps: bool = False,
+    maps: bool = False, weights: Weights | None = None,
 ) -> EmbedResult:
-    """Embed every record that has a digest, reusing cached vectors where the key matches.
+    """Embed every record that has a digest with the network, reusing cached vectors where the key matches.
 
+    `weights` are the build's resolved weights (resolved here from `cfg` when not given). Weights that
+    stand for the weights-free fallback raise WeightsUnavailable: atlas.vectors.features decides that.
     With `maps`, each image embedded now also leaves its last convolutional activation grid under
     cache/activations/ (written before its vector, so a cached vector implies a kept grid), from which the
     heat maps are drawn without running the network a second time."""
-    try:
-        model, info = load_backbone(cfg.model, cfg.weights, cfg.on_missing_weights, root)
-    except WeightsUnavailable as exc:
-        if cfg.on_missing_weights != "fallback":
-            raise
-        from atlas.vectors.fallback import embed_fallback
-
-        reason = str(exc).split(". Set embedding.on_missing_weights")[0]
-        log.warning("weights unavailable, using the weights-free fallback: %s", reason)
-        return embed_fallback(records, digests, cfg, cache_dir, root, reason, maps)
+    weights = weights or resolve_weights(cfg.model, cfg.weights, cfg.on_missing_weights, root)
+    if weights.fallback_reason:
+        raise WeightsUnavailable(weights.fallback_reason, "the weights-free fallback is made by atlas.vectors.features")
+    model, info = build_network(weights), weights.info
     if info.warning:
         log.warning(info.warning)
     device = resolve_device(cfg.device)

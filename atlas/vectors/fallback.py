@@ -12,8 +12,6 @@ The about page, the report and the build log name exactly what was used and why.
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +26,9 @@ from atlas.vectors.descriptors import (
     descriptor_dim,
     descriptor_vectors,
 )
+from atlas.vectors.embed import EmbedResult, embed_records
 from atlas.vectors.matrix import new_matrix
-from atlas.vectors.network import INIT_SEED, ModelInfo
+from atlas.vectors.network import INIT_SEED, ModelInfo, Weights
 
 
 def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
@@ -52,27 +51,16 @@ def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
     )
 
 
-def embed_fallback(records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path,
-                   root: Path, reason: str, maps: bool = False):
-    """An EmbedResult (see atlas.vectors.embed) from the fallback combination, for the records that have all parts."""
-    from atlas.vectors.embed import (  # embed imports this module
-        EmbedResult,
-        embed_records,
-    )
+def embed_fallback(records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, weights: Weights,
+                   cache_dir: Path, root: Path, maps: bool = False) -> EmbedResult:
+    """An EmbedResult from the fallback combination, for the records that have all parts.
 
+    `weights` are the build's resolved weights, whose fallback_reason says why the fallback is used."""
     names = [n for n in FALLBACK if n != "net"]
     found, problems = descriptor_vectors(records, digests, names, cache_dir)
     net = None
-    if "net" in FALLBACK:
-        # The network part logs its own "UNTRAINED NETWORK: weights is 'none'" warning, which would contradict
-        # the fallback warning (the user asked for weights); the fallback's warning says it all.
-        embed_log = logging.getLogger("atlas.vectors.embed")
-        embed_log.addFilter(_not_untrained_warning)
-        try:
-            net = embed_records(records, digests, dataclasses.replace(cfg, weights="none", on_missing_weights="fail"),
-                                cache_dir, root, maps)
-        finally:
-            embed_log.removeFilter(_not_untrained_warning)
+    if "net" in FALLBACK:  # the seeded untrained network, whose ModelInfo carries no warning of its own
+        net = embed_records(records, digests, cfg, cache_dir, root, maps, weights=weights.network_part())
         reported = {p.record for p in net.problems}
         problems = net.problems + [p for p in problems if p.record not in reported]  # one reason per image
     usable = set(net.ids) if net is not None else {r.id for r in records if r.id in digests}
@@ -84,12 +72,8 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
         parts.insert(0, net.vectors if ids == net.ids else net.vectors[[row[i] for i in ids]])
     width = sum(p.shape[1] for p in parts)
     vectors = combine(parts, new_matrix(cache_dir / "work", len(ids), width)) if ids else np.zeros((0, width), np.float32)
-    info = fallback_info(cfg, reason)
+    info = fallback_info(cfg, weights.fallback_reason)
     device = net.device if net is not None else "cpu"
     computed, reused = (net.computed, net.reused) if net is not None else (0, 0)
     corrupt = net.corrupt_cache if net is not None else []
     return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems, corrupt)
-
-
-def _not_untrained_warning(record: logging.LogRecord) -> bool:
-    return not record.getMessage().startswith("UNTRAINED NETWORK")

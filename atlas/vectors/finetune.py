@@ -18,16 +18,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from atlas.ingest.collection import read_records
-from atlas.core.splits import split, usable_classes
 from atlas.core.cache import atomic_write_bytes
 from atlas.core.config import SiteConfig
 from atlas.core.records import Record
 from atlas.core.report import BuildReport
+from atlas.core.splits import split, usable_classes
+from atlas.ingest.collection import read_records
 from atlas.ingest.images import ImageError, open_rgb
 from atlas.ingest.labels import normalise_labels
 from atlas.vectors.embed import IMAGENET_MEAN, IMAGENET_STD, feature_dim, resolve_device
-from atlas.vectors.network import load_backbone, network_policy
+from atlas.vectors.network import build_network, resolve_weights
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ def finetune(config: SiteConfig, settings: FinetuneSettings) -> dict:
     torch.manual_seed(settings.seed)
     works, classes, held_out = training_works(config, settings.max_per_class)
     emb = config.embedding
-    model, info = load_backbone(emb.model, emb.weights, network_policy(emb.on_missing_weights), config.root)
+    weights = resolve_weights(emb.model, emb.weights, emb.on_missing_weights, config.root)
+    model, info = build_network(weights), weights.info  # with the fallback: its seeded untrained network
     device = resolve_device(settings.device)
     head = torch.nn.Linear(feature_dim(model, emb.image_size), len(classes))
     model, head = model.to(device).train(), head.to(device).train()

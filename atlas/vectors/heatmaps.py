@@ -34,7 +34,13 @@ from atlas.vectors.embed import (
     preprocess,
     resolve_device,
 )
-from atlas.vectors.network import grid_sums, last_grid, load_backbone, network_policy
+from atlas.vectors.network import (
+    Weights,
+    build_network,
+    grid_sums,
+    last_grid,
+    resolve_weights,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +51,15 @@ STOPS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 
 
 
 def make_heatmaps(
-    works: list[Record], digests: dict[str, str], emb: EmbeddingConfig, cfg: HeatmapsConfig, cache_dir: Path, root: Path
+    works: list[Record], digests: dict[str, str], emb: EmbeddingConfig, cfg: HeatmapsConfig, cache_dir: Path, root: Path,
+    weights: Weights | None = None,
 ) -> tuple[dict[str, Path], list[Problem], int]:
     """({work id: cached overlay JPEG} for every readable image, Problems for the rest, how many were made now).
 
     Images whose activation grid the embed stage kept (embed_records(..., maps=True)) are drawn from it;
     only the others go through the network again."""
-    model, info = load_backbone(emb.model, emb.weights, network_policy(emb.on_missing_weights), root)
+    weights = weights or resolve_weights(emb.model, emb.weights, emb.on_missing_weights, root)
+    model, info = build_network(weights), weights.info  # the fallback's heat maps show its untrained network
     kept = cache_dir / "activations" / model_key(emb.model, info.identity, emb.image_size)
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]

@@ -23,7 +23,11 @@ INIT_SEED = 0  # an untrained network is seeded, so its features (and the site) 
 
 
 class WeightsUnavailable(RuntimeError):
-    """The config asked for weights that cannot be loaded, and did not allow a fallback."""
+    """The config asked for weights that cannot be had. `reason` is the short cause, without advice."""
+
+    def __init__(self, reason: str, advice: str = ""):
+        self.reason = reason
+        super().__init__(f"{reason}. {advice}" if advice else reason)
 
 
 @dataclass(frozen=True)
@@ -45,52 +49,82 @@ class ModelInfo:
         return shown
 
 
-def network_policy(on_missing: str) -> str:
-    """on_missing_weights for code that needs the network itself (heat maps, fine-tuning).
+@dataclass(frozen=True)
+class Weights:
+    """The weights a build runs its network with, resolved once per build (one download attempt at most).
 
-    The weights-free fallback (atlas/vectors/fallback.py) is handled by the embed stage; its network part is the
-    seeded untrained backbone, so everything else that runs the network uses that one too."""
-    return "untrained" if on_missing == "fallback" else on_missing
+    `state` is None for the seeded untrained network. `fallback_reason` is set when the asked-for weights
+    could not be had and the config chose the weights-free fallback (atlas.vectors.fallback): the network
+    part of that fallback, the heat maps and fine-tuning then use the seeded untrained network, which is
+    what `state` and `info` describe."""
+
+    model: str
+    state: dict | None
+    info: ModelInfo
+    fallback_reason: str = ""
+
+    def network_part(self) -> Weights:
+        """The same weights with the fallback decision taken: the untrained network alone."""
+        return dataclasses.replace(self, fallback_reason="")
 
 
-def load_backbone(name: str, weights: str, on_missing: str, root: Path):
-    """Return (feature-extractor module in eval mode, ModelInfo). May raise WeightsUnavailable."""
+def resolve_weights(model: str, weights: str, on_missing: str, root: Path) -> Weights:
+    """Find the weights `embedding.weights` names, or decide by `on_missing` what to use instead.
+
+    Raises WeightsUnavailable (on_missing: fail) or ValueError (unknown model name)."""
     import torch
     import torchvision
 
-    if name not in torchvision.models.list_models(module=torchvision.models):
-        raise ValueError(f"unknown torchvision model '{name}' (embedding.model)")
+    if model not in torchvision.models.list_models(module=torchvision.models):
+        raise ValueError(f"unknown torchvision model '{model}' (embedding.model)")
     torch.manual_seed(INIT_SEED)
-    model = torchvision.models.get_model(name, weights=None)
+    probe = torchvision.models.get_model(model, weights=None)
     try:
-        info = _load_weights(model, name, weights, root)
+        state, info = _load_weights(probe, model, weights, root)
     except WeightsUnavailable as exc:
-        if on_missing != "untrained":
+        if on_missing == "fail":
             raise WeightsUnavailable(
-                f"{exc}. Set embedding.on_missing_weights: fallback to build with the best weights-free "
-                f"features measured (atlas/vectors/descriptors.py), or untrained for an untrained network alone "
-                f"(analogies will be much weaker either way), or give a local weights file."
+                exc.reason,
+                "Set embedding.on_missing_weights: fallback to build with the best weights-free features measured "
+                "(atlas/vectors/descriptors.py), or untrained for an untrained network alone (analogies will be "
+                "much weaker either way), or give a local weights file.",
             ) from exc
-        info = ModelInfo(
-            name=name,
-            weights_requested=weights,
-            weights_used=f"none (untrained, seed {INIT_SEED})",
-            pretrained=False,
-            identity=f"untrained-seed{INIT_SEED}",
-            warning=f"UNTRAINED NETWORK: {exc}. Features come from a randomly initialised {name}; "
-            f"analogies reflect colour and layout more than meaning.",
-        )
+        untrained = ModelInfo(model, weights, f"none (untrained, seed {INIT_SEED})", False, f"untrained-seed{INIT_SEED}")
+        if on_missing == "fallback":
+            return Weights(model, None, untrained, fallback_reason=exc.reason)
+        warning = (f"UNTRAINED NETWORK: {exc.reason}. Features come from a randomly initialised {model}; "
+                   f"analogies reflect colour and layout more than meaning.")
+        return Weights(model, None, dataclasses.replace(untrained, warning=warning))
+    return Weights(model, state, info)
+
+
+def build_network(weights: Weights):
+    """The feature extractor for `weights`: seeded, weights loaded, classifier removed, in eval mode."""
+    import torch
+    import torchvision
+
+    torch.manual_seed(INIT_SEED)
+    model = torchvision.models.get_model(weights.model, weights=None)
+    if weights.state is not None:
+        model.load_state_dict(weights.state)
     _strip_head(model)
     model.eval()
-    return model, info
+    return model
 
 
-def _load_weights(model, name: str, weights: str, root: Path) -> ModelInfo:
+def load_backbone(name: str, weights: str, on_missing: str, root: Path):
+    """(feature extractor, ModelInfo) in one call, for tools that run the network once (benchmarks, tests)."""
+    resolved = resolve_weights(name, weights, on_missing, root)
+    return build_network(resolved), resolved.info
+
+
+def _load_weights(model, name: str, weights: str, root: Path) -> tuple[dict | None, ModelInfo]:
+    """(state dict or None, ModelInfo) for `weights`, checked by loading it into `model`."""
     import torch
     import torchvision
 
     if weights == "none":
-        return ModelInfo(
+        return None, ModelInfo(
             name=name,
             weights_requested="none",
             weights_used=f"none (untrained, seed {INIT_SEED}, as configured)",
@@ -109,7 +143,7 @@ def _load_weights(model, name: str, weights: str, root: Path) -> ModelInfo:
                 f"or downloaded ({type(exc).__name__}: {exc})"
             ) from exc
         model.load_state_dict(state)
-        return ModelInfo(name, weights, f"{enum.name} (torchvision)", True, f"torchvision-{enum.name}")
+        return state, ModelInfo(name, weights, f"{enum.name} (torchvision)", True, f"torchvision-{enum.name}")
     path = Path(weights).expanduser()
     path = path if path.is_absolute() else root / path
     if not path.is_file():
@@ -121,7 +155,7 @@ def _load_weights(model, name: str, weights: str, root: Path) -> ModelInfo:
     except Exception as exc:
         raise WeightsUnavailable(f"weights file {path} could not be loaded into {name}: {exc}") from exc
     digest = file_digest(path)
-    return ModelInfo(name, weights, f"local file {path.name}", True, f"file-{digest}")
+    return state, ModelInfo(name, weights, f"local file {path.name}", True, f"file-{digest}")
 
 
 @contextmanager
