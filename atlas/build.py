@@ -1,49 +1,63 @@
 """The whole build, stage by stage, in one function a newcomer can read top to bottom.
 
-    read -> images -> embed -> thumbnails -> labels -> neighbours -> culture -> map -> pages -> publish
+    check -> read -> images -> embed -> thumbnails -> labels -> neighbours -> quality -> culture -> map
+          -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages -> ledger -> publish
 
-Each stage is a plain function in its own module with typed inputs and outputs; this file only wires
-them together, keeps the report (problems, counts, timings) and decides which records go on. The costly
-stages after embedding are cached whole (atlas.core.stage_cache) keyed by what they depend on; the report says
-for every stage whether it was reused or recomputed, and why (`python -m atlas build --explain`). A record
-that fails anywhere is dropped from the stages after it, with a Problem saying why; it never stops the
-build. Only unusable configuration, or weights that were required but cannot be had, stop it.
+Each stage is a plain function of a layer below (atlas.ingest, atlas.vectors, atlas.analysis, atlas.site);
+this file only wires them together, keeps the report (problems, counts, timings) and decides which records
+go on. The costly stages after embedding are cached whole (atlas.core.stage_cache), keyed by digests of the
+published works made once (WorksKey), their settings, and the code and library versions that compute them;
+the report says for every stage whether it was reused or recomputed, and why (`atlas build --explain`). A
+record that fails anywhere is dropped from the stages after it, with a Problem saying why; it never stops
+the build. Only unusable configuration, or weights that were required but cannot be had, stop it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from atlas.analysis import clusters, culture, neighbours
-from atlas.analysis import quality as quality_code
-from atlas.analysis.clusters import cluster_map
-from atlas.analysis.culture import culture_similarity
-from atlas.analysis.insights import compute_insights
+from atlas.analysis import (
+    clusters,
+    culture,
+    force_layout,
+    neighbours,
+    patterns,
+    probes,
+    quality,
+    surprises,
+)
 from atlas.analysis.neighbours import (
     analogies_by_work,
     conditional_neighbours,
     describe_search,
     search_summary,
 )
-from atlas.analysis.quality import measure_quality, summary_line
-from atlas.core.cache import DigestIndex, atomic_write_text
+from atlas.core.cache import DigestIndex, atomic_write_text, key_digest
 from atlas.core.config import SiteConfig
 from atlas.core.jsonio import json_bytes
-from atlas.core.records import Record
+from atlas.core.records import CONDITIONS, Record
 from atlas.core.report import BuildReport
-from atlas.core.stage_cache import StageCache, code_digest
+from atlas.core.stage_cache import StageCache, code_digest, part_digest
 from atlas.ingest.collection import read_records
 from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
 from atlas.ingest.thumbnails import make_thumbnails
+from atlas.site import pages
+from atlas.site.artworks import artwork_pages
+from atlas.site.context import SiteData
+from atlas.site.explorer import explorer_pages
+from atlas.site.insights_pages import insights_pages
+from atlas.site.pair_pages import ledger_pages, pair_pages
 from atlas.site.pairings import plan_pairings
-from atlas.site.render import Renderer, SiteData
+from atlas.site.render import make_context
 from atlas.site.writer import publish, start_staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
+from atlas.vectors.heatmaps import make_heatmaps
 from atlas.vectors.matrix import centre_in_place, select_rows
 from atlas.vectors.network import resolve_weights
 
@@ -52,40 +66,43 @@ log = logging.getLogger(__name__)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
+@dataclass(frozen=True)
+class WorksKey:
+    """Digests of the published works, made once per build and shared by every cached stage's key."""
+
+    ids: str
+    vectors: str
+    conditions: str
+
+    @classmethod
+    def of(cls, works: list[Record], vectors: np.ndarray) -> WorksKey:
+        conditions = {fld: [getattr(w, fld) for w in works] for fld in CONDITIONS}
+        return cls(part_digest([w.id for w in works]), part_digest(vectors), part_digest(conditions))
+
+    def parts(self, **more) -> dict:
+        return {"ids": self.ids, "vectors": self.vectors, "conditions": self.conditions, **more}
+
+
 def build(config: SiteConfig) -> BuildReport:
     """Build the site described by `config` and publish it atomically. Returns the report.
 
     Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
     """
     report = BuildReport()
-    stages = StageCache(config.cache_dir / "stages")
+    stages = StageCache(stage_folder(config))
 
     with report.stage("read"):
-        records = read_records(config, report)
-        stages.note("read", False, f"always runs: {len(records):,} records read and checked")
+        catalogue = read_records(config, report)  # every record read: the label-rule counts cover them all
+        stages.note("read", False, f"always runs: {len(catalogue):,} records read and checked")
     with report.stage("images"):
-        catalogue = records  # every record read, images or not: the label-rule counts cover them all
-        records = [r for r in records if r.image_path is not None]
-        index = DigestIndex(config.cache_dir / "file-digests.json")
-        digests, problems = hash_images(records, index)
-        index.save()
-        report.add(problems)
-        stages.note("images", index.hashed == 0, f"{index.hashed:,} files hashed, {len(digests) - index.hashed:,} "
-                    "known by size and modification time")
+        records = [r for r in catalogue if r.image_path is not None]
+        digests = _hash_images(records, config, report, stages)
     with report.stage("embed"):
         emb = config.embedding
         weights = resolve_weights(emb.model, emb.weights, emb.on_missing_weights, config.root)  # once per build
         embedded = embed_features(records, digests, emb, weights, config.cache_dir, config.root,
                                   maps=config.heatmaps.enabled)
-        report.add(embedded.problems)
-        report.model = embedded.model.as_dict()
-        if embedded.model.warning:
-            report.notes.append(embedded.model.warning)
-        if embedded.corrupt_cache:
-            report.notes.append(f"{len(embedded.corrupt_cache)} cached vectors were truncated or corrupt and were "
-                                f"computed again (first: {embedded.corrupt_cache[0]})")
-        stages.note("embed", embedded.computed == 0, f"{embedded.computed:,} images embedded, "
-                    f"{embedded.reused:,} vectors reused from the cache")
+        _report_embedding(embedded, report, stages)
     with report.stage("thumbnails"):
         by_id = {r.id: r for r in records}
         embedded_records = [by_id[i] for i in embedded.ids]
@@ -103,40 +120,72 @@ def build(config: SiteConfig) -> BuildReport:
         report.add(labelled.problems)
         report.notes.append(rule_hits_line(normalise_labels(catalogue, config.labels).rule_hits, len(catalogue)))
         stages.note("labels", False, "always runs: label rules applied to every published work")
+
     ids = [w.id for w in works]
-    conditions = {"culture": [w.culture for w in works], "medium": [w.medium for w in works]}
-    depends = {"ids": ids, "vectors": vectors, "conditions": conditions}
+    conditions = {fld: [getattr(w, fld) for w in works] for fld in CONDITIONS}
+    key = WorksKey.of(works, vectors)
+    device = embedded.device
     with report.stage("neighbours"):
         ncfg = config.neighbours
         found = stages.run(
-            "neighbours",
-            dict(depends, settings=dataclasses.asdict(ncfg), device=embedded.device, code=code_digest(neighbours)),
-            lambda: _neighbours(ids, vectors, conditions, ncfg, embedded.device),
+            "neighbours", key.parts(settings=dataclasses.asdict(ncfg), device=device, code=code_digest(neighbours)),
+            lambda: _neighbours(ids, vectors, conditions, ncfg, device),
         )
         analogies, searches = found["analogies"], found["searches"]
-        report.notes.append(_search_note(searches))
+        report.notes.append(describe_search(searches))
         report.notes += [f"neighbours, {s['field']} {s['group']}: {s['method']}, {s['note']}"
                          for s in searches if s.get("note")]  # each group checked for pynndescent, and how
     with report.stage("quality"):
         titles = {f: n["one"] for f, n in condition_names(config.labels).items()}
-        quality = stages.run(
-            "quality", dict(depends, searches=searches, neighbours=dataclasses.asdict(ncfg), device=embedded.device, titles=titles,
-                            settings=dataclasses.asdict(config.quality), code=code_digest(quality_code)),
-            lambda: measure_quality(vectors, ids, conditions, analogies, searches, titles, config.quality),
+        measured = stages.run(
+            "quality", key.parts(searches=searches, neighbours=dataclasses.asdict(ncfg), device=device, titles=titles,
+                                 settings=dataclasses.asdict(config.quality), code=code_digest(quality)),
+            lambda: quality.measure_quality(vectors, ids, conditions, analogies, searches, titles, config.quality),
         )
-        report.notes.append(summary_line(quality))
+        report.notes.append(quality.summary_line(measured))
     with report.stage("culture"):
-        similarity = stages.run(
-            "culture", dict(depends, code=code_digest(culture)),
-            lambda: culture_similarity(vectors, conditions["culture"]),
-        )
+        similarity = stages.run("culture", key.parts(code=code_digest(culture)),
+                                lambda: culture.culture_similarity(vectors, conditions["culture"]))
     with report.stage("map"):
         cmap = stages.run(
-            "map", dict(depends, settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
-            lambda: cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
+            "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
+            lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
         )
+
+    # The studies of what the network sees: each can be switched off in site.yaml.
+    studies: dict = {"probes": None, "heatmaps": {}, "patterns": None, "surprises": None, "graph": None}
+    pcfg = config.probes
+    with report.stage("probes"):
+        if pcfg.enabled and len(works) >= 10:
+            labels = {name: [probes.work_label(w, name) for w in works] for name in ["culture", "medium", *pcfg.labels]}
+            studies["probes"] = stages.run(
+                "probes", key.parts(labels=labels, years=[probes.work_year(w) for w in works],
+                                    settings=dataclasses.asdict(pcfg), code=code_digest(probes)),
+                lambda: probes.run_probes(works, vectors, pcfg),
+            )
+    with report.stage("heatmaps"):
+        if config.heatmaps.enabled and works:
+            studies["heatmaps"], problems, made = make_heatmaps(
+                works, digests, emb, config.heatmaps, config.cache_dir, config.root, weights)
+            report.add(problems)
+            stages.note("heatmaps", made == 0, f"{made:,} heat maps made, {len(studies['heatmaps']) - made:,} reused")
+    with report.stage("patterns"):
+        if config.patterns.enabled:
+            studies["patterns"] = stages.run(
+                "patterns", key.parts(years=[probes.work_year(w) for w in works],
+                                      settings=dataclasses.asdict(config.patterns), code=code_digest(patterns)),
+                lambda: patterns.find_patterns(works, vectors, config.patterns),
+            )
+            report.counts["patterns"] = len(studies["patterns"])
+    with report.stage("surprises"):
+        guesses = studies["probes"]["guesses"] if studies["probes"] else {}
+        found = stages.run(
+            "surprises", key.parts(guesses=guesses, similarity=similarity, settings=[pcfg.neighbours, pcfg.surprises],
+                                   code=code_digest(surprises, force_layout)),
+            lambda: _surprises(works, vectors, guesses, similarity, pcfg, device),
+        )
+        studies["surprises"], studies["graph"] = found["surprises"], found["graph"]
     report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
-    insights = compute_insights(config, works, vectors, digests, similarity, embedded.device, report, stages, weights)
 
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
@@ -152,14 +201,22 @@ def build(config: SiteConfig) -> BuildReport:
         "clusters": len(cmap["clusters"]),
     })
     with report.stage("pages"):
-        writer = start_staging(config.output_dir)
-        writer.write_bytes("data/quality.json", json_bytes(quality))
-        data = SiteData(
+        ctx = make_context(SiteData(
             config, works, thumbs, dims, analogies, similarity, cmap,
-            about=dict(_about(config, report, embedded.device, labelled, searches), quality=quality),
-            pairings=pairings, insights=insights,
-        )
-        report.counts["pages"] = Renderer(data, writer).render_all()
+            about=dict(_about(config, report, device, labelled, searches), quality=measured),
+            pairings=pairings, insights=studies,
+        ))
+        writer = start_staging(config.output_dir)
+        listed: list[str] = []  # page URLs, in the order made, for the sitemap
+        writer.write_bytes("data/quality.json", json_bytes(measured))
+        for group in (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
+                      pages.chord, pages.map_page, pages.about_and_404, pair_pages):
+            pages.write_outputs(writer, group(ctx), listed)
+        # Last, because it answers for every URL the earlier groups did not produce:
+        pages.write_outputs(writer, ledger_pages(ctx, writer.written), listed)
+        pages.write_outputs(writer, pages.data_files(ctx), listed)
+        pages.write_outputs(writer, [pages.sitemap(ctx, listed)], [])
+        report.counts["pages"] = len(listed) + 1  # + the 404 page
         report.add(pairings.problems)
         report.counts.update(pairings.counts)
         report.timings["pages: pairings"] = pairings.render_seconds
@@ -178,11 +235,51 @@ def build(config: SiteConfig) -> BuildReport:
     return report
 
 
+def stage_folder(config: SiteConfig) -> Path:
+    """Where this site's stage results live in the cache: one folder per output folder, so two configs
+    sharing a cache never overwrite each other's results (the embeddings and thumbnails, keyed by image
+    content, are shared)."""
+    return config.cache_dir / "stages" / key_digest(str(config.output_dir.resolve()))[:16]
+
+
+def _hash_images(records: list[Record], config: SiteConfig, report: BuildReport, stages: StageCache) -> dict[str, str]:
+    index = DigestIndex(config.cache_dir / "file-digests.json")
+    digests, problems = hash_images(records, index)
+    index.save()
+    report.add(problems)
+    stages.note("images", index.hashed == 0, f"{index.hashed:,} files hashed, {len(digests) - index.hashed:,} "
+                "known by size and modification time")
+    return digests
+
+
+def _report_embedding(embedded, report: BuildReport, stages: StageCache) -> None:
+    report.add(embedded.problems)
+    report.model = embedded.model.as_dict()
+    if embedded.model.warning:
+        report.notes.append(embedded.model.warning)
+    if embedded.corrupt_cache:
+        report.notes.append(f"{len(embedded.corrupt_cache)} cached vectors were truncated or corrupt and were "
+                            f"computed again (first: {embedded.corrupt_cache[0]})")
+    stages.note("embed", embedded.computed == 0, f"{embedded.computed:,} images embedded, "
+                f"{embedded.reused:,} vectors reused from the cache")
+
+
 def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> dict:
     """Conditional neighbours as plain JSON-able data: analogies per work, and how each group was searched."""
     results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
-    searches = search_summary(results)
-    return {"analogies": analogies_by_work(ids, results), "searches": searches}
+    return {"analogies": analogies_by_work(ids, results), "searches": search_summary(results)}
+
+
+def _surprises(works: list[Record], vectors: np.ndarray, guesses: dict, similarity: dict, pcfg, device: str) -> dict:
+    """The surprises galleries (dates, cross-cultural works) and the culture graph's layout."""
+    return {
+        "surprises": {
+            **surprises.date_surprises(guesses, pcfg.surprises),
+            "cross_cultural": surprises.cross_cultural(works, vectors, pcfg.neighbours, pcfg.surprises, device),
+            "k": pcfg.neighbours,
+        },
+        "graph": force_layout.culture_layout(similarity),
+    }
 
 
 def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: Path) -> tuple[list[Record], np.ndarray]:
@@ -191,10 +288,6 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: P
     order = sorted((r.id, i) for i, r in enumerate(records) if r.id in thumbs)
     keep = [i for _, i in order]
     return [records[i] for i in keep], select_rows(vectors, keep, work)
-
-
-def _search_note(searches: list[dict]) -> str:
-    return describe_search(searches)
 
 
 def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: list[dict]) -> dict:
@@ -208,7 +301,7 @@ def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searc
         "settings": {
             "image_size": config.embedding.image_size,
             "k": config.neighbours.k,
-            "search": _search_note(searches),
+            "search": describe_search(searches),
             "map": f"PCA to {config.map.pca_dims} dimensions, {config.map.layout} layout, HDBSCAN clusters "
             f"(at least {config.map.min_cluster_size} works)",
         },

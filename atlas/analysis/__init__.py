@@ -2,6 +2,6 @@
 
 Conditional nearest neighbours (neighbours) and their quality (quality), culture similarity and its
 chord (culture, culture_pairs, chord, force_layout), the 2-D map and its clusters (clusters), and the
-studies of what the network sees (probes, patterns, surprises, insights).
+studies of what the network sees (probes, patterns, surprises).
 May import atlas.core, atlas.ingest and atlas.vectors.
 """

@@ -131,6 +131,12 @@ class PatternsConfig:
 
 
 @dataclass
+class ThemeConfig:
+    templates: str = ""  # folder of templates that replace the package's by file name (e.g. base.html); "" = none
+    css: list[str] = field(default_factory=list)  # further stylesheets, copied to assets/site/ and linked after atlas.css
+
+
+@dataclass
 class SiteConfig:
     title: str = "Atlas of visual analogies"
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
@@ -151,6 +157,7 @@ class SiteConfig:
     patterns: PatternsConfig = field(default_factory=PatternsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
+    theme: ThemeConfig = field(default_factory=ThemeConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 

@@ -10,6 +10,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+CONDITIONS = ("culture", "medium")  # the two fields analogies are conditioned on, in the order pages show them
+UNKNOWN_ARTIST = "Unknown artist"
+
+
+def byline(artist: str, date: str, *more: str, sep: str = ", ") -> str:
+    """"Artist, date" as every page, caption and search result shows it (further parts appended)."""
+    return sep.join(x for x in (artist or UNKNOWN_ARTIST, date, *more) if x)
+
 
 @dataclass(frozen=True)
 class Record:

@@ -1,7 +1,8 @@
 """Site: the published folder, from URLs to pages.
 
 Stable URLs and the ledger that keeps old ones alive (urls, ledger), the plan of pairings (pairings),
-the page renderers (render, render_pool, pair_pages, render_insights, explorer, map_data, search_index,
-sprites, og_image), the staging folder and atomic publish (writer) and the preview server (serve).
+the site-wide context made once (context, render), the page groups, each a function of the context that
+yields files (pages, artworks, insights_pages, explorer with map_data, search_index and sprites,
+pair_pages with og_image), the staging folder and atomic publish (writer) and the preview server (serve).
 May import every lower layer: atlas.core, atlas.ingest, atlas.vectors, atlas.analysis.
 """

@@ -1,61 +1,55 @@
-"""The explorer's files and pages: map data and sprite sheets, search index and page, culture-pair pages.
+"""The explorer: the map's data and sprite sheets, the search index and page, the culture-pair pages.
 
-Called once from Renderer.render_all before the map and chord pages are rendered: it writes its data
-files, renders its own pages, and puts what the map, chord and search templates need into the template
-globals under `explorer`. Kept out of render.py so the page renderer stays about pages.
+`explorer_globals` makes what the map, chord and search templates need (URLs, counts, shard names, the
+chord's links) without writing anything; `explorer_pages` yields the files and pages themselves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from atlas.analysis.culture_pairs import best_pairs, link_strengths
 from atlas.site import urls
-from atlas.site.map_data import write_map_data
-from atlas.site.search_index import write_search_index
-
-if TYPE_CHECKING:
-    from atlas.site.render import Renderer
+from atlas.site.context import Output, SiteContext
+from atlas.site.map_data import map_files, map_globals
+from atlas.site.search_index import search_files, search_globals
 
 MAP_LIST_LIMIT = 2000  # works listed one by one on the map page for readers without scripts
 
 
-def write_explorer(renderer: Renderer) -> None:
-    """Write the explorer's data and pages through `renderer` (an atlas.site.render.Renderer)."""
-    data = renderer.data
-    thumbs = {w.id: data.thumbs[w.id][renderer.small] for w in data.works}
-    explorer = {
-        "map": write_map_data(
-            renderer.writer.write_bytes, renderer.base, data.works, data.cluster_map,
-            {i: Path(p).stem for i, p in thumbs.items()}, lambda i: Image.open(thumbs[i]), data.config.cache_dir,
-        ),
+def explorer_globals(ctx: SiteContext) -> dict:
+    """The templates' `explorer` global."""
+    return {
+        "map": map_globals(ctx.base, len(ctx.data.cluster_map["points"])),
         "map_list_limit": MAP_LIST_LIMIT,
-        "search": write_search_index(renderer.writer.write_bytes, data.works, renderer.base, renderer.small),
-        "chord": culture_pair_pages(renderer),
+        "search": search_globals(ctx.data.works, ctx.base),
+        "chord": chord_links(ctx),
     }
-    renderer.env.globals["explorer"] = explorer
-    renderer.page("search", None, "search.html")
 
 
-def culture_pair_pages(renderer: Renderer) -> dict:
-    """One page per pair of cultures with its best analogies; returns the chord page's link data."""
-    data = renderer.data
-    links = link_strengths(data.similarity)
-    template = renderer.env.get_template("culture_pair.html")
+def chord_links(ctx: SiteContext) -> dict:
+    """The chord page's link data: each pair of cultures, its strength and its page."""
+    links = link_strengths(ctx.data.similarity)
     for link in links:
-        path = urls.culture_pair_path(link["a"], link["b"])
-        link["url"] = urls.join_url(renderer.base, path)
-        pairs = [
-            {"a": renderer.work_view(x), "b": renderer.work_view(y), "score": score}
-            for score, x, y in best_pairs(data.works, data.analogies, link["a"], link["b"])
-        ]
-        html = template.render(page_url=link["url"], link=link, pairs=pairs,
-                               a_url=renderer.url("culture", link["a"]), b_url=renderer.url("culture", link["b"]))
-        renderer.writer.write_text(path + "index.html", html)
-        renderer.sitemap.append(link["url"])
-    return {"links": links, "labels": data.similarity["labels"],
-            "culture_urls": [renderer.url("culture", name) for name in data.similarity["labels"]]}
+        link["url"] = urls.join_url(ctx.base, urls.culture_pair_path(link["a"], link["b"]))
+    return {"links": links, "labels": ctx.data.similarity["labels"],
+            "culture_urls": [ctx.url("culture", name) for name in ctx.data.similarity["labels"]]}
 
+
+def explorer_pages(ctx: SiteContext) -> Iterator[Output]:
+    """Map data, search index, one page per pair of cultures with its best analogies, then the search page."""
+    thumbs = {w.id: ctx.data.thumbs[w.id][ctx.small] for w in ctx.data.works}
+    yield from map_files(ctx.base, ctx.data.works, ctx.data.cluster_map, {i: Path(p).stem for i, p in thumbs.items()},
+                         lambda i: Image.open(thumbs[i]), ctx.config.cache_dir)
+    yield from search_files(ctx.data.works, ctx.base, ctx.small)
+    for link in ctx.env.globals["explorer"]["chord"]["links"]:
+        pairs = [
+            {"a": ctx.work_view(x), "b": ctx.work_view(y), "score": score}
+            for score, x, y in best_pairs(ctx.data.works, ctx.data.analogies, link["a"], link["b"])
+        ]
+        yield ctx.page_at(urls.culture_pair_path(link["a"], link["b"]), "culture_pair.html", page_url=link["url"],
+                          link=link, pairs=pairs, a_url=ctx.url("culture", link["a"]), b_url=ctx.url("culture", link["b"]))
+    yield ctx.page("search", None, "search.html")

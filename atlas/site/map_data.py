@@ -20,15 +20,16 @@ sheet only when it draws thumbnails in that region, and a zoomed-out map of 100,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from PIL import Image
 
 from atlas.analysis.chord import palette
 from atlas.core.jsonio import json_bytes
-from atlas.core.records import Record
+from atlas.core.records import Record, byline
 from atlas.site import urls
+from atlas.site.context import Output
 from atlas.site.sprites import CELL, SHEET, build_sheets, sheet_index
 
 SCALE = 10000  # positions are written as integers 0..SCALE (0.01% of the map: finer than any screen)
@@ -94,14 +95,23 @@ def captions_payload(works: Sequence[Record], cluster_map: dict) -> dict:
         "slug": [urls.slug(w.id) for w in placed],
         "title": [w.title or "Untitled" for w in placed],
         "byline": [
-            " · ".join(x for x in (w.artist or "Unknown artist", w.date_text, w.culture_raw, w.medium or w.medium_raw) if x)
+            byline(w.artist, w.date_text, w.culture_raw, w.medium or w.medium_raw, sep=" · ")
             for w in placed
         ],
     }
 
 
-def write_map_data(
-    write_bytes: Callable[[str, bytes], None],
+def map_globals(base_url: str, count: int) -> dict:
+    """The URLs the map page needs."""
+    return {
+        "points": urls.join_url(base_url, MAP_DIR + "points.json"),
+        "captions": urls.join_url(base_url, MAP_DIR + "captions-"),
+        "work_url": urls.join_url(base_url, urls.PAGE_PATTERNS["work"]),
+        "count": count,
+    }
+
+
+def map_files(
     base_url: str,
     works: Sequence[Record],
     cluster_map: dict,
@@ -110,28 +120,21 @@ def write_map_data(
     cache_dir: Path | None,
     cell: int = CELL,
     sheet: int = SHEET,
-) -> dict:
-    """Write points, caption chunks, sprite sheets and their index; return the URLs the map page needs.
+) -> Iterator[Output]:
+    """Points, caption chunks, sprite sheets and their index.
 
     `digests[id]` identifies each work's thumbnail (the sprite cache key); `load(id)` opens it.
     """
-
     cluster_map = spatial_order(cluster_map)
     ids = [p["id"] for p in cluster_map["points"]]
     sheets = build_sheets([(i, digests[i]) for i in ids], load, cache_dir, cell=cell, sheet=sheet)
     for s in sheets:
-        write_bytes(SHEETS_DIR + s.name, s.data)
+        yield Output(SHEETS_DIR + s.name, s.data)
     index = sheet_index(sheets, ids, cell, sheet, urls.join_url(base_url, SHEETS_DIR))
-    write_bytes(MAP_DIR + "sprites.json", json_bytes(index))
-    write_bytes(MAP_DIR + "points.json", json_bytes(points_payload(works, cluster_map, index)))
+    yield Output(MAP_DIR + "sprites.json", json_bytes(index))
+    yield Output(MAP_DIR + "points.json", json_bytes(points_payload(works, cluster_map, index)))
     captions = captions_payload(works, cluster_map)
     per = index["per_sheet"]
     for chunk, start in enumerate(range(0, len(ids), per)):
         part = {key: values[start:start + per] for key, values in captions.items()}
-        write_bytes(f"{MAP_DIR}captions-{chunk}.json", json_bytes(part))
-    return {
-        "points": urls.join_url(base_url, MAP_DIR + "points.json"),
-        "captions": urls.join_url(base_url, MAP_DIR + "captions-"),
-        "work_url": urls.join_url(base_url, urls.PAGE_PATTERNS["work"]),
-        "count": len(ids),
-    }
+        yield Output(f"{MAP_DIR}captions-{chunk}.json", json_bytes(part))

@@ -1,32 +1,35 @@
 """Pages for pairs of works: pair pages with card images, the pair viewer, curated pairings, and the URL ledger.
 
-Called from Renderer (atlas.site.render) at two points: `PairPages(renderer)` in its constructor registers
-the template globals artwork pages use (`pair_url`, `curated_for`, `anchor`), and `render()` near the
-end of render_all writes the pair pages, then, once every other page exists, the notices and redirects
-for URLs of the previous ledger that this build did not produce, then the new ledger. So `render()`
-must stay after every other page write.
+`pairing_globals` gives the templates `pair_url`, `curated_for` and `anchor` (artwork pages link their
+analogies to pair pages); `pair_pages` yields the pair pages, their cards, the viewer and the curated
+index; `ledger_pages` yields, for every URL of the previous ledger this build did not produce, a redirect
+or a "no longer in the collection" notice, then the new ledger. build() calls ledger_pages after every
+other page group, with the set of paths they produced.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from atlas.core.progress import progress
-from atlas.core.records import Problem
+from atlas.core.records import CONDITIONS, Problem, byline
 from atlas.site import urls
+from atlas.site.context import Output, SiteContext
 from atlas.site.ledger import Ledger, page_paths, work_entry
 from atlas.site.og_image import CARD_SIZE, cached_card
 from atlas.site.pairings import Pair, PairingPlan, viewer_query
 
-FIELDS = ("culture", "medium")
 KIND_WORDS = {("culture", True): "same culture", ("culture", False): "cross-culture",
               ("medium", True): "same medium", ("medium", False): "cross-medium"}
 
 
 class PairPages:
-    def __init__(self, renderer):
-        self.r = renderer
-        data = renderer.data
+    """Lookups over the plan of pairings, with the site context they render in."""
+
+    def __init__(self, ctx: SiteContext):
+        self.r = ctx
+        data = ctx.data
         self.plan: PairingPlan = getattr(data, "pairings", None) or PairingPlan([], [], {}, {}, {}, Ledger())
         self.rendered = set(self.plan.pairs)
         self.curated = {(c.a, c.b): c for c in self.plan.curated}
@@ -34,7 +37,6 @@ class PairPages:
         for c in self.plan.curated:
             for work_id in (c.a, c.b):
                 self.by_work.setdefault(work_id, []).append((c.a, c.b))
-        renderer.env.globals.update(pair_url=self.pair_url, curated_for=self.curated_for, anchor=urls.condition_anchor)
 
     # -- links and views -------------------------------------------------------------------------
     def pair_url(self, a: str, b: str) -> str:
@@ -44,7 +46,7 @@ class PairPages:
         return self.r.url("pair_viewer") + viewer_query(a, b)
 
     def absolute(self, url: str) -> str:
-        return self.r.data.config.site_url.rstrip("/") + url
+        return self.r.config.site_url.rstrip("/") + url
 
     def curated_for(self, work_id: str) -> list[dict]:
         """Curated pairings that include this work, for its artwork page."""
@@ -59,10 +61,10 @@ class PairPages:
     def conditions(self, a: str, b: str) -> list[dict]:
         """Each condition under which one of the two works is an analogy of the other, with its rank."""
         by_id, analogies = self.r.by_id, self.r.data.analogies
-        k = self.r.data.config.neighbours.k
+        k = self.r.config.neighbours.k
         out = []
         for query, other in ((a, b), (b, a)):
-            for fld in FIELDS:
+            for fld in CONDITIONS:
                 group = getattr(by_id[other], fld)
                 if not group or group not in analogies.get(query, {}).get(fld, {}):
                     continue
@@ -96,57 +98,57 @@ class PairPages:
                 "card": self.absolute(card) if card else "", "card_size": CARD_SIZE}
 
     # -- pages ---------------------------------------------------------------------------------
-    def render(self) -> None:
-        """Pair pages and cards, the viewer, the curated index; then notices, redirects and the ledger."""
+    def pages(self) -> Iterator[Output]:
+        """Pair pages and cards, the viewer, the curated index (their sizes go into plan.counts)."""
         start = time.perf_counter()
-        writer, counts = self.r.writer, self.plan.counts
-        html_before = writer.bytes_written
-        card_bytes = made = 0
+        counts = self.plan.counts
+        html_bytes = card_bytes = made = 0
         for a, b in progress(self.plan.pairs, "pairings", unit="page"):
             card, card_url = self.card(a, b), ""
             if card:
                 source, fresh = card
-                before = writer.bytes_written
-                writer.copy_file(urls.pair_card_path(a, b), source)
-                card_bytes += writer.bytes_written - before
+                card_bytes += source.stat().st_size
                 made += fresh
                 card_url = urls.join_url(self.r.base, urls.pair_card_path(a, b))
-            self.r.page("pair", (a, b), "pair.html", pair=self.pair_view(a, b, card_url))
-        counts.update(pair_pages=len(self.plan.pairs), pair_page_bytes=writer.bytes_written - html_before - card_bytes,
+                yield Output(urls.pair_card_path(a, b), source=source)
+            page = self.r.page("pair", (a, b), "pair.html", pair=self.pair_view(a, b, card_url))
+            html_bytes += len(page.data)
+            yield page
+        counts.update(pair_pages=len(self.plan.pairs), pair_page_bytes=html_bytes,
                       pair_card_bytes=card_bytes, pair_cards_made=made, top1_pairs=self.plan.top1_all,
                       top1_pairs_prerendered=self.plan.top1, curated_pairings=len(self.plan.curated))
-        self.r.page("pair_viewer", None, "pair_viewer.html", fields=FIELDS, k=self.r.data.config.neighbours.k)
-        self.r.page("pairings", None, "pairings.html",
-                    pairings=[self.pair_view(c.a, c.b) for c in self.plan.curated])
+        yield self.r.page("pair_viewer", None, "pair_viewer.html", fields=CONDITIONS, k=self.r.config.neighbours.k)
+        yield self.r.page("pairings", None, "pairings.html",
+                          pairings=[self.pair_view(c.a, c.b) for c in self.plan.curated])
         self.plan.render_seconds = round(time.perf_counter() - start, 3)
-        self.write_ledger()
 
     def card(self, a: str, b: str) -> tuple | None:
         """(cached card file, made now) or None, with a warning, when a thumbnail cannot be read."""
         thumbs, large = self.r.data.thumbs, self.r.large
         try:
-            return cached_card(self.r.data.config.cache_dir, thumbs[a][large], thumbs[b][large])
+            return cached_card(self.r.config.cache_dir, thumbs[a][large], thumbs[b][large])
         except OSError as exc:
             self.plan.problems.append(Problem("pairings", f"{a} -> {b}", f"card image not made: {exc}", severity="warning"))
             return None
 
     # -- links never break -------------------------------------------------------------------------
-    def write_ledger(self) -> None:
-        """Give every URL of the previous ledger that this build did not produce a page, then save the ledger."""
-        writer, previous = self.r.writer, self.plan.previous
-        produced = page_paths(writer.written)
+    def ledger_pages(self, produced_files: set[str]) -> Iterator[Output]:
+        """A page for every URL of the previous ledger that this build did not produce, then the new ledger."""
+        previous = self.plan.previous
+        produced = page_paths(produced_files)
         moved = gone = 0
         for path in sorted(previous.pages - produced):
             target = self.new_home(path)
             if target:
-                self.redirect(path, target)
+                yield self.redirect(path, target)
                 moved += 1
             else:
-                self.notice(path)
+                yield self.notice(path)
                 gone += 1
+            produced_files = produced_files | {path + "index.html"}
         works = {w.id: work_entry(self.r.work_view(w.id), self.r.data.analogies.get(w.id, {})) for w in self.r.data.works}
-        ledger = previous.merged(page_paths(writer.written), works)
-        writer.write_bytes(urls.ledger_path(), ledger.to_json())
+        ledger = previous.merged(page_paths(produced_files), works)
+        yield Output(urls.ledger_path(), ledger.to_json())
         self.plan.counts.update(ledger_urls=len(ledger.pages), urls_redirected=moved, urls_gone=gone)
 
     def new_home(self, path: str) -> str | None:
@@ -160,11 +162,10 @@ class PairPages:
         a, b = (renames.get(x, x) for x in parsed[1])
         return self.r.url("pair", (a, b)) if (a, b) in self.rendered and (a, b) != parsed[1] else None
 
-    def redirect(self, path: str, target: str) -> None:
-        html = self.r.env.get_template("redirect.html").render(target=target, canonical=self.absolute(target))
-        self.r.writer.write_text(path + "index.html", html)
+    def redirect(self, path: str, target: str) -> Output:
+        return self.r.page_at(path, "redirect.html", listed=False, target=target, canonical=self.absolute(target))
 
-    def notice(self, path: str) -> None:
+    def notice(self, path: str) -> Output:
         """A 'no longer in the collection' page at an old URL, keeping what it showed."""
         parsed = urls.parse_page_path(path) or ("page", None)
         kind, key = parsed
@@ -178,11 +179,10 @@ class PairPages:
                     context["present"].append(self.r.work_view(current))
                 else:
                     context["works"].append(self.gone_view(work_id))
-        elif kind in FIELDS:
+        elif kind in CONDITIONS:
             context["group"] = key
             context["index_url"] = self.r.url("cultures" if kind == "culture" else "media")
-        html = self.r.env.get_template("gone.html").render(page_url=urls.join_url(self.r.base, path), **context)
-        self.r.writer.write_text(path + "index.html", html)
+        return self.r.page_at(path, "gone.html", listed=False, page_url=urls.join_url(self.r.base, path), **context)
 
     def gone_view(self, work_id: str) -> dict:
         """A departed work's last caption (from the ledger) and the closest works that are still here."""
@@ -193,12 +193,17 @@ class PairPages:
             if current in self.r.by_id and current not in alive:
                 alive.append(current)
         groups = [{"field": fld, "name": entry[fld], "url": self.r.url(fld, entry[fld])}
-                  for fld in FIELDS if entry.get(fld) and any(getattr(w, fld) == entry[fld] for w in self.r.data.works)]
-        byline = ", ".join(x for x in (entry.get("artist") or "Unknown artist", entry.get("date", "")) if x)
-        return {"id": work_id, "title": entry.get("title") or "Untitled", "byline": byline,
+                  for fld in CONDITIONS if entry.get(fld) and any(getattr(w, fld) == entry[fld] for w in self.r.data.works)]
+        return {"id": work_id, "title": entry.get("title") or "Untitled", "byline": byline(entry.get("artist", ""), entry.get("date", "")),
                 "culture": entry.get("culture_raw") or entry.get("culture", ""),
                 "medium": entry.get("medium_raw") or entry.get("medium", ""), "known": bool(entry),
                 "analogies": [self.r.work_view(i) for i in alive], "groups": groups}
+
+
+def pairing_globals(ctx: SiteContext) -> dict:
+    """The templates' pairing helpers: `pair_url(a, b)`, `curated_for(work id)`, `anchor(field, group)`."""
+    pairs = PairPages(ctx)
+    return {"pair_url": pairs.pair_url, "curated_for": pairs.curated_for, "anchor": urls.condition_anchor}
 
 
 def rank_text(rank: int) -> str:
@@ -211,3 +216,13 @@ def rank_text(rank: int) -> str:
 
 def _origin(view: dict) -> str:
     return ", ".join(x for x in (view.get("culture_raw") or view.get("culture"), view.get("medium")) if x) or "origin unknown"
+
+
+def pair_pages(ctx: SiteContext) -> Iterator[Output]:
+    """The pre-rendered pair pages and cards, the pair viewer and the index of curated pairings."""
+    return PairPages(ctx).pages()
+
+
+def ledger_pages(ctx: SiteContext, produced_files: set[str]) -> Iterator[Output]:
+    """Redirects and notices for the previous ledger's URLs not in `produced_files`, then the new ledger."""
+    return PairPages(ctx).ledger_pages(set(produced_files))

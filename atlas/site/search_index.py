@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 
 from atlas.core.jsonio import json_bytes
-from atlas.core.records import Record
+from atlas.core.records import Record, byline
 from atlas.site import urls
+from atlas.site.context import Output
 
 PREFIX = 2  # characters that name a shard
 DOC_CHUNK = 500  # works per docs file
@@ -58,31 +59,30 @@ def build_index(works: Sequence[Record]) -> dict[str, dict[str, list[int]]]:
 
 def doc(work: Record, base_url: str, thumb_size: int) -> dict:
     """What a result card shows."""
-    byline = ", ".join(x for x in (work.artist or "Unknown artist", work.date_text) if x)
     return {
         "title": work.title or "Untitled",
-        "byline": byline,
+        "byline": byline(work.artist, work.date_text),
         "meta": " · ".join(x for x in (work.culture_raw or work.culture or "", work.medium or work.medium_raw) if x),
         "url": urls.join_url(base_url, urls.page_path("work", work.id)),
         "thumb": urls.join_url(base_url, urls.thumb_path(thumb_size, work.id)),
     }
 
 
-def write_search_index(write_bytes: Callable[[str, bytes], None], works: Sequence[Record], base_url: str,
-                       thumb_size: int) -> dict:
-    """Write the shards and docs chunks; return what the search page needs (URLs, shard names)."""
-    # Imported late: render imports the module that calls this one.
-
-    shards = build_index(works)
-    for name, entries in shards.items():
-        write_bytes(f"{SEARCH_DIR}{urls.slug(name)}.json", json_bytes(entries))
-    for start in range(0, len(works), DOC_CHUNK):
-        chunk = [doc(w, base_url, thumb_size) for w in works[start:start + DOC_CHUNK]]
-        write_bytes(f"{SEARCH_DIR}docs-{start // DOC_CHUNK}.json", json_bytes(chunk))
+def search_globals(works: Sequence[Record], base_url: str) -> dict:
+    """What the search page needs: where the index lives and which shards exist."""
     return {
         "base": urls.join_url(base_url, SEARCH_DIR),
         "prefix": PREFIX,
         "chunk": DOC_CHUNK,
-        "shards": sorted(urls.slug(name) for name in shards),
+        "shards": sorted(urls.slug(name) for name in build_index(works)),
         "count": len(works),
     }
+
+
+def search_files(works: Sequence[Record], base_url: str, thumb_size: int) -> Iterator[Output]:
+    """The index shards and the docs chunks."""
+    for name, entries in build_index(works).items():
+        yield Output(f"{SEARCH_DIR}{urls.slug(name)}.json", json_bytes(entries))
+    for start in range(0, len(works), DOC_CHUNK):
+        chunk = [doc(w, base_url, thumb_size) for w in works[start:start + DOC_CHUNK]]
+        yield Output(f"{SEARCH_DIR}docs-{start // DOC_CHUNK}.json", json_bytes(chunk))

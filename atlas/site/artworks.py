@@ -1,0 +1,60 @@
+"""Artwork pages, in parallel: one page per work is most of a big site's rendering time.
+
+Forked worker processes each get the SiteContext (fork shares the parent's memory, so nothing is pickled
+on the way in), render a chunk of artwork pages into memory with atlas.site.pages.artwork, and hand back
+the Outputs. The parent yields them in work order, so the site is byte-identical to a serial render
+(tests/test_render_pool.py). Where fork is unavailable (Windows, macOS default) or for small sites,
+pages render serially.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+
+from atlas.core.progress import progress
+from atlas.site.context import Output, SiteContext
+from atlas.site.pages import artwork
+
+AUTO_MIN_WORKS = 1000  # below this, starting processes costs more than it saves (render.workers: 0)
+MAX_AUTO_WORKERS = 8
+CHUNK = 64  # pages per task: big enough that pickling the outputs is cheap per page
+
+_context: SiteContext | None = None  # the context a forked worker renders with (set just before forking)
+
+
+def worker_count(setting: int, works: int) -> int:
+    """render.workers: 0 = one per CPU core (at most 8) for sites of AUTO_MIN_WORKS works or more, else serial."""
+    if setting > 0:
+        return setting
+    if works < AUTO_MIN_WORKS:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
+
+
+def artwork_pages(ctx: SiteContext, work_ids: list[str] | None = None, workers: int | None = None) -> Iterator[Output]:
+    """The artwork page of every work (or of `work_ids`), in that order, rendered by `workers` processes."""
+    work_ids = [w.id for w in ctx.data.works] if work_ids is None else work_ids
+    count = worker_count(ctx.config.render.workers if workers is None else workers, len(work_ids))
+    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for work_id in progress(work_ids, "pages", unit="page"):
+            yield artwork(ctx, work_id)
+        return
+    global _context
+    _context = ctx
+    chunks = [work_ids[i : i + CHUNK] for i in range(0, len(work_ids), CHUNK)]
+    bar = progress(total=len(work_ids), desc=f"pages ({count} processes)", unit="page")
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            for outputs in pool.imap(_render_chunk, chunks):  # imap keeps chunk order
+                yield from outputs
+                bar.update(len(outputs))
+    finally:
+        _context = None
+        bar.close()
+
+
+def _render_chunk(work_ids: list[str]) -> list[Output]:
+    """In a worker: render these pages into memory."""
+    return [artwork(_context, work_id) for work_id in work_ids]

@@ -1,0 +1,171 @@
+"""What every page needs, computed once before any page is rendered, and the one type pages come out as.
+
+atlas.site.render.make_context turns the earlier stages' results (SiteData) into a SiteContext: the Jinja
+environment with every site-wide global already set (site, names, studies, explorer, pairings), the links
+and the work views. Page modules (atlas.site.pages, artworks, insights_pages, explorer, pair_pages) take the context
+and yield `Output`s; nothing sets a global after make_context returns, so page modules can run in any
+order. build() writes the outputs, and reconciles the URL ledger last because it calls that last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+
+from atlas.core.config import SiteConfig
+from atlas.core.records import CONDITIONS, Record, byline
+from atlas.ingest.labels import condition_names
+from atlas.site import urls
+from atlas.site.pairings import PairingPlan
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """Everything the pages show, as plain data from the earlier stages."""
+
+    config: SiteConfig
+    works: list[Record]  # published works, sorted by id
+    thumbs: dict[str, dict[int, Path]]  # id -> {size: cached thumbnail file}
+    dims: dict[str, tuple[int, int]]  # id -> (width, height) of the large thumbnail
+    analogies: dict[str, dict[str, dict[str, list[tuple[str, float]]]]]
+    similarity: dict  # atlas.analysis.culture.culture_similarity
+    cluster_map: dict  # atlas.analysis.clusters.cluster_map
+    about: dict = field(default_factory=dict)  # model, counts, settings, problems for the about page
+    pairings: PairingPlan | None = None  # atlas.site.pairings: pre-rendered pairs, curated pairs, previous URL ledger
+    insights: dict = field(default_factory=dict)  # probes, heat maps, patterns, surprises, culture graph
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: bytes to write, or a file to copy; `url` is set for pages the sitemap lists."""
+
+    path: str
+    data: bytes | None = None
+    source: Path | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """The site-wide context of one build (see the module docstring)."""
+
+    data: SiteData
+    env: Environment
+    names: dict[str, dict]
+    by_id: dict[str, Record]
+    clusters_by_work: dict[str, dict]
+    views: dict[str, dict] = field(default_factory=dict)  # work id -> work_view(): a memo, never changed once made
+
+    @property
+    def config(self) -> SiteConfig:
+        return self.data.config
+
+    @property
+    def base(self) -> str:
+        return self.data.config.base_url
+
+    @property
+    def small(self) -> int:
+        return min(self.data.config.thumbnails.sizes)
+
+    @property
+    def large(self) -> int:
+        return max(self.data.config.thumbnails.sizes)
+
+    # -- links ---------------------------------------------------------------------------------
+    def url(self, kind: str, key: str | tuple[str, str] | None = None) -> str:
+        return urls.join_url(self.base, urls.page_path(kind, key))
+
+    def asset(self, name: str) -> str:
+        return urls.join_url(self.base, urls.asset_path(name))
+
+    # -- views ---------------------------------------------------------------------------------
+    def work_view(self, work_id: str) -> dict:
+        """What a template shows of one work (built once: a work appears on up to k x groups pages)."""
+        if work_id in self.views:
+            return self.views[work_id]
+        w = self.by_id[work_id]
+        width, height = self.data.dims.get(work_id, (self.large, self.large))
+        line = byline(w.artist, w.date_text)
+        view = self.views[work_id] = {
+            "id": w.id,
+            "title": w.title or "Untitled",
+            "artist": w.artist,
+            "date": w.date_text,
+            "culture": w.culture,
+            "medium": w.medium,
+            "culture_raw": w.culture_raw,
+            "medium_raw": w.medium_raw,
+            "url": self.url("work", w.id),
+            "culture_url": self.url("culture", w.culture) if w.culture else "",
+            "medium_url": self.url("medium", w.medium) if w.medium else "",
+            "thumb": urls.join_url(self.base, urls.thumb_path(self.small, w.id)),
+            "image": urls.join_url(self.base, urls.thumb_path(self.large, w.id)),
+            "width": width,
+            "height": height,
+            "alt": f"{w.title or 'Untitled'}, {line}" + (f"; {w.culture_raw}" if w.culture_raw else "")
+            + (f"; {w.medium_raw}" if w.medium_raw else ""),
+            "byline": line,
+        }
+        return view
+
+    # -- pages ---------------------------------------------------------------------------------
+    def render(self, template: str, **context) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def page(self, kind: str, key: str | tuple[str, str] | None, template: str, **context) -> Output:
+        """A page at its URL; every page but 404 and the sitemap is listed in the sitemap."""
+        url = self.url(kind, key)
+        html = self.render(template, page_url=url, **context)
+        listed = url if kind not in ("404", "sitemap") else None
+        return Output(urls.page_file(kind, key), html.encode("utf-8"), url=listed)
+
+    def page_at(self, path: str, template: str, listed: bool = True, **context) -> Output:
+        """A page at a path that is not one of urls.PAGE_PATTERNS (culture pairs, redirects, notices)."""
+        url = urls.join_url(self.base, path)
+        return Output(path + "index.html", self.render(template, **context).encode("utf-8"), url=url if listed else None)
+
+
+def make_environment(config: SiteConfig) -> Environment:
+    """Jinja with autoescaping everywhere (metadata is untrusted), the package's templates, and the site's
+    own template folder first when `theme.templates` names one (a file there replaces the package's)."""
+    loaders = [PackageLoader("atlas", "templates")]
+    if config.theme.templates:
+        loaders.insert(0, FileSystemLoader(config.resolve(config.theme.templates)))
+    return Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def new_context(data: SiteData) -> SiteContext:
+    """A context without its globals yet: atlas.site.render.make_context sets them all, once."""
+    names = condition_names(data.config.labels)  # "Style" instead of "Culture", when configured
+    for fld in CONDITIONS:
+        names[fld]["used"] = any(getattr(w, fld) for w in data.works)
+    return SiteContext(
+        data=data,
+        env=make_environment(data.config),
+        names=names,
+        by_id={w.id: w for w in data.works},
+        clusters_by_work={m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]},
+    )
+
+
+def site_view(config: SiteConfig) -> dict:
+    theme_css = [urls.asset_path(f"site/{Path(p).name}") for p in config.theme.css]
+    return {"title": config.title, "description": config.description, "base_url": config.base_url,
+            "theme_css": [urls.join_url(config.base_url, p) for p in theme_css]}

@@ -1,0 +1,108 @@
+"""Pages for the study stages: the model page, pattern pages, surprises, and the artwork pages' extras.
+
+`insights_globals` makes the templates' `insights` global (per-work guesses and heat-map URL, the
+culture graph SVG, which study pages exist) so artwork.html, chord.html and base.html can include
+their small parts; `insights_pages` yields the study pages, the heat-map images and the JSON files.
+The model page prints exactly the numbers in data/probes.json (the same rounded values, formatted by
+the `pct` and `years` filters below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from atlas.analysis.force_layout import layout_svg
+from atlas.core.jsonio import json_bytes
+from atlas.site import urls
+from atlas.site.context import Output, SiteContext
+
+
+def pct(value) -> str:
+    """0.9583 -> '95.8%' (the model page's only way of showing a share)."""
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def years(value) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def insights_globals(ctx: SiteContext) -> dict:
+    """The templates' `insights` global."""
+    data = ctx.data.insights or {}
+    probes, heatmaps, graph = data.get("probes"), data.get("heatmaps") or {}, data.get("graph")
+    return {
+        "model": probes is not None,
+        "patterns": data.get("patterns") is not None,
+        "surprises": data.get("surprises") is not None,
+        "works": {w.id: work_insights(ctx, w.id, probes, heatmaps) for w in ctx.data.works},
+        "graph_svg": layout_svg(graph, [ctx.url("culture", n["name"]) for n in graph["nodes"]])
+        if graph and graph["nodes"] else "",
+    }
+
+
+def insights_pages(ctx: SiteContext) -> Iterator[Output]:
+    """The heat-map images, the model, pattern and surprises pages, and their JSON files."""
+    data = ctx.data.insights or {}
+    probes, patterns, surprises = data.get("probes"), data.get("patterns"), data.get("surprises")
+    for work_id, source in sorted((data.get("heatmaps") or {}).items()):
+        if work_id in ctx.by_id:
+            yield Output(urls.heatmap_path(work_id), source=source)
+    if probes is not None:
+        public = {k: v for k, v in probes.items() if k != "guesses"}
+        yield ctx.page("model", None, "model.html", probes=public, about=ctx.data.about)
+        yield Output("data/probes.json", json_bytes(public))
+        yield Output("data/guesses.json", json_bytes(probes["guesses"]))
+    if patterns is not None:
+        views = [dict(p, url=ctx.url("pattern", p["id"]), works=[ctx.work_view(i) for i in p["members"]]) for p in patterns]
+        yield ctx.page("patterns", None, "patterns.html", patterns=views)
+        for view in views:
+            yield ctx.page("pattern", view["id"], "pattern.html", pattern=view)
+        yield Output("data/patterns.json", json_bytes(patterns))
+    if surprises is not None:
+        yield ctx.page("surprises", None, "surprises.html", **surprise_views(ctx, surprises))
+        yield Output("data/surprises.json", json_bytes(surprises))
+    if data.get("graph") is not None:
+        yield Output("data/culture-graph.json", json_bytes(data["graph"]))
+
+
+def work_insights(r: SiteContext, work_id: str, probes: dict | None, heatmaps: dict) -> dict:
+    """What one artwork page shows: the network's guesses beside the catalogue's values, and its heat map."""
+    guesses = (probes or {}).get("guesses", {}).get(work_id, {})
+    rows = []
+    for name, guess in guesses.items():
+        if name == "date":
+            continue
+        verb = "looks" if name == "culture" else "looks like"
+        rows.append({
+            "label": name.replace("_", " ").capitalize(),
+            "phrase": f"{verb} {guess['guess']}, {guess['p'] * 100:.0f}%",
+            "catalogue": guess["catalogue"] or "",
+            "agrees": guess["catalogue"] == guess["guess"],
+            "alternatives": ", ".join(f"{c} {p * 100:.0f}%" for c, p in guess["top"][1:] if p >= 0.005),
+        })
+    date = guesses.get("date")
+    return {
+        "guesses": rows,
+        "date": {"phrase": f"about {date['year']} \u00b1 {date['pm']}", "catalogue": r.by_id[work_id].date_text} if date else None,
+        "heatmap": urls.join_url(r.base, urls.heatmap_path(work_id)) if work_id in heatmaps else "",
+        "heatmap_size": r.config.heatmaps.size,
+    }
+
+
+def surprise_views(r: SiteContext, surprises: dict) -> dict:
+    def dated(rows):
+        return [
+            dict(row, work=r.work_view(row["id"]),
+                 note=f"catalogue ~{row['catalogue']:.0f}, looks ~{row['year']} ({row['error']:+.0f} years)")
+            for row in rows if row["id"] in r.by_id
+        ]
+
+    crossing = []
+    for row in surprises.get("cross_cultural", []):
+        if row["id"] in r.by_id:
+            found = len(row["neighbours"])
+            others = ", ".join(f"{name} {n}" for name, n in row["others"])
+            note = f"{round(row['share'] * found)} of {found} nearest from other cultures ({others})"
+            crossing.append(dict(row, work=r.work_view(row["id"]), note=note))
+    return {"older": dated(surprises.get("older", [])), "younger": dated(surprises.get("younger", [])),
+            "crossing": crossing, "k": surprises.get("k", 0)}

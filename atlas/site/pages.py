@@ -1,0 +1,174 @@
+"""The collection's own pages and files: home, artworks, groups, chord, map, about, 404, JSON, assets.
+
+Each function takes the SiteContext (atlas.site.context) and yields Outputs; none writes or changes
+shared state. Templates receive small dicts built here ("views"), never Records or numpy arrays, and
+build every link through `url()` / `asset()`, which go through atlas.site.urls and respect base_url. All
+JSON goes through atlas.core.jsonio so two builds of the same input are byte-identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+
+from atlas.analysis.chord import chord_svg, palette
+from atlas.analysis.culture import strongest_links
+from atlas.core.jsonio import json_bytes
+from atlas.core.records import CONDITIONS
+from atlas.site import urls
+from atlas.site.context import Output, SiteContext
+
+GROUP_KINDS = {"culture": "cultures", "medium": "media"}
+INDEX_FIELDS = ("id", "title", "artist", "date", "culture", "medium", "url", "thumb")
+
+
+def package_assets() -> list[tuple[str, bytes]]:
+    """The CSS, JS and icons shipped inside the package (package data, so an installed wheel has them)."""
+    root = resources.files("atlas") / "assets"
+    return [(item.name, item.read_bytes()) for item in sorted(root.iterdir(), key=lambda i: i.name) if item.is_file()]
+
+
+def static_files(ctx: SiteContext) -> Iterator[Output]:
+    """The package's assets, the site's own stylesheets (theme.css) and every work's thumbnails."""
+    for name, data in package_assets():
+        yield Output(urls.asset_path(name), data)
+    for css in ctx.config.theme.css:
+        source = ctx.config.resolve(css)
+        yield Output(urls.asset_path(f"site/{source.name}"), source=source)
+    for w in ctx.data.works:
+        for size, source in sorted(ctx.data.thumbs[w.id].items()):
+            yield Output(urls.thumb_path(size, w.id), source=source)
+
+
+def home(ctx: SiteContext) -> Iterator[Output]:
+    yield ctx.page("home", None, "home.html", featured=featured_pairs(ctx), cultures=group_cards(ctx, "culture"),
+                   media=group_cards(ctx, "medium"), count=len(ctx.data.works))
+
+
+def artwork(ctx: SiteContext, work_id: str) -> Output:
+    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=analogy_rows(ctx, work_id),
+                    cluster=ctx.clusters_by_work.get(work_id))
+
+
+def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:
+    """{field: [{group, url, items: [{work, score, rank}]}]} for one artwork page."""
+    rows: dict[str, list[dict]] = {}
+    for fld in CONDITIONS:
+        groups = ctx.data.analogies.get(work_id, {}).get(fld, {})
+        rows[fld] = [
+            {
+                "group": group,
+                "url": ctx.url(fld, group),
+                "items": [
+                    {"work": ctx.work_view(other), "score": score, "rank": rank}
+                    for rank, (other, score) in enumerate(pairs, start=1)
+                ],
+            }
+            for group, pairs in sorted(groups.items())
+        ]
+    return rows
+
+
+def groups(ctx: SiteContext) -> Iterator[Output]:
+    """The index of each condition's groups, and one page per group."""
+    for fld in CONDITIONS:
+        cards = group_cards(ctx, fld)
+        yield ctx.page(GROUP_KINDS[fld], None, "groups.html", field=fld, title=ctx.names[fld]["many"], groups=cards)
+        links = strongest_links(ctx.data.similarity) if fld == "culture" else {}
+        for card in cards:
+            members = [ctx.work_view(w.id) for w in ctx.data.works if getattr(w, fld) == card["name"]]
+            related = [
+                {"name": name, "url": ctx.url("culture", name), "similarity": value}
+                for name, value in links.get(card["name"], [])
+            ]
+            yield ctx.page(fld, card["name"], "group.html", field=fld, group=card, works=members, related=related)
+
+
+def group_cards(ctx: SiteContext, fld: str) -> list[dict]:
+    members: dict[str, list[str]] = {}
+    for w in ctx.data.works:
+        if getattr(w, fld):
+            members.setdefault(getattr(w, fld), []).append(w.id)
+    return [
+        {"name": name, "url": ctx.url(fld, name), "count": len(ids), "cover": ctx.work_view(ids[0])}
+        for name, ids in sorted(members.items())
+    ]
+
+
+def featured_pairs(ctx: SiteContext, limit: int = 12) -> list[dict]:
+    """The most similar cross-culture top-1 analogies, at most one per pair of cultures."""
+    candidates = []
+    for w in ctx.data.works:
+        for group, pairs in ctx.data.analogies.get(w.id, {}).get("culture", {}).items():
+            if w.culture and group != w.culture and pairs:
+                candidates.append((-pairs[0][1], w.id, pairs[0][0], tuple(sorted((w.culture, group)))))
+    chosen, seen = [], set()
+    for neg_score, a, b, key in sorted(candidates):
+        if key not in seen:
+            seen.add(key)
+            chosen.append({"a": ctx.work_view(a), "b": ctx.work_view(b), "score": -neg_score})
+    return chosen[:limit]
+
+
+def chord(ctx: SiteContext) -> Iterator[Output]:
+    sim = ctx.data.similarity
+    links = [ctx.url("culture", name) for name in sim["labels"]]
+    svg = chord_svg(sim["labels"], sim["similarity"], sim["counts"], links)
+    rows = [
+        {"name": name, "url": links[i], "values": [round(v, 3) for v in sim["similarity"][i]]}
+        for i, name in enumerate(sim["labels"])
+    ]
+    yield ctx.page("chord", None, "chord.html", svg=svg, labels=sim["labels"], rows=rows)
+
+
+def map_page(ctx: SiteContext) -> Iterator[Output]:
+    cmap = ctx.data.cluster_map
+    points = [dict(p, work=ctx.work_view(p["id"])) for p in cmap["points"]]
+    cultures = sorted({w.culture for w in ctx.data.works if w.culture})
+    media = sorted({w.medium for w in ctx.data.works if w.medium})
+    colours = dict(zip(cultures, palette(len(cultures))))
+    clusters = [dict(c, reps=[ctx.work_view(i) for i in c["representatives"]]) for c in cmap["clusters"]]
+    yield ctx.page("map", None, "map.html", points=points, clusters=clusters, cultures=cultures, media=media,
+                   colours=colours)
+
+
+def about_and_404(ctx: SiteContext) -> Iterator[Output]:
+    yield ctx.page("about", None, "about.html", about=ctx.data.about)
+    yield ctx.page("404", None, "404.html")
+
+
+def data_files(ctx: SiteContext) -> Iterator[Output]:
+    """Data files the front end (and anyone else) can read: one per work, plus indexes."""
+    index = []
+    for w in ctx.data.works:
+        view = ctx.work_view(w.id)
+        entry = {k: view[k] for k in INDEX_FIELDS}
+        index.append(entry)
+        record = dict(entry, image=view["image"], culture_raw=w.culture_raw, medium_raw=w.medium_raw,
+                      date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}))
+        yield Output(urls.work_json_path(w.id), json_bytes(record))
+    yield Output("data/works.json", json_bytes(index))
+    yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity))
+    yield Output("data/map.json", json_bytes(ctx.data.cluster_map))
+
+
+def sitemap(ctx: SiteContext, listed: Iterable[str]) -> Output:
+    """sitemap.xml of every listed page URL, in the order the pages were made."""
+    origin = ctx.config.site_url.rstrip("/")
+    xml = ctx.render("sitemap.xml", pages=[origin + url for url in listed])
+    return Output(urls.page_file("sitemap"), xml.encode("utf-8"))
+
+
+def write_outputs(writer, outputs: Iterable[Output], listed: list[str]) -> int:
+    """Write every output through the site writer; append page URLs to `listed`. Returns the count written."""
+    count = 0
+    for out in outputs:
+        if out.source is not None:
+            writer.copy_file(out.path, Path(out.source))
+        else:
+            writer.write_bytes(out.path, out.data)
+        if out.url is not None:
+            listed.append(out.url)
+        count += 1
+    return count
