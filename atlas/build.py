@@ -1,7 +1,8 @@
 """The whole build, stage by stage, in one function a newcomer can read top to bottom.
 
     check -> read -> images -> embed -> thumbnails -> labels -> neighbours -> quality -> culture -> map
-          -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages -> ledger -> publish
+          -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages (PAGE_GROUPS, then the
+          URL ledger) -> publish
 
 Each stage is a plain function of a layer below (atlas.ingest, atlas.vectors, atlas.analysis, atlas.site);
 this file only wires them together, keeps the report (problems, counts, timings) and decides which records
@@ -51,9 +52,9 @@ from atlas.site.artworks import artwork_pages
 from atlas.site.context import SiteData
 from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
-from atlas.site.pair_pages import ledger_pages, pair_pages
+from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
-from atlas.site.render import make_context
+from atlas.site.render import make_context, render_site
 from atlas.site.writer import publish, start_staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
@@ -63,6 +64,9 @@ from atlas.vectors.network import resolve_weights
 
 log = logging.getLogger(__name__)
 
+# The page groups, in the order they are written (the sitemap lists pages in this order).
+PAGE_GROUPS = (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
+               pages.chord, pages.map_page, pages.about_and_404, pair_pages)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
@@ -207,16 +211,9 @@ def build(config: SiteConfig) -> BuildReport:
             pairings=pairings, insights=studies,
         ))
         writer = start_staging(config.output_dir)
-        listed: list[str] = []  # page URLs, in the order made, for the sitemap
         writer.write_bytes("data/quality.json", json_bytes(measured))
-        for group in (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
-                      pages.chord, pages.map_page, pages.about_and_404, pair_pages):
-            pages.write_outputs(writer, group(ctx), listed)
-        # Last, because it answers for every URL the earlier groups did not produce:
-        pages.write_outputs(writer, ledger_pages(ctx, writer.written), listed)
-        pages.write_outputs(writer, pages.data_files(ctx), listed)
-        pages.write_outputs(writer, [pages.sitemap(ctx, listed)], [])
-        report.counts["pages"] = len(listed) + 1  # + the 404 page
+        # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
+        report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS)
         report.add(pairings.problems)
         report.counts.update(pairings.counts)
         report.timings["pages: pairings"] = pairings.render_seconds

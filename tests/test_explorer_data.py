@@ -13,8 +13,20 @@ from PIL import Image
 from atlas.analysis.culture_pairs import best_pairs, link_strengths
 from atlas.core.records import Record
 from atlas.site import urls
-from atlas.site.map_data import SCALE, captions_payload, points_payload, write_map_data
-from atlas.site.search_index import PREFIX, build_index, tokens, write_search_index
+from atlas.site.map_data import (
+    SCALE,
+    captions_payload,
+    map_files,
+    map_globals,
+    points_payload,
+)
+from atlas.site.search_index import (
+    PREFIX,
+    build_index,
+    search_files,
+    search_globals,
+    tokens,
+)
 from atlas.site.sprites import build_sheets, cell_position, grid_for, sheet_index
 
 COLOURS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40), (240, 240, 240)]
@@ -92,9 +104,9 @@ def test_map_files_put_nearby_works_in_one_sheet_with_its_captions():
     xy = rng.uniform(0, 1, size=(64, 2))
     cmap = {"points": [{"id": w.id, "x": float(x), "y": float(y), "cluster": -1} for w, (x, y) in zip(works, xy, strict=True)],
             "clusters": []}
-    written: dict[str, bytes] = {}
-    info = write_map_data(written.__setitem__, "/atlas/", works, cmap, {w.id: w.id for w in works},
-                          lambda i: solid(int(i[1:]) % 5), None, cell=4, sheet=16)  # 16 cells a sheet
+    written = {out.path: out.data for out in map_files("/atlas/", works, cmap, {w.id: w.id for w in works},
+                                                       lambda i: solid(int(i[1:]) % 5), None, cell=4, sheet=16)}
+    info = map_globals("/atlas/", len(works))  # 16 cells a sheet above
     assert info["captions"] == "/atlas/data/map/captions-" and info["count"] == 64
     points = json.loads(written["data/map/points.json"])
     sprites = json.loads(written["data/map/sprites.json"])
@@ -128,8 +140,8 @@ def test_index_shards_tokens_by_their_first_letters():
 
 def test_search_files_are_small_shards_and_docs_chunks():
     works = [Record(id=f"W{i}", title=f"Work {i} {'alpha' if i % 2 else 'beta'}") for i in range(1203)]
-    written: dict[str, bytes] = {}
-    info = write_search_index(written.__setitem__, works, "/atlas/", 200)
+    written = {out.path: out.data for out in search_files(works, "/atlas/", 200)}
+    info = search_globals(works, "/atlas/")
     docs = [k for k in written if "/docs-" in k]
     assert sorted(docs) == ["data/search/docs-0.json", "data/search/docs-1.json", "data/search/docs-2.json"]
     chunk = json.loads(written["data/search/docs-2.json"])

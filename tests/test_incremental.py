@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
+import atlas.build as build_module
 from atlas.build import build
 from atlas.core.config import load_config
-from atlas.site import render, urls
+from atlas.site import urls
 from atlas.site.search_index import SEARCH_DIR, shard_of, tokens
 
 from .conftest import ROOT, sample_config
@@ -148,10 +149,10 @@ def test_a_corrupt_stage_cache_is_reported_and_recomputed(workspace):
 def test_a_failed_build_leaves_the_published_site_untouched(workspace, monkeypatch):
     before = snapshot(workspace.output_dir)
 
-    def broken_chord(self):
+    def broken_chord(ctx):
         raise RuntimeError("template exploded half-way through the pages")
 
-    monkeypatch.setattr(render.Renderer, "chord", broken_chord)
+    monkeypatch.setattr(build_module, "PAGE_GROUPS", (*build_module.PAGE_GROUPS[:6], broken_chord))
     with pytest.raises(RuntimeError, match="exploded"):
         rebuild(workspace)
     assert snapshot(workspace.output_dir) == before

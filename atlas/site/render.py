@@ -6,10 +6,16 @@ globals come from the modules that own them: the studies (insights_pages), the e
 
 from __future__ import annotations
 
-from atlas.site.context import SiteContext, SiteData, new_context, site_view
+from collections.abc import Callable, Iterable, Sequence
+
+from atlas.site import pages
+from atlas.site.context import Output, SiteContext, SiteData, new_context, site_view
 from atlas.site.explorer import explorer_globals
 from atlas.site.insights_pages import insights_globals, pct, years
-from atlas.site.pair_pages import pairing_globals
+from atlas.site.pair_pages import ledger_pages, pairing_globals
+from atlas.site.writer import SiteWriter
+
+PageGroup = Callable[[SiteContext], Iterable[Output]]
 
 
 def make_context(data: SiteData) -> SiteContext:
@@ -26,3 +32,15 @@ def make_context(data: SiteData) -> SiteContext:
         **pairing_globals(ctx),
     )
     return ctx
+
+
+def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup]) -> int:
+    """Write every group's files, then the ledger's answers for URLs none of them produced, the data files
+    and the sitemap. Returns the number of HTML pages."""
+    listed: list[str] = []  # page URLs in the order made, for the sitemap
+    for group in groups:
+        pages.write_outputs(writer, group(ctx), listed)
+    pages.write_outputs(writer, ledger_pages(ctx, writer.written), listed)  # last: it needs every page made
+    pages.write_outputs(writer, pages.data_files(ctx), listed)
+    pages.write_outputs(writer, [pages.sitemap(ctx, listed)], [])
+    return len(listed) + 1  # + the 404 page
