@@ -1,29 +1,79 @@
-"""Command line: `atlas build`, `atlas serve`, ... (also `python -m atlas ...`; see --help)."""
+"""Command line: `atlas init`, `atlas build`, `atlas serve`, ... (also `python -m atlas ...`; see --help).
+
+Every failure a user can cause (a config error, a missing or unreadable file, a bad value, Ctrl+C) ends
+in one line on stderr starting "atlas: " and exit status 2 (130 for Ctrl+C), never a traceback: the
+handler sits once, in `main`, around the command. ATLAS_TRACEBACK=1 lets the exception through.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
+
+from atlas import __version__
+from atlas.core.config import ConfigError, load_config
+from atlas.core.text import one_line
+from atlas.vectors.network import WeightsUnavailable
 
 DESCRIPTION = """\
 atlas turns an art collection (a metadata table plus images) into a static website where every work
 is shown with its closest visual analogies within each culture and each medium.
 
-  python -m atlas build            read site.yaml, embed the images, write the site to build/site
-  python -m atlas serve            preview build/site at http://127.0.0.1:8000/
-  python -m atlas finetune         tune the network on the collection's cultures (then embedding.weights: <file>)
+  {prog} init        write a commented site.yaml for the CSV table and images in this folder
+  {prog} build       read site.yaml, embed the images, write the site to build/site
+  {prog} serve       preview build/site at http://127.0.0.1:8000/
+  {prog} finetune    tune the network on the collection's cultures (then embedding.weights: <file>)
 
-The default site.yaml builds a bundled sample collection; point --config at your own to build yours.
+Without a site.yaml of your own, start with `{prog} init` in the folder holding your table.
 """
+
+EPILOG = """\
+environment:
+  ATLAS_TRACEBACK=1  show the Python traceback of a failure instead of the one-line message (for developers)
+"""
+
+FAILURE_NOTES = {"build": " (the previously published site, if any, is unchanged)"}  # added to the one line
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl+C
 
 
 def main(argv: list[str] | None = None, prog: str = "atlas") -> int:
+    """Run one command. `prog` is how the user called us: "atlas" for the console script (which calls
+    main() with no arguments), "python -m atlas" from __main__; usage lines and advice repeat it."""
+    args = make_parser(prog).parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return dispatch(args, prog)
+    except KeyboardInterrupt:
+        if developer_wants_traceback():
+            raise
+        print("atlas: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    # ConfigError is a ValueError and WeightsUnavailable a RuntimeError; named for the reader.
+    except (ConfigError, WeightsUnavailable, OSError, ValueError, RuntimeError) as exc:
+        if developer_wants_traceback():
+            raise
+        print(f"atlas: {args.command} failed: {error_line(exc)}{FAILURE_NOTES.get(args.command, '')}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def developer_wants_traceback() -> bool:
+    """ATLAS_TRACEBACK=1: let the exception through, traceback and all (documented in the epilog)."""
+    return os.environ.get("ATLAS_TRACEBACK") == "1"
+
+
+def make_parser(prog: str) -> argparse.ArgumentParser:
+    """The whole command line; sub-commands inherit `prog` in their usage lines."""
     parser = argparse.ArgumentParser(
-        prog=prog, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=prog, description=DESCRIPTION.format(prog=prog), epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"atlas {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_init_parser(sub)
 
     b = sub.add_parser("build", help="build the site from site.yaml", description="Read the collection, embed every image (cached), compute analogies, culture similarity and the map, and publish the site atomically.")
     b.add_argument("--config", default="site.yaml", help="path to the site configuration (default: site.yaml)")
@@ -39,33 +89,58 @@ def main(argv: list[str] | None = None, prog: str = "atlas") -> int:
     s.add_argument("--output", help="folder to serve (default: the config's output)")
 
     add_finetune_parser(sub)
+    return parser
 
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING, format="%(levelname)s %(message)s")
+
+def dispatch(args: argparse.Namespace, prog: str) -> int:
+    if args.command == "init":
+        return run_init(args, prog)
     if args.command == "build":
         return run_build(args)
     if args.command == "finetune":
         return run_finetune(args)
-    return run_serve(args)
+    return run_serve(args, prog)
+
+
+def error_line(exc: BaseException) -> str:
+    """The failure as one printable line. Text from the data is escaped: a column name or a YAML key
+    may hold an escape sequence that would otherwise rewrite the user's terminal."""
+    return one_line(_os_error(exc) if isinstance(exc, OSError) else (str(exc) or type(exc).__name__))
+
+
+def _os_error(exc: OSError) -> str:
+    """'site.yaml: Permission denied' rather than '[Errno 13] Permission denied: 'site.yaml''."""
+    if exc.filename is None:
+        return exc.strerror or str(exc)  # our own FileNotFoundError("collection table not found: ...") too
+    names = f"{exc.filename} -> {exc.filename2}" if exc.filename2 is not None else f"{exc.filename}"
+    return f"{names}: {exc.strerror or exc}"
+
+
+def add_init_parser(sub) -> None:
+    i = sub.add_parser("init", help="write a commented starter site.yaml for a CSV table and images", description="Read the CSV table in FOLDER, propose which column feeds each field atlas reads, find the image folder, and write FOLDER/site.yaml with every line commented. An existing site.yaml is never overwritten.")
+    i.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where site.yaml is written and the table is looked for (default: .)")
+    i.add_argument("--table", metavar="PATH", help="the collection's CSV table, from the current folder (default: the one *.csv in FOLDER)")
+    i.add_argument("--images", metavar="DIR", help="the folder of images (default: images/, img/ or photos/ in FOLDER, else the folder with most images)")
+
+
+def run_init(args, prog: str) -> int:
+    from atlas.starter import describe, init_site
+
+    target, proposal = init_site(args.folder, args.table, args.images)
+    print(describe(target, proposal, prog))
+    return 0
 
 
 def run_build(args) -> int:
-    from atlas.build import build
-    from atlas.core.config import ConfigError, load_config
-    from atlas.vectors.network import WeightsUnavailable
-
     overrides = {}
     if args.device:
         overrides["embedding.device"] = args.device
     if args.output:
         overrides["output"] = str(Path(args.output).resolve())
-    try:
-        config = load_config(args.config, overrides)
-        report = build(config)
-    except (ConfigError, WeightsUnavailable, FileNotFoundError, ValueError, RuntimeError) as exc:
-        print(f"atlas: build failed: {exc}", file=sys.stderr)
-        print("atlas: the previously published site (if any) is unchanged.", file=sys.stderr)
-        return 2
+    config = load_config(args.config, overrides)
+    from atlas.build import build  # after the config: a typo is reported before torch is even imported
+
+    report = build(config)
     print(report.summary())
     if args.explain:
         print(report.explain())
@@ -89,19 +164,13 @@ def add_finetune_parser(sub) -> None:
 
 
 def run_finetune(args) -> int:
-    from atlas.core.config import ConfigError, load_config
     from atlas.vectors.finetune import FinetuneSettings, finetune
-    from atlas.vectors.network import WeightsUnavailable
 
-    try:
-        config = load_config(args.config)
-        settings = FinetuneSettings(
-            Path(args.out).resolve(), args.epochs, args.steps, args.lr, args.batch_size, args.device, args.max_per_class
-        )
-        summary = finetune(config, settings)
-    except (ConfigError, WeightsUnavailable, FileNotFoundError, ValueError, RuntimeError) as exc:
-        print(f"atlas: fine-tuning failed: {exc}", file=sys.stderr)
-        return 2
+    config = load_config(args.config)
+    settings = FinetuneSettings(
+        Path(args.out).resolve(), args.epochs, args.steps, args.lr, args.batch_size, args.device, args.max_per_class
+    )
+    summary = finetune(config, settings)
     print(f"Fine-tuned {config.embedding.model} (from {summary['started_from']}) on {summary['works']} works, "
           f"{len(summary['classes'])} cultures, {summary['steps']} steps on {summary['device']} in {summary['seconds']} s; "
           f"loss {summary['first_loss']} -> {summary['last_loss']}. {summary['held_out']} works held out for the model page.")
@@ -110,15 +179,12 @@ def run_finetune(args) -> int:
     return 0
 
 
-def run_serve(args) -> int:
-    from atlas.core.config import ConfigError, load_config
+def run_serve(args, prog: str) -> int:
     from atlas.site.serve import serve
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"atlas: {exc}", file=sys.stderr)
-        return 2
+    config = load_config(args.config)
     directory = Path(args.output) if args.output else config.output_dir
+    if not (directory / "index.html").is_file():  # checked here so that it is one "atlas: " line too
+        raise FileNotFoundError(f"no site at {directory}: run `{prog} build` first")
     serve(directory, config.base_url, port=args.port)
     return 0
