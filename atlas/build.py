@@ -7,7 +7,8 @@ them together, keeps the report (problems, counts, timings) and decides which re
 stages after embedding are cached whole (atlas.core.stage_cache) keyed by what they depend on; the report says
 for every stage whether it was reused or recomputed, and why (`python -m atlas build --explain`). A record
 that fails anywhere is dropped from the stages after it, with a Problem saying why; it never stops the
-build. Only unusable configuration, or weights that were required but cannot be had, stop it.
+build. Only unusable configuration (refused by atlas.preflight before anything is read or written), or
+weights that were required but cannot be had, stop it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from atlas.core.stage_cache import StageCache, code_digest
 from atlas.ingest.collection import read_records
 from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
 from atlas.ingest.thumbnails import make_thumbnails
+from atlas.preflight import Preflight, check_config
 from atlas.site.pairings import plan_pairings
 from atlas.site.render import Renderer, SiteData
 from atlas.site.writer import publish, start_staging
@@ -52,12 +54,17 @@ log = logging.getLogger(__name__)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
-def build(config: SiteConfig) -> BuildReport:
+def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport:
     """Build the site described by `config` and publish it atomically. Returns the report.
 
+    The whole config is checked first (atlas.preflight; pass `preflight` when the caller already ran it):
+    errors raise PreflightError before anything is read or written, warnings become report notes.
     Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
     """
+    preflight = preflight if preflight is not None else check_config(config)
+    preflight.raise_for_errors()
     report = BuildReport()
+    report.notes += [f"config: {warning}" for warning in preflight.warnings]
     stages = StageCache(config.cache_dir / "stages")
 
     with report.stage("read"):
