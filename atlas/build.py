@@ -10,7 +10,8 @@ go on. The costly stages after embedding are cached whole (atlas.core.stage_cach
 published works made once (WorksKey), their settings, and the code and library versions that compute them;
 the report says for every stage whether it was reused or recomputed, and why (`atlas build --explain`). A
 record that fails anywhere is dropped from the stages after it, with a Problem saying why; it never stops
-the build. Only unusable configuration, or weights that were required but cannot be had, stop it.
+the build. Only unusable configuration (refused by atlas.preflight
+before anything is read or written), or weights that were required but cannot be had, stop it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from atlas.core.stage_cache import StageCache, code_digest, part_digest
 from atlas.ingest.collection import read_records
 from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
 from atlas.ingest.thumbnails import make_thumbnails
+from atlas.preflight import Preflight, check_config
 from atlas.site import pages
 from atlas.site.artworks import artwork_pages
 from atlas.site.context import SiteData
@@ -87,12 +89,17 @@ class WorksKey:
         return {"ids": self.ids, "vectors": self.vectors, "conditions": self.conditions, **more}
 
 
-def build(config: SiteConfig) -> BuildReport:
+def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport:
     """Build the site described by `config` and publish it atomically. Returns the report.
 
+    The whole config is checked first (atlas.preflight; pass `preflight` when the caller already ran it):
+    errors raise PreflightError before anything is read or written, warnings become report notes.
     Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
     """
+    preflight = preflight if preflight is not None else check_config(config)
+    preflight.raise_for_errors()
     report = BuildReport()
+    report.notes += [f"config: {warning}" for warning in preflight.warnings]
     stages = StageCache(stage_folder(config))
 
     with report.stage("read"):

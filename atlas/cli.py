@@ -24,6 +24,7 @@ is shown with its closest visual analogies within each culture and each medium.
 
   {prog} init        write a commented site.yaml for the CSV table and images in this folder
   {prog} build       read site.yaml, embed the images, write the site to build/site
+  {prog} check       check site.yaml whole (files, paths, limits) without building
   {prog} serve       preview build/site at http://127.0.0.1:8000/
   {prog} finetune    tune the network on the collection's cultures (then embedding.weights: <file>)
 
@@ -56,7 +57,8 @@ def main(argv: list[str] | None = None, prog: str = "atlas") -> int:
     except (ConfigError, WeightsUnavailable, OSError, ValueError, RuntimeError) as exc:
         if developer_wants_traceback():
             raise
-        print(f"atlas: {args.command} failed: {error_line(exc)}{FAILURE_NOTES.get(args.command, '')}", file=sys.stderr)
+        verb = "refused" if type(exc).__name__ == "PreflightError" else "failed"  # refused: nothing was touched
+        print(f"atlas: {args.command} {verb}: {error_line(exc)}{FAILURE_NOTES.get(args.command, '')}", file=sys.stderr)
         return EXIT_USER_ERROR
 
 
@@ -79,7 +81,7 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
     b.add_argument("--config", default="site.yaml", help="path to the site configuration (default: site.yaml)")
     b.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to run the network (overrides embedding.device)")
     b.add_argument("--output", help="folder to publish to (overrides output)")
-    b.add_argument("--strict", action="store_true", help="exit with status 1 when any record was skipped or changed (for CI)")
+    b.add_argument("--strict", action="store_true", help="exit with status 1 when any record was skipped or changed, and with 2 before building when the configuration has warnings (for CI)")
     b.add_argument("--explain", action="store_true", help="say for each stage whether it reused its cache or recomputed, and why")
     b.add_argument("-v", "--verbose", action="store_true", help="log every step")
 
@@ -89,6 +91,7 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
     s.add_argument("--output", help="folder to serve (default: the config's output)")
 
     add_finetune_parser(sub)
+    add_check_parser(sub)
     return parser
 
 
@@ -99,6 +102,8 @@ def dispatch(args: argparse.Namespace, prog: str) -> int:
         return run_build(args)
     if args.command == "finetune":
         return run_finetune(args)
+    if args.command == "check":
+        return run_check(args)
     return run_serve(args, prog)
 
 
@@ -138,9 +143,15 @@ def run_build(args) -> int:
     if args.output:
         overrides["output"] = str(Path(args.output).resolve())
     config = load_config(args.config, overrides)
-    from atlas.build import build  # after the config: a typo is reported before torch is even imported
+    from atlas.preflight import (
+        check_config,  # after the config: a typo is reported before torch is even imported
+    )
 
-    report = build(config)
+    preflight = check_config(config)  # cheap, writes nothing: refuse before any heavy work
+    preflight.raise_for_errors(strict=args.strict)
+    from atlas.build import build
+
+    report = build(config, preflight)
     print(report.summary())
     if args.explain:
         print(report.explain())
@@ -161,6 +172,28 @@ def add_finetune_parser(sub) -> None:
     f.add_argument("--batch-size", type=int, default=32, help="images per step (default: 32)")
     f.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to train (default: auto = GPU when present)")
     f.add_argument("--max-per-class", type=int, default=0, help="use at most this many works per culture (default: 0 = all)")
+
+
+def add_check_parser(sub) -> None:
+    c = sub.add_parser("check", help="check site.yaml without building", description="Check the whole configuration without building or writing anything: label rules compile, the collection, image folder, pairings and id-rename files are there and well formed, the output folder holds none of the inputs, and limits such as neighbours.k are within what the machine can do. Exit status 0 when it can be built, 2 when not.")
+    c.add_argument("--config", default="site.yaml", help="path to the site configuration (default: site.yaml)")
+    c.add_argument("--output", help="folder that would be published to (overrides output)")
+    c.add_argument("--strict", action="store_true", help="exit with status 2 on warnings too, as build --strict does")
+
+
+def run_check(args) -> int:
+    from atlas.preflight import check_config
+
+    overrides = {"output": str(Path(args.output).resolve())} if args.output else {}
+    preflight = check_config(load_config(args.config, overrides))
+    for error in preflight.errors:
+        print(f"error: {one_line(error)}", file=sys.stderr)
+    for warning in preflight.warnings:
+        print(f"warning: {one_line(warning)}", file=sys.stderr)
+    failed = bool(preflight.errors) or (args.strict and bool(preflight.warnings))
+    counts = f"{len(preflight.errors)} errors, {len(preflight.warnings)} warnings"
+    print(f"{args.config}: {counts}; {'cannot be built' if failed else 'ready to build'}")
+    return 2 if failed else 0
 
 
 def run_finetune(args) -> int:

@@ -3,7 +3,16 @@ from pathlib import Path
 
 import pytest
 
-from atlas.core.config import ConfigError, config_keys, load_config, normalise_base_url
+from atlas.core.config import (
+    ConfigError,
+    config_keys,
+    config_reference_markdown,
+    field_docs,
+    load_config,
+    normalise_base_url,
+    reference_block,
+    replace_reference,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +73,37 @@ def test_base_url_normalised(raw, expected):
     assert normalise_base_url(raw) == expected
 
 
-def test_readme_documents_every_config_key():
+def test_readme_config_reference_is_generated_from_the_schema():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([a-z_.]+)` \|", readme, flags=re.M))
-    assert set(config_keys()) <= documented, sorted(set(config_keys()) - documented)
+    assert reference_block(readme) == config_reference_markdown(), (
+        "README.md's config reference differs from atlas/core/config.py; regenerate it with\n"
+        "    python -m atlas.core.config --write README.md"
+    )
+
+
+def test_every_config_key_is_documented_once_in_the_reference():
+    table = config_reference_markdown()
+    rows = re.findall(r"^\| `([a-z_.]+)` \| `([^`]*)` \| (.*) \|$", table, flags=re.MULTILINE)
+    assert [key for key, _, _ in rows] == config_keys()
+    assert all(doc.strip() for _, _, doc in rows), [key for key, _, doc in rows if not doc.strip()]
+    assert ("thumbnails.sizes", "[200, 600]") in [(k, d) for k, d, _ in rows]
+    assert ("collection.format", '"csv"') in [(k, d) for k, d, _ in rows]
+
+
+def test_field_docs_join_a_trailing_comment_and_its_indented_continuation():
+    source = (
+        "class C:\n"
+        "    a: int = 1  # first part,\n"
+        "        # second part\n"
+        "    b: str = '# not a comment'\n"
+        "    # a comment about what follows, not about b\n"
+        "    c: int = 2\n"
+    )
+    assert field_docs(source) == {("C", "a"): "first part, second part", ("C", "b"): "", ("C", "c"): ""}
+
+
+def test_replace_reference_keeps_the_prose_around_the_markers():
+    text = "intro\n<!-- config-reference:start -->\nold\n<!-- config-reference:end -->\noutro\n"
+    replaced = replace_reference(text, "| new |\n")
+    assert replaced == "intro\n<!-- config-reference:start -->\n| new |\n<!-- config-reference:end -->\noutro\n"
+    assert reference_block(replaced) == "| new |\n"

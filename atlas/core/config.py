@@ -1,15 +1,23 @@
 """site.yaml: typed, documented configuration, validated once at the start of a build.
 
 Every key is a field of one of the dataclasses below, with its default and a comment saying what it
-does; README.md's config reference is checked against them by a test. Loading walks the YAML node tree
+does (a comment may go on over the next lines, indented under the field). Those comments are the only
+copy of the documentation: README.md's config reference is generated from them
+(`python -m atlas.core.config --write README.md`, see config_reference_markdown) and a test fails when
+the README's table differs. Loading walks the YAML node tree
 (not just the parsed dict) so that an unknown or mistyped key is reported with its line number and the
 closest valid key ("line 7: unknown key 'neighbors' in 'site'; did you mean 'neighbours'?").
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
+import io
+import json
+import sys
+import tokenize
 import types
 import typing
 from dataclasses import dataclass, field
@@ -53,9 +61,12 @@ class LabelsConfig:
 class EmbeddingConfig:
     model: str = "resnet50"  # any torchvision classification model name (resnet18, resnet50, convnext_tiny, ...)
     weights: str = "imagenet"  # imagenet | none | path to a local state-dict file
-    on_missing_weights: str = "fail"  # fail | untrained | fallback: what to do when the weights cannot be had
+    on_missing_weights: str = "fail"  # fail | untrained | fallback: what to do when the weights cannot be had.
+        # `fail` stops the build with the reason; `untrained` uses the network with random (seeded) weights;
+        # `fallback` uses the best weights-free features measured (`atlas/vectors/descriptors.py` FALLBACK,
+        # table in benchmarks/README.md). The about page and the report name what was used
     device: str = "auto"  # auto | cpu | cuda
-    batch_size: int = 32
+    batch_size: int = 32  # images per forward pass
     image_size: int = 224  # images are resized and centre-cropped to this square
     workers: int = 0  # image-decoding worker processes (0 = decode in the main process)
 
@@ -64,26 +75,28 @@ class EmbeddingConfig:
 class NeighboursConfig:
     k: int = 6  # analogies kept per work and per group
     method: str = "auto"  # auto | exact | ann (pynndescent)
-    ann_min_group: int = 20000  # with method auto on a CPU, groups this large may use pynndescent (see neighbours.choose_method, checked_ann_search)
+    ann_min_group: int = 20000  # with method auto on a CPU, groups at least this large use pynndescent when their
+        # exact search would cost over 2e13 multiply-adds, and only where it reaches recall@k 0.98 on a sample
+        # (else exact; see neighbours.choose_method, checked_ann_search)
     block_size: int = 4096  # rows per block in the exact search (bounds its memory)
 
 
 @dataclass
 class QualityConfig:
-    k: int = 10  # neighbours per query for the quality report (precision@k, recall@k)
+    k: int = 10  # neighbours per query in the quality report (precision@k, recall@k)
     queries: int = 2000  # works used as queries for precision@k (a seeded sample when there are more)
     recall_queries: int = 200  # queries per approximate (pynndescent) group for recall@k against exact search
-    seed: int = 0
+    seed: int = 0  # seed for the query samples
 
 
 @dataclass
 class MapConfig:
     layout: str = "tsne"  # tsne | pca
     pca_dims: int = 50  # PCA dimensions kept before the 2-D layout
-    perplexity: float = 30.0
+    perplexity: float = 30.0  # t-SNE perplexity (lowered automatically for tiny collections)
     min_cluster_size: int = 8  # HDBSCAN on the 2-D layout: smallest group of works that counts as a cluster
     representatives: int = 6  # works shown for each cluster
-    seed: int = 0
+    seed: int = 0  # seed for PCA and t-SNE (same seed, same map)
 
 
 @dataclass
@@ -94,13 +107,15 @@ class ThumbnailsConfig:
 
 @dataclass
 class RenderConfig:
-    workers: int = 0  # processes rendering artwork pages (0 = one per CPU core, up to 8, for 1,000+ works; 1 = serial)
+    workers: int = 0  # processes rendering artwork pages: 0 = one per CPU core (up to 8) for sites of 1,000+ works,
+        # 1 = serial; output is identical either way
 
 
 @dataclass
 class PairingsConfig:
-    file: str = ""  # curated pairings (YAML list of a, b, title, commentary); "" = none
-    budget: int = 0  # most top-1 analogy pairs pre-rendered as pages with a card image (0 = all); others open in the pair viewer
+    file: str = ""  # curated pairings: a YAML list of `a`, `b`, `title`, `commentary` ("" = none); see "Pairings"
+    budget: int = 0  # most top-1 analogy pairs pre-rendered as pages with a card image (0 = all); any other pair
+        # opens in the pair viewer
 
 
 @dataclass
@@ -138,8 +153,9 @@ class ThemeConfig:
 
 @dataclass
 class SiteConfig:
-    title: str = "Atlas of visual analogies"
+    title: str = "Atlas of visual analogies"  # site name, shown in every page header
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
+        # one sentence for the home page and meta description
     base_url: str = "/"  # path the site is served from, e.g. /atlas/ on a project page
     site_url: str = ""  # public origin, e.g. https://collection.example.org; makes sitemap.xml URLs absolute
     output: str = "build/site"  # the published folder (replaced atomically at the end of a build)
@@ -151,7 +167,8 @@ class SiteConfig:
     map: MapConfig = field(default_factory=MapConfig)
     thumbnails: ThumbnailsConfig = field(default_factory=ThumbnailsConfig)
     pairings: PairingsConfig = field(default_factory=PairingsConfig)
-    id_renames: str = ""  # YAML mapping or two-column CSV (old,new) of renamed work ids; old URLs redirect
+    id_renames: str = ""  # renamed work ids, old -> new: a YAML mapping or a two-column CSV (`old,new`); the old
+        # URLs redirect
     probes: ProbesConfig = field(default_factory=ProbesConfig)
     heatmaps: HeatmapsConfig = field(default_factory=HeatmapsConfig)
     patterns: PatternsConfig = field(default_factory=PatternsConfig)
@@ -224,6 +241,98 @@ def config_keys(cls: type = SiteConfig, prefix: str = "") -> list[str]:
         else:
             keys.append(name)
     return keys
+
+
+REFERENCE_START = "<!-- config-reference:start -->"
+REFERENCE_END = "<!-- config-reference:end -->"
+
+
+def config_reference_markdown() -> str:
+    """The README's config reference table (key, default, meaning), generated from the dataclasses above so
+    that the documentation cannot drift from the schema: the meaning is each field's comment in this file."""
+    docs = field_docs()
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for key, default, doc in _reference_rows(SiteConfig, "", docs):
+        lines.append(f"| `{key}` | `{default}` | {doc} |")
+    return "\n".join(lines) + "\n"
+
+
+def field_docs(source: str | None = None) -> dict[tuple[str, str], str]:
+    """{(class name, field name): its comment} read from this module's source.
+
+    The comment trailing a field's line, plus any comment-only lines right after it that are indented
+    deeper than the field (a long explanation), joined with spaces. Read with ast (which line is which
+    field) and tokenize (where the comments are), so docstrings, strings holding '#' and code are never
+    mistaken for documentation."""
+    source = source if source is not None else Path(__file__).read_text(encoding="utf-8")
+    comments = {
+        token.start[0]: (token.start[1], token.string.lstrip("#").strip())
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    code_lines = source.splitlines()
+    docs = {}
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                docs[(node.name, statement.target.id)] = _comment_of(statement, comments, code_lines)
+    return docs
+
+
+def _comment_of(statement: ast.stmt, comments: dict[int, tuple[int, str]], code_lines: list[str]) -> str:
+    """The trailing comment of `statement` and its indented continuation lines."""
+    parts = []
+    if statement.end_lineno in comments:
+        parts.append(comments[statement.end_lineno][1])
+    line = statement.end_lineno + 1
+    while line in comments and code_lines[line - 1].lstrip().startswith("#") and comments[line][0] > statement.col_offset:
+        parts.append(comments[line][1])
+        line += 1
+    return " ".join(part for part in parts if part)
+
+
+def _reference_rows(cls: type, prefix: str, docs: dict[tuple[str, str], str]) -> list[tuple[str, str, str]]:
+    """(dotted key, default as written in YAML, meaning) for every key of `cls`, nested sections expanded."""
+    rows = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        if dataclasses.is_dataclass(hints[f.name]):
+            rows.extend(_reference_rows(hints[f.name], f"{prefix}{f.name}.", docs))
+            continue
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        doc = docs.get((cls.__name__, f.name), "").replace(" | ", " / ").replace("|", "\\|")
+        rows.append((f"{prefix}{f.name}", _yaml_value(default), doc))
+    return rows
+
+
+def _yaml_value(value) -> str:
+    """A default as it would be written in site.yaml: "text", true, [200, 600], {}."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def replace_reference(text: str, table: str) -> str:
+    """`text` (README.md) with the lines between the config-reference markers replaced by `table`."""
+    start, end = text.find(REFERENCE_START), text.find(REFERENCE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"no '{REFERENCE_START}' ... '{REFERENCE_END}' block to replace")
+    head = text[: start + len(REFERENCE_START)]
+    return f"{head}\n{table}{text[end:]}"
+
+
+def reference_block(text: str) -> str:
+    """The text between the config-reference markers of `text` (README.md), "" when there are none."""
+    start, end = text.find(REFERENCE_START), text.find(REFERENCE_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start + len(REFERENCE_START): end].strip("\n") + "\n"
 
 
 def _build(cls: type, node: yaml.Node, path: Path, where: tuple[str, ...]):
@@ -318,3 +427,23 @@ def _at(path: Path, node: yaml.Node) -> str:
 def _type_error(path, node, where, expected, value=None) -> ConfigError:
     shown = f" (got {value!r})" if value is not None else ""
     return ConfigError(f"{_at(path, node)}: '{'.'.join(where)}' must be {expected}{shown}")
+
+
+
+def _main(argv: list[str]) -> int:
+    """`python -m atlas.core.config` prints the reference table; `--write README.md` puts it into that file."""
+    table = config_reference_markdown()
+    if len(argv) == 2 and argv[0] == "--write":
+        target = Path(argv[1])
+        target.write_text(replace_reference(target.read_text(encoding="utf-8"), table), encoding="utf-8")
+        print(f"wrote the config reference into {target}")
+        return 0
+    if argv:
+        print("usage: python -m atlas.core.config [--write README.md]", file=sys.stderr)
+        return 2
+    sys.stdout.write(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

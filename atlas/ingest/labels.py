@@ -39,6 +39,23 @@ def clean(value: str) -> str:
     return " ".join(str(value or "").split())
 
 
+REGEX_PREFIX = "re:"
+
+
+def rule_pattern(entry: str) -> re.Pattern:
+    """The regex of a "re:" rule entry, compiled as matching uses it (case-insensitive). Raises re.error;
+    shared with atlas.preflight so that a pattern checked before the build is the pattern the build runs."""
+    return re.compile(entry[len(REGEX_PREFIX):].strip(), re.IGNORECASE)
+
+
+def rule_key(entry: str) -> tuple[str, str]:
+    """What a rule entry matches, comparable between entries: ("re", pattern) or ("text", folded label)."""
+    entry = str(entry).strip()
+    if entry.startswith(REGEX_PREFIX):
+        return "re", entry[len(REGEX_PREFIX):].strip()
+    return "text", clean(entry).casefold()
+
+
 class _Matcher:
     """The rules of one field, compiled once; answers are cached per distinct label."""
 
@@ -55,9 +72,9 @@ class _Matcher:
         self.cache: dict[str, tuple[str | None, bool]] = {}
 
     def _add(self, index: int, entry: str, where: str) -> None:
-        if entry.startswith("re:"):
+        if entry.startswith(REGEX_PREFIX):
             try:
-                self.patterns.append((index, re.compile(entry[3:].strip(), re.IGNORECASE)))
+                self.patterns.append((index, rule_pattern(entry)))
             except re.error as exc:
                 raise ValueError(f"{where}: '{entry}' is not a valid regular expression: {exc}") from exc
         else:

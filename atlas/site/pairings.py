@@ -16,6 +16,7 @@ dropped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -115,43 +116,82 @@ def load_curated(config: SiteConfig, published: set[str], renames: dict[str, str
     if not config.pairings.file:
         return [], []
     path = config.resolve(config.pairings.file)
+    entries, problems = read_pairings_file(path, config.pairings.file)
+    curated, seen = [], set()
+    for entry in entries:
+        reason, pair = _check_ids(entry, published, renames, seen)
+        if reason:
+            problems.append(Problem("pairings", f"{entry.a} -> {entry.b}", reason, str(path), entry.line, severity="warning"))
+            continue
+        seen.add(pair)
+        title = entry.title or f"{pair[0]} and {pair[1]}"
+        curated.append(Curated(pair[0], pair[1], title, entry.commentary, entry.line))
+    problems.sort(key=lambda problem: problem.line)  # file order, whichever check found them
+    return curated, problems
+
+
+@dataclass(frozen=True)
+class PairingEntry:
+    """One well-formed entry of pairings.yaml as written: ids before renames, title "" when none is given."""
+
+    a: str
+    b: str
+    title: str
+    commentary: str
+    line: int
+
+
+def read_pairings_file(path: Path, key: str = "") -> tuple[list[PairingEntry], list[Problem]]:
+    """Parse pairings.yaml on its own, without the collection: the well-formed entries in file order, and
+    a warning Problem for each malformed one (not a mapping, no a or b, an unknown key, one work twice).
+
+    Kept apart from the collection so atlas.preflight can refuse a malformed file before any heavy work;
+    whether the ids exist is only known after reading the collection (load_curated). Raises
+    FileNotFoundError for a missing file and ValueError for one that is not YAML or not a list."""
     if not path.is_file():
-        raise FileNotFoundError(f"pairings file not found: {path} (pairings.file: '{config.pairings.file}')")
+        raise FileNotFoundError(f"pairings file not found: {path} (pairings.file: '{key or path}')")
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from exc
     if node is None:
         return [], []
     if not isinstance(node, yaml.SequenceNode):
         raise ValueError(f"{path}: pairings must be a list of entries with a, b, title and commentary")  # noqa: TRY004 (a user's file, reported like other bad input)
-    curated, problems, seen = [], [], set()
+    entries, problems = [], []
     for item in node.value:
         line = item.start_mark.line + 1
         entry = yaml.safe_load(yaml.serialize(item))
-        reason, pair = _check_entry(entry, published, renames, seen)
+        reason, pair = _check_form(entry)
         if reason:
             record = f"{pair[0]} -> {pair[1]}" if pair else ""
             problems.append(Problem("pairings", record, reason, str(path), line, severity="warning"))
             continue
-        seen.add(pair)
-        title = str(entry.get("title") or "").strip() or f"{pair[0]} and {pair[1]}"
-        curated.append(Curated(pair[0], pair[1], title, str(entry.get("commentary") or "").strip(), line))
-    return curated, problems
+        title, commentary = (str(entry.get(k) or "").strip() for k in ("title", "commentary"))
+        entries.append(PairingEntry(pair[0], pair[1], title, commentary, line))
+    return entries, problems
 
 
-def _check_entry(entry, published: set[str], renames: dict[str, str], seen: set[Pair]) -> tuple[str, Pair | None]:
-    """("", (a, b)) for a usable entry, else (why not, the pair as written or None)."""
+def _check_form(entry) -> tuple[str, Pair | None]:
+    """("", (a, b)) for an entry shaped as the file format says, else (why not, the pair as written or None)."""
     if not isinstance(entry, dict) or entry.get("a") in (None, "") or entry.get("b") in (None, ""):
         return "curated pairing needs an 'a' and a 'b' work id", None
-    unknown = sorted(set(entry) - {"a", "b", "title", "commentary"})
+    unknown = sorted(set(entry) - {"a", "b", "title", "commentary"}, key=str)
     written = (str(entry["a"]), str(entry["b"]))
     if unknown:
         return f"curated pairing has unknown key '{unknown[0]}' (keys: a, b, title, commentary)", written
+    if written[0] == written[1]:
+        return "curated pairing names the same work twice", written
+    return "", written
+
+
+def _check_ids(entry: PairingEntry, published: set[str], renames: dict[str, str], seen: set[Pair]) -> tuple[str, Pair | None]:
+    """("", (a, b) after renames) for an entry whose works are published, else why it is not shown."""
+    written = (entry.a, entry.b)
     a, b = (renames.get(x, x) for x in written)
     missing = [x for x, current in zip(written, (a, b)) if current not in published]
     if missing:
-        title = entry.get("title") or ""
+        title = entry.title
         return (f"curated pairing{f' {title!r}' if title else ''}: work {missing[0]} is not in the collection "
                 "(the pairing is not shown)"), written
     if a == b:
