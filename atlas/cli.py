@@ -57,8 +57,10 @@ def main(argv: list[str] | None = None, prog: str = "atlas") -> int:
     except (ConfigError, WeightsUnavailable, OSError, ValueError, RuntimeError) as exc:
         if developer_wants_traceback():
             raise
-        verb = "refused" if type(exc).__name__ == "PreflightError" else "failed"  # refused: nothing was touched
-        print(f"atlas: {args.command} {verb}: {error_line(exc)}{FAILURE_NOTES.get(args.command, '')}", file=sys.stderr)
+        if type(exc).__name__ == "PreflightError":  # refused before anything was read or written
+            print(f"atlas: {args.command} refused: {error_line(exc)}", file=sys.stderr)
+        else:
+            print(f"atlas: {args.command} failed: {error_line(exc)}{FAILURE_NOTES.get(args.command, '')}", file=sys.stderr)
         return EXIT_USER_ERROR
 
 

@@ -179,16 +179,11 @@ def _check_theme(config: SiteConfig, found: _Found) -> None:
 
 
 def _theme_paths(config: SiteConfig) -> list[tuple[str, Path, bool]]:
-    """(key, path, is a folder) of the theme's overrides; none when SiteConfig has no theme section."""
-    theme = getattr(config, "theme", None)
-    if theme is None:
-        return []
+    """(key, path, is a folder) of the theme's overrides (theme.templates, theme.css)."""
     paths = []
-    templates = getattr(theme, "templates", "")
-    if templates:
-        paths.append(("theme.templates", config.resolve(templates), True))
-    css = getattr(theme, "css", None) or []
-    for n, sheet in enumerate([css] if isinstance(css, str) else css):
+    if config.theme.templates:
+        paths.append(("theme.templates", config.resolve(config.theme.templates), True))
+    for n, sheet in enumerate(config.theme.css):
         paths.append((f"theme.css[{n}]", config.resolve(sheet), False))
     return paths
 

@@ -8,12 +8,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
 
-from atlas.core.config import load_config
+from atlas.core.config import ThemeConfig, load_config
 from atlas.preflight import Preflight, PreflightError, check_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,10 +120,10 @@ def test_an_id_renames_file_that_does_not_parse_is_refused(tmp_path):
     assert "not found" in error and "renames.yaml" in error
 
 
-def test_theme_overrides_are_checked_only_when_the_config_has_a_theme(tmp_path):
+def test_theme_overrides_are_checked(tmp_path):
     config = load_config(make_project(tmp_path))
-    assert not hasattr(config, "theme") and check_config(config).errors == ()
-    config.theme = SimpleNamespace(templates="my-templates", css=["extra.css"])
+    assert config.theme.templates == "" and check_config(config).errors == ()
+    config.theme = ThemeConfig(templates="my-templates", css=["extra.css"])
     errors = check_config(config).errors
     assert [e.split(":")[0] for e in errors] == ["theme.templates", "theme.css[0]"]
     (tmp_path / "project" / "my-templates").mkdir()
