@@ -34,9 +34,10 @@ if str(ROOT) not in sys.path:
 from atlas.core.config import SiteConfig
 from atlas.core.records import Record
 from atlas.site import urls
-from atlas.site.explorer import MAP_LIST_LIMIT
-from atlas.site.map_data import write_map_data
-from atlas.site.render import Renderer, SiteData
+from atlas.site.context import SiteData
+from atlas.site.map_data import map_files
+from atlas.site.pages import map_page, package_assets, write_outputs
+from atlas.site.render import make_context
 from atlas.site.writer import SiteWriter
 
 CULTURES = ["British", "Chinese", "Dutch", "Japanese", "Mexican", "Persian"]
@@ -80,17 +81,19 @@ def write_synthetic_site(out: Path, n: int, cell: int = 32, sheet: int = 2048) -
     works, cmap = synthetic_collection(n)
     config = SiteConfig(base_url=BASE_URL, title="Synthetic atlas")
     writer = SiteWriter(out)
-    renderer = Renderer(SiteData(config, works, {}, {}, {}, {"labels": []}, cmap), writer)
-    renderer.copy_assets()
+    data = SiteData(config, works, {}, {}, {}, {"labels": [], "similarity": [], "counts": []}, cmap)
+    ctx = make_context(data)
+    for name, payload in package_assets():
+        writer.write_bytes(urls.asset_path(name), payload)
     for c in cmap["clusters"]:  # the cluster strips under the map show these works' thumbnails
         for work_id in c["representatives"]:
             out_jpg = io.BytesIO()
             tiny_thumbnail(work_id, 64).save(out_jpg, format="JPEG", quality=80)
-            writer.write_bytes(urls.thumb_path(renderer.small, work_id), out_jpg.getvalue())
-    explorer_map = write_map_data(writer.write_bytes, BASE_URL, works, cmap, {w.id: w.id for w in works},
-                                  lambda i: tiny_thumbnail(i, cell), None, cell=cell, sheet=sheet)
-    renderer.env.globals["explorer"] = {"map": explorer_map, "map_list_limit": MAP_LIST_LIMIT}
-    renderer.map()
+            writer.write_bytes(urls.thumb_path(ctx.small, work_id), out_jpg.getvalue())
+    write_outputs(writer, map_files(BASE_URL, works, cmap, {w.id: w.id for w in works},
+                                    lambda i: tiny_thumbnail(i, cell), None, cell=cell, sheet=sheet), [])
+    write_outputs(writer, map_page(ctx), [])
+    explorer_map = ctx.env.globals["explorer"]["map"]
     return explorer_map
 
 

@@ -25,18 +25,20 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-import atlas.site.render as render_module
+import atlas.build as build_module
 from atlas.analysis.clusters import cluster_map
 from atlas.analysis.culture import culture_similarity
 from atlas.analysis.neighbours import analogies_by_work, conditional_neighbours
 from atlas.core.config import SiteConfig
 from atlas.core.records import Record
-from atlas.site.render import Renderer, SiteData
+from atlas.site.artworks import artwork_pages
+from atlas.site.context import SiteData
+from atlas.site.render import make_context, render_site
 from atlas.site.writer import SiteWriter
 from benchmarks.synthetic import CULTURES, MEDIA, clustered_vectors, group_labels
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MODEL_SHOWN = {"name": "resnet50", "pretrained": False, "warning": "", "weights_requested": "none", "weights_used": "none"}
+MODEL_SHOWN = {"name": "resnet50", "pretrained": False, "warning": "", "features": "", "weights_requested": "none", "weights_used": "none"}
 
 
 def site_data(works: int, folder: Path, seed: int = 0) -> tuple[SiteData, dict]:
@@ -72,35 +74,34 @@ def site_data(works: int, folder: Path, seed: int = 0) -> tuple[SiteData, dict]:
     similarity = culture_similarity(vectors, conditions["culture"])
     timings["map_s"] = time.perf_counter() - start
     data = SiteData(config, records, {i: thumbs for i in ids}, {i: (600, 450) for i in ids}, analogies, similarity,
-                    cmap, about={"model": MODEL_SHOWN, "device": "cpu", "counts": {}, "groups": {}, "dropped": {},
+                    cmap, about={"model": MODEL_SHOWN, "quality": None, "device": "cpu", "counts": {}, "groups": {}, "dropped": {},
                                  "settings": {"image_size": 224, "k": 6, "search": "exact", "map": "PCA"}})
     return data, timings
 
 
 def render_once(data: SiteData, workers: int, out: Path, sample: int) -> dict:
-    """Time one render_all; the artwork pages part is timed on its own too."""
+    """Time the pages stage (every page group, the ledger, data files, sitemap); the artwork pages are timed on
+    their own too."""
     data.config.render.workers = workers
-    original = render_module.render_artworks
     part = {}
 
-    def timed_artworks(renderer, ids, count):
-        before = renderer.writer.bytes_written
+    def timed_artworks(ctx):
+        ids = [w.id for w in ctx.data.works]
         chosen = ids[:sample] if sample else ids
-        start = time.perf_counter()
-        original(renderer, chosen, count)
-        part.update(seconds=time.perf_counter() - start, pages=len(chosen), bytes=renderer.writer.bytes_written - before)
+        start, size = time.perf_counter(), 0
+        for out_file in artwork_pages(ctx, chosen, workers):
+            size += len(out_file.data)
+            yield out_file
+        part.update(seconds=time.perf_counter() - start, pages=len(chosen), bytes=size)
 
-    render_module.render_artworks = timed_artworks
-    try:
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
-        writer = SiteWriter(out)
-        load = os.getloadavg()[0]
-        start = time.perf_counter()
-        pages = Renderer(data, writer).render_all()
-        total = time.perf_counter() - start
-    finally:
-        render_module.render_artworks = original
+    groups = tuple(timed_artworks if g is artwork_pages else g for g in build_module.PAGE_GROUPS)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    writer = SiteWriter(out)
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    pages = render_site(make_context(data), writer, groups)
+    total = time.perf_counter() - start
     works = len(data.works)
     scale = works / part["pages"]
     other_s, other_bytes = total - part["seconds"], writer.bytes_written - part["bytes"]
