@@ -36,6 +36,15 @@ def sample_config(tmp: Path, **overrides) -> Path:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by -m
+def pytest_collection_modifyitems(items):
+    """Every test that needs `sample_build` (directly or through another fixture) is `slow`: the first one of a
+    run pays for the whole build (~14 s here), so a fast run (-m "not slow ...") must leave them all out."""
+    for item in items:
+        if "sample_build" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory):
     """(config, report) of a full build of the sample into a temporary folder."""

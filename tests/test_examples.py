@@ -27,7 +27,12 @@ from atlas.vectors import descriptors
 from tests.conftest import ROOT, SHARED_DATA, TEST_EMBEDDING
 
 EXAMPLES = ROOT / "examples"
-needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real collections not found at {SHARED_DATA}")
+_data_present = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real collections not found at {SHARED_DATA}")
+
+
+def needs_data(test):
+    """A test that reads the real collections: marked `realdata`, and skipped when ../shared/data is absent."""
+    return pytest.mark.realdata(_data_present(test))
 
 
 def example_config(name: str, tmp: Path, **overrides):
@@ -85,6 +90,7 @@ def aic_build(tmp_path_factory):
     return config, build(config)
 
 
+@pytest.mark.slow  # builds the AIC atlas (module fixture shared by the next two tests): ~25 s here
 @needs_data
 def test_aic_builds_every_painting_and_explains_any_it_leaves_out(aic_build):
     config, report = aic_build
@@ -99,6 +105,7 @@ def test_aic_builds_every_painting_and_explains_any_it_leaves_out(aic_build):
         assert (site / urls.page_file("work", work["id"])).is_file()
 
 
+@pytest.mark.slow
 @needs_data
 def test_aic_low_countries_follow_the_documented_rules(aic_build):
     config, _ = aic_build
@@ -118,6 +125,7 @@ def test_aic_low_countries_follow_the_documented_rules(aic_build):
     assert {"Netherlandish and Flemish", "Dutch", "French", "Italian"} <= set(expected)
 
 
+@pytest.mark.slow
 @needs_data
 def test_aic_pages_name_the_condition_nationality_and_show_the_quality_report(aic_build):
     config, report = aic_build
@@ -135,6 +143,7 @@ def test_aic_pages_name_the_condition_nationality_and_show_the_quality_report(ai
 
 # -- WikiArt: style as the condition, no medium ----------------------------------------------------
 
+@pytest.mark.slow  # ~6 s here
 @needs_data
 def test_wikiart_style_is_the_condition_and_an_absent_medium_gives_no_medium_groups(tmp_path):
     data = SHARED_DATA / "wikiart-styles"

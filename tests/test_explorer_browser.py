@@ -20,9 +20,10 @@ from .browser_support import GuardedPage, LocalSite, find_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium on PATH: the README's test command installs Debian's chromium package"
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH: the README's test command installs Debian's chromium package"),
+]
 
 NARROW = (320, 640)
 WIDE = (1600, 1000)
@@ -200,6 +201,7 @@ def test_map_without_scripts_lists_every_work(open_page):
     gp.check()
 
 
+@pytest.mark.slow  # ~5 s here
 def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
     from benchmarks.map_100k import serve_in_thread, write_synthetic_site
 

@@ -104,6 +104,7 @@ def test_deterministic_whatever_the_input_order():
     assert again == first
 
 
+@pytest.mark.realdata
 @pytest.mark.skipif(not AIC.is_file(), reason=f"real AIC collection not available at {AIC} (shared data folder absent)")
 def test_real_aic_nationalities():
     with open(AIC, encoding="utf-8", newline="") as f:

@@ -55,6 +55,7 @@ def test_small_group_pads_with_minus_one():
     assert np.isnan(sim[2, 1])
 
 
+@pytest.mark.slow  # ~80 s here (with the numba compilation of pynndescent), then ~20 s for the next test
 def test_ann_recall_against_exact():
     vectors = random_unit(3000, 16, seed=3)
     members = np.arange(0, 3000, 2)
@@ -66,6 +67,7 @@ def test_ann_recall_against_exact():
     assert np.all(np.diff(ann_sim, axis=1) <= 1e-6), "scores come sorted best first"
 
 
+@pytest.mark.slow  # runs pynndescent, whose numba code compiles on first use in a run: ~10-20 s here
 def test_auto_uses_ann_for_large_groups_only():
     vectors = random_unit(400, 8)
     labels = ["big"] * 300 + ["small"] * 100
@@ -97,6 +99,7 @@ def test_fused_groups_and_query_subset_match_single_group_search():
         assert np.allclose(sim, ref_sim[queries], atol=1e-5)
 
 
+@pytest.mark.slow  # runs pynndescent (numba compiles it on first use in a run)
 def test_describe_search_names_the_path():
     vectors = random_unit(50, 4)
     results = conditional_neighbours(vectors, {"culture": ["A"] * 30 + ["B"] * 20}, k=3, method="exact")
@@ -108,6 +111,7 @@ def test_describe_search_names_the_path():
         or "1 large groups searched exactly because pynndescent stayed below recall@k 0.98" in line, line
 
 
+@pytest.mark.slow  # ~20 s here
 def test_checked_ann_keeps_recall_or_searches_exactly():
     """An approximate group is used only when it reaches recall@10 >= 0.98 on a sample; on vectors too hard
     for the index (512-d uniform noise: no structure to exploit) the group is searched exactly instead."""

@@ -245,6 +245,7 @@ def test_met_user_columns_override_the_preset(tmp_path):
     assert (record.id, record.medium_raw, record.culture_raw) == ("29.100.5", "Painting", "Dutch")
 
 
+@pytest.mark.realdata
 @pytest.mark.skipif(not MET_SAMPLE.is_file(), reason=f"real Met sample not available at {MET_SAMPLE} (shared data folder absent)")
 def test_real_met_sample_loses_no_row():
     with open(MET_SAMPLE, encoding="utf-8-sig", newline="") as f:

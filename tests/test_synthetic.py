@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from benchmarks.synthetic import MODEL, generate
 
 
+@pytest.mark.slow  # ~8 s here: a whole build
 def test_synthetic_collection_builds_from_injected_cache(tmp_path):
     from atlas.build import build
     from atlas.core.config import load_config
