@@ -16,12 +16,15 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/atlas-wheel-check.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 unset PYTHONPATH  # nothing may point back at the repository
 
-# Site files every build of the bundled sample writes (besides the per-work, per-group and pair pages).
+# What a build of the repository's site.yaml writes at the top of the site (besides the per-work, per-group,
+# pair and pattern pages): every top-level page, the data files the pages read, and the URL ledger.
 REQUIRED=(
-  index.html 404.html sitemap.xml
-  about/index.html map/index.html search/index.html
+  index.html 404.html sitemap.xml _atlas/ledger.json
+  about/index.html map/index.html search/index.html chord/index.html culture/index.html medium/index.html
+  model/index.html pair/index.html pairings/index.html pattern/index.html surprises/index.html
   assets/atlas.css assets/map.js assets/search.js
-  data/works.json data/map.json
+  data/works.json data/map.json data/map/points.json data/culture-similarity.json data/culture-graph.json
+  data/quality.json data/probes.json data/guesses.json data/patterns.json data/surprises.json
 )
 
 now() { date +%s.%N; }

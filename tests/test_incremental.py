@@ -21,7 +21,7 @@ import pytest
 from PIL import Image, ImageOps
 
 import atlas.build as build_module
-from atlas.build import build
+from atlas.build import build, stage_folder
 from atlas.core.config import load_config
 from atlas.site import urls
 from atlas.site.search_index import SEARCH_DIR, shard_of, tokens
@@ -136,7 +136,7 @@ def test_one_changed_image_is_the_only_one_embedded_again(workspace):
 
 def test_a_corrupt_stage_cache_is_reported_and_recomputed(workspace):
     before = snapshot(workspace.output_dir)
-    stage_file = workspace.cache_dir / "stages" / "map.json"
+    stage_file = stage_folder(workspace) / "map.json"
     stage_file.write_bytes(stage_file.read_bytes()[:100])  # truncated mid-way
     report = rebuild(workspace)
     stages = decisions(workspace)
