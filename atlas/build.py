@@ -34,6 +34,8 @@ from atlas.analysis import (
     surprises,
 )
 from atlas.analysis.neighbours import (
+    Neighbours,
+    SearchSummary,
     analogies_by_work,
     conditional_neighbours,
     describe_search,
@@ -51,7 +53,7 @@ from atlas.ingest.thumbnails import make_thumbnails
 from atlas.preflight import Preflight, check_config
 from atlas.site import pages
 from atlas.site.artworks import artwork_pages
-from atlas.site.context import SiteData
+from atlas.site.context import SiteData, Studies
 from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
 from atlas.site.pair_pages import pair_pages
@@ -140,62 +142,66 @@ def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport
         ncfg = config.neighbours
         found = stages.run(
             "neighbours", key.parts(settings=dataclasses.asdict(ncfg), device=device, code=code_digest(neighbours)),
-            lambda: _neighbours(ids, vectors, conditions, ncfg, device),
+            lambda: _neighbours(ids, vectors, conditions, ncfg, device), Neighbours,
         )
-        analogies, searches = found["analogies"], found["searches"]
+        analogies, searches = found.analogies, found.searches
         report.notes.append(describe_search(searches))
-        report.notes += [f"neighbours, {s['field']} {s['group']}: {s['method']}, {s['note']}"
-                         for s in searches if s.get("note")]  # each group checked for pynndescent, and how
+        report.notes += [f"neighbours, {s.field} {s.group}: {s.method}, {s.note}"
+                         for s in searches if s.note]  # each group checked for pynndescent, and how
     with report.stage("quality"):
         titles = {f: n["one"] for f, n in condition_names(config.labels).items()}
         measured = stages.run(
             "quality", key.parts(searches=searches, neighbours=dataclasses.asdict(ncfg), device=device, titles=titles,
                                  settings=dataclasses.asdict(config.quality), code=code_digest(quality)),
             lambda: quality.measure_quality(vectors, ids, conditions, analogies, searches, titles, config.quality),
+            quality.QualityReport,
         )
         report.notes.append(quality.summary_line(measured))
     with report.stage("culture"):
         similarity = stages.run("culture", key.parts(code=code_digest(culture)),
-                                lambda: culture.culture_similarity(vectors, conditions["culture"]))
+                                lambda: culture.culture_similarity(vectors, conditions["culture"]), culture.CultureSimilarity)
     with report.stage("map"):
         cmap = stages.run(
             "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
             lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
+            clusters.ClusterMap,
         )
 
     # The studies of what the network sees: each can be switched off in site.yaml.
-    studies: dict = {"probes": None, "heatmaps": {}, "patterns": None, "surprises": None, "graph": None}
-    pcfg = config.probes
+    pcfg, probe_report, heat, found_patterns = config.probes, None, {}, None
     with report.stage("probes"):
         if pcfg.enabled and len(works) >= 10:
-            labels = {name: [probes.work_label(w, name) for w in works] for name in ["culture", "medium", *pcfg.labels]}
-            studies["probes"] = stages.run(
+            labels = {name: [probes.work_label(w, name) for w in works] for name in [*CONDITIONS, *pcfg.labels]}
+            probe_report = stages.run(
                 "probes", key.parts(labels=labels, years=[probes.work_year(w) for w in works],
                                     settings=dataclasses.asdict(pcfg), code=code_digest(probes)),
-                lambda: probes.run_probes(works, vectors, pcfg),
+                lambda: probes.run_probes(works, vectors, pcfg), probes.ProbeReport,
             )
     with report.stage("heatmaps"):
         if config.heatmaps.enabled and works:
-            studies["heatmaps"], problems, made = make_heatmaps(
-                works, digests, emb, config.heatmaps, config.cache_dir, config.root, weights)
+            heat, problems, made = make_heatmaps(works, digests, emb, config.heatmaps, config.cache_dir, config.root,
+                                                 weights)
             report.add(problems)
-            stages.note("heatmaps", made == 0, f"{made:,} heat maps made, {len(studies['heatmaps']) - made:,} reused")
+            stages.note("heatmaps", made == 0, f"{made:,} heat maps made, {len(heat) - made:,} reused")
     with report.stage("patterns"):
         if config.patterns.enabled:
-            studies["patterns"] = stages.run(
+            found_patterns = stages.run(
                 "patterns", key.parts(years=[probes.work_year(w) for w in works],
                                       settings=dataclasses.asdict(config.patterns), code=code_digest(patterns)),
-                lambda: patterns.find_patterns(works, vectors, config.patterns),
+                lambda: patterns.find_patterns(works, vectors, config.patterns), tuple[patterns.Pattern, ...],
             )
-            report.counts["patterns"] = len(studies["patterns"])
+            report.counts["patterns"] = len(found_patterns)
     with report.stage("surprises"):
-        guesses = studies["probes"]["guesses"] if studies["probes"] else {}
-        found = stages.run(
-            "surprises", key.parts(guesses=guesses, similarity=similarity, settings=[pcfg.neighbours, pcfg.surprises],
-                                   code=code_digest(surprises, force_layout)),
-            lambda: _surprises(works, vectors, guesses, similarity, pcfg, device),
+        guesses = probe_report.guesses if probe_report else {}
+        found_surprises = stages.run(
+            "surprises", key.parts(guesses=guesses, settings=[pcfg.neighbours, pcfg.surprises],
+                                   code=code_digest(surprises)),
+            lambda: surprises.find_surprises(works, vectors, guesses, pcfg.neighbours, pcfg.surprises, device),
+            surprises.Surprises,
         )
-        studies["surprises"], studies["graph"] = found["surprises"], found["graph"]
+        graph = stages.run("graph", {"similarity": similarity, "code": code_digest(force_layout)},
+                           lambda: force_layout.culture_layout(similarity), force_layout.CultureGraph)
+    studies = Studies(probe_report, heat, found_patterns, found_surprises, graph)
     report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
 
     with report.stage("pairings"):
@@ -209,16 +215,16 @@ def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport
         "embeddings_reused": embedded.reused,
         "cultures": len(labelled.groups.get("culture", {})),
         "media": len(labelled.groups.get("medium", {})),
-        "clusters": len(cmap["clusters"]),
+        "clusters": len(cmap.clusters),
     })
     with report.stage("pages"):
         ctx = make_context(SiteData(
             config, works, thumbs, dims, analogies, similarity, cmap,
             about=dict(_about(config, report, device, labelled, searches), quality=measured),
-            pairings=pairings, insights=studies,
+            pairings=pairings, studies=studies,
         ))
         writer = start_staging(config.output_dir)
-        writer.write_bytes("data/quality.json", json_bytes(measured))
+        writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
         # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
         report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS)
         report.add(pairings.problems)
@@ -268,22 +274,10 @@ def _report_embedding(embedded, report: BuildReport, stages: StageCache) -> None
                 f"{embedded.reused:,} vectors reused from the cache")
 
 
-def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> dict:
-    """Conditional neighbours as plain JSON-able data: analogies per work, and how each group was searched."""
+def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> Neighbours:
+    """Conditional neighbours: analogies per work, and how each group was searched."""
     results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
-    return {"analogies": analogies_by_work(ids, results), "searches": search_summary(results)}
-
-
-def _surprises(works: list[Record], vectors: np.ndarray, guesses: dict, similarity: dict, pcfg, device: str) -> dict:
-    """The surprises galleries (dates, cross-cultural works) and the culture graph's layout."""
-    return {
-        "surprises": {
-            **surprises.date_surprises(guesses, pcfg.surprises),
-            "cross_cultural": surprises.cross_cultural(works, vectors, pcfg.neighbours, pcfg.surprises, device),
-            "k": pcfg.neighbours,
-        },
-        "graph": force_layout.culture_layout(similarity),
-    }
+    return Neighbours(analogies_by_work(ids, results), search_summary(results))
 
 
 def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: Path) -> tuple[list[Record], np.ndarray]:
@@ -294,7 +288,7 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: P
     return [records[i] for i in keep], select_rows(vectors, keep, work)
 
 
-def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: list[dict]) -> dict:
+def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: tuple[SearchSummary, ...]) -> dict:
     return {
         "model": report.model,
         "device": device,

@@ -37,7 +37,7 @@ from pathlib import Path
 import yaml
 
 from atlas.core.config import ConfigError, SiteConfig
-from atlas.ingest.labels import FIELDS as LABEL_FIELDS
+from atlas.core.records import CONDITIONS as LABEL_FIELDS
 from atlas.ingest.labels import REGEX_PREFIX, rule_key, rule_pattern
 from atlas.ingest.readers import FIELDS as COLUMN_FIELDS
 from atlas.site.ledger import load_renames

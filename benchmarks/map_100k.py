@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from atlas.analysis.clusters import ClusterMap
+from atlas.analysis.culture import CultureSimilarity
 from atlas.core.config import SiteConfig
 from atlas.core.records import Record
 from atlas.site import urls
@@ -45,7 +47,7 @@ MEDIA = ["Ceramic", "Drawing", "Painting", "Print", "Textile"]
 BASE_URL = "/atlas/"
 
 
-def synthetic_collection(n: int, clusters: int = 24, seed: int = 0) -> tuple[list[Record], dict]:
+def synthetic_collection(n: int, clusters: int = 24, seed: int = 0) -> tuple[list[Record], ClusterMap]:
     """n works in `clusters` Gaussian blobs on the unit square, as (records, cluster_map)."""
     rng = np.random.default_rng(seed)
     centres = rng.uniform(0.1, 0.9, size=(clusters, 2))
@@ -63,7 +65,7 @@ def synthetic_collection(n: int, clusters: int = 24, seed: int = 0) -> tuple[lis
          "size": int((which == c).sum()), "members": [], "representatives": [works[i].id for i in np.flatnonzero(which == c)[:4]]}
         for c in range(clusters)
     ]
-    return works, {"points": points, "clusters": groups}
+    return works, ClusterMap.from_json({"points": points, "clusters": groups})
 
 
 def tiny_thumbnail(work_id: str, cell: int) -> Image.Image:
@@ -81,12 +83,12 @@ def write_synthetic_site(out: Path, n: int, cell: int = 32, sheet: int = 2048) -
     works, cmap = synthetic_collection(n)
     config = SiteConfig(base_url=BASE_URL, title="Synthetic atlas")
     writer = SiteWriter(out)
-    data = SiteData(config, works, {}, {}, {}, {"labels": [], "similarity": [], "counts": []}, cmap)
+    data = SiteData(config, works, {}, {}, {}, CultureSimilarity([], [], [], []), cmap)
     ctx = make_context(data)
     for name, payload in package_assets():
         writer.write_bytes(urls.asset_path(name), payload)
-    for c in cmap["clusters"]:  # the cluster strips under the map show these works' thumbnails
-        for work_id in c["representatives"]:
+    for c in cmap.clusters:  # the cluster strips under the map show these works' thumbnails
+        for work_id in c.representatives:
             out_jpg = io.BytesIO()
             tiny_thumbnail(work_id, 64).save(out_jpg, format="JPEG", quality=80)
             writer.write_bytes(urls.thumb_path(ctx.small, work_id), out_jpg.getvalue())

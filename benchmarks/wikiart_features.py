@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.analysis.quality import exact_topk, label_precision
+from atlas.analysis.neighbours import exact_search_groups
+from atlas.analysis.quality import label_precision
 from atlas.core.config import CollectionConfig, EmbeddingConfig
 from atlas.ingest.readers import read_collection
 from atlas.vectors.descriptors import DESCRIPTORS, combine, describe, descriptor_vectors
@@ -86,7 +87,7 @@ def main() -> None:
         vectors = centre(raw[parts[0]]) if len(parts) == 1 else centre(combine([raw[p] for p in parts]))
         q = label_precision(vectors, labels, args.k, queries=len(records))
         name = " + ".join(f"{NET} (untrained)" if p == "net" else p for p in parts)
-        hits[name] = (codes[exact_topk(vectors, np.arange(len(records)), args.k)] == codes[:, None]).mean(axis=1)
+        hits[name] = (codes[exact_search_groups(vectors, [np.arange(len(records))], args.k)[0][0]] == codes[:, None]).mean(axis=1)
         rows.append({"embedder": name, "parts": list(parts), "dims": int(vectors.shape[1]),
                      "precision": q["precision"], "base_rate": q["base_rate"], "lift": q["lift"],
                      "per_style": {s: g["precision"] for s, g in q["groups"].items()}})

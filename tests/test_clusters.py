@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from atlas.analysis.clusters import cluster_map, find_clusters, layout_2d, reduce
+from atlas.analysis.clusters import (
+    ClusterMap,
+    cluster_map,
+    find_clusters,
+    layout_2d,
+    reduce,
+)
 from atlas.core.config import MapConfig
+from atlas.core.typed import StageDataError
 
 CULTURES = ["Chinese", "Egyptian", "Greek"]
 
@@ -53,17 +60,17 @@ def blob_map():
 
 def test_points_are_in_the_unit_square(blob_map):
     _, truth, _, ids, cmap = blob_map
-    points = cmap["points"]
-    assert [p["id"] for p in points] == ids
-    xy = np.array([[p["x"], p["y"]] for p in points])
+    points = cmap.points
+    assert [p.id for p in points] == ids
+    xy = np.array([[p.x, p.y] for p in points])
     assert np.all((xy >= 0) & (xy <= 1))
     assert xy[:, 0].max() - xy[:, 0].min() > 0.5 and xy[:, 1].max() - xy[:, 1].min() > 0.5  # the square is used
 
 
 def test_three_blobs_give_three_clusters_matching_them(blob_map):
     _, truth, _, ids, cmap = blob_map
-    assert len(cmap["clusters"]) == 3
-    found = np.array([p["cluster"] for p in cmap["points"]])
+    assert len(cmap.clusters) == 3
+    found = np.array([p.cluster for p in cmap.points])
     assert np.mean(found == -1) < 0.1, "almost every work of a clean blob belongs to a cluster"
     clustered = found != -1
     assert adjusted_rand_score(truth[clustered], found[clustered]) > 0.9
@@ -72,22 +79,22 @@ def test_three_blobs_give_three_clusters_matching_them(blob_map):
 
 def test_cluster_entries_are_consistent_with_the_points(blob_map):
     _, _, _, ids, cmap = blob_map
-    points = {p["id"]: p for p in cmap["points"]}
+    points = {p.id: p for p in cmap.points}
     seen = set()
-    for number, cluster in enumerate(cmap["clusters"]):
-        assert cluster["id"] == number
-        members = cluster["members"]
-        assert members == sorted(members) and cluster["size"] == len(members)
-        assert {i for i, p in points.items() if p["cluster"] == number} == set(members)
+    for number, cluster in enumerate(cmap.clusters):
+        assert cluster.id == number
+        members = cluster.members
+        assert members == sorted(members) and cluster.size == len(members)
+        assert {i for i, p in points.items() if p.cluster == number} == set(members)
         assert not seen & set(members)
         seen |= set(members)
-        reps = cluster["representatives"]
+        reps = cluster.representatives
         assert 1 <= len(reps) <= MapConfig().representatives and len(set(reps)) == len(reps)
         assert set(reps) <= set(members)
-        xs = [points[m]["x"] for m in members]
-        ys = [points[m]["y"] for m in members]
-        assert cluster["x"] == pytest.approx(np.mean(xs), abs=1e-3)
-        assert cluster["y"] == pytest.approx(np.mean(ys), abs=1e-3)
+        xs = [points[m].x for m in members]
+        ys = [points[m].y for m in members]
+        assert cluster.x == pytest.approx(np.mean(xs), abs=1e-3)
+        assert cluster.y == pytest.approx(np.mean(ys), abs=1e-3)
 
 
 def test_representatives_are_the_most_central_members(blob_map):
@@ -95,9 +102,9 @@ def test_representatives_are_the_most_central_members(blob_map):
     # The representatives are chosen in PCA space; they should lie closer to the cluster's centre than the
     # average member does in the original space too (PCA to 50 of 64 dims keeps nearly all the variance).
     index = {i: k for k, i in enumerate(ids)}
-    for cluster in cmap["clusters"]:
-        members = np.array([index[m] for m in cluster["members"]])
-        reps = np.array([index[r] for r in cluster["representatives"]])
+    for cluster in cmap.clusters:
+        members = np.array([index[m] for m in cluster.members])
+        reps = np.array([index[r] for r in cluster.representatives])
         centre = vectors[members].mean(axis=0)
         dist = np.linalg.norm(vectors - centre, axis=1)
         assert dist[reps].mean() < dist[members].mean()
@@ -106,10 +113,10 @@ def test_representatives_are_the_most_central_members(blob_map):
 def test_labels_name_the_dominant_culture(blob_map):
     _, truth, cultures, ids, cmap = blob_map
     index = {i: k for k, i in enumerate(ids)}
-    for number, cluster in enumerate(cmap["clusters"]):
-        member_blobs = [truth[index[m]] for m in cluster["members"]]
+    for number, cluster in enumerate(cmap.clusters):
+        member_blobs = [truth[index[m]] for m in cluster.members]
         dominant = CULTURES[max(set(member_blobs), key=member_blobs.count)]
-        assert cluster["label"] == f"Cluster {number + 1}: mostly {dominant}"
+        assert cluster.label == f"Cluster {number + 1}: mostly {dominant}"
 
 
 def test_labels_name_medium_and_culture_and_skip_minorities():
@@ -118,43 +125,50 @@ def test_labels_name_medium_and_culture_and_skip_minorities():
     # Blob 0 is all "Ceramic"; blob 1 is split between three media (none holds half); blob 2 has none.
     media = [("Ceramic" if t == 0 else ["Ink", "Oil", "Bronze"][i % 3] if t == 1 else None) for i, t in enumerate(truth)]
     ids, cmap = run(vectors, cultures, media, layout="pca")  # pca: quicker, and the blobs separate in it
-    assert len(cmap["clusters"]) == 3
+    assert len(cmap.clusters) == 3
     index = {i: k for k, i in enumerate(ids)}
     labels = {}
-    for cluster in cmap["clusters"]:
-        blob = int(np.bincount([truth[index[m]] for m in cluster["members"]]).argmax())
-        labels[blob] = cluster["label"].split(": ", 1)[1]
+    for cluster in cmap.clusters:
+        blob = int(np.bincount([truth[index[m]] for m in cluster.members]).argmax())
+        labels[blob] = cluster.label.split(": ", 1)[1]
     assert labels == {0: "mostly Ceramic, Chinese", 1: "mostly Egyptian", 2: "mostly Greek"}
 
 
 def test_same_input_gives_identical_output(blob_map):
     vectors, _, cultures, _, first = blob_map
     _, second = run(vectors.copy(), list(cultures))
-    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
-    assert json.loads(json.dumps(first)) == first  # JSON-able as it stands
+    assert json.dumps(first.to_json(), sort_keys=True) == json.dumps(second.to_json(), sort_keys=True)
+    assert ClusterMap.from_json(json.loads(json.dumps(first.to_json()))) == first  # the cache round trip is exact
+
+
+def test_a_stored_map_with_a_renamed_key_fails_where_it_is_read(blob_map):
+    stored = blob_map[-1].to_json()
+    stored["points"][0]["cluster_id"] = stored["points"][0].pop("cluster")
+    with pytest.raises(StageDataError, match="MapPoint: unknown key"):
+        ClusterMap.from_json(stored)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 4])
 def test_tiny_collections_do_not_crash(n):
     vectors, _ = blobs(per_blob=n, n_blobs=1, seed=n)
     ids, cmap = run(vectors, ["Greek"] * n)
-    assert [p["id"] for p in cmap["points"]] == ids
-    assert all(0 <= p["x"] <= 1 and 0 <= p["y"] <= 1 for p in cmap["points"])
-    assert all(p["cluster"] == -1 for p in cmap["points"])  # fewer works than min_cluster_size
-    assert cmap["clusters"] == []
+    assert [p.id for p in cmap.points] == ids
+    assert all(0 <= p.x <= 1 and 0 <= p.y <= 1 for p in cmap.points)
+    assert all(p.cluster == -1 for p in cmap.points)  # fewer works than min_cluster_size
+    assert cmap.clusters == ()
 
 
 def test_pca_layout_finds_the_blobs_too():
     vectors, truth = blobs(seed=7)
     _, cmap = run(vectors, layout="pca")
-    xy = np.array([[p["x"], p["y"]] for p in cmap["points"]])
+    xy = np.array([[p.x, p.y] for p in cmap.points])
     assert np.all((xy >= 0) & (xy <= 1))
     # The PCA layout is the first two principal components, scaled into the square.
     features = reduce(vectors, 50, 0)
     expected = layout_2d(features, MapConfig(layout="pca"))
     assert np.allclose(xy, expected, atol=1e-4)
-    found = np.array([p["cluster"] for p in cmap["points"]])
-    assert len(cmap["clusters"]) == 3
+    found = np.array([p.cluster for p in cmap.points])
+    assert len(cmap.clusters) == 3
     assert adjusted_rand_score(truth, found) > 0.9
 
 
@@ -186,6 +200,6 @@ def test_find_clusters_on_two_islands_and_small_input():
 def test_min_cluster_size_is_respected():
     vectors, _ = blobs(per_blob=40, seed=11)
     _, cmap = run(vectors, min_cluster_size=50, layout="pca")  # every blob is smaller than that
-    assert all(c["size"] >= 50 for c in cmap["clusters"])
+    assert all(c.size >= 50 for c in cmap.clusters)
     _, small = run(vectors, representatives=2, layout="pca")
-    assert small["clusters"] and all(len(c["representatives"]) == 2 for c in small["clusters"])
+    assert small.clusters and all(len(c.representatives) == 2 for c in small.clusters)

@@ -33,9 +33,9 @@ def test_culture_similarity_from_vectors():
     labels.append(None)  # a work without a culture is ignored
     vectors.append(np.zeros(3))
     result = culture_similarity(np.array(vectors), labels)
-    assert result["labels"] == ["A", "B", "C"]
-    assert result["counts"] == [5, 5, 5]
-    sim = np.array(result["similarity"])
+    assert result.labels == ["A", "B", "C"]
+    assert result.counts == [5, 5, 5]
+    sim = np.array(result.similarity)
     assert sim[0, 1] > 0.8 and sim[1, 0] > 0.8
     assert strongest_links(result, top=1)["A"][0][0] == "B"
     assert np.allclose(sim.sum(axis=1), 1, atol=1e-5)
@@ -43,4 +43,4 @@ def test_culture_similarity_from_vectors():
 
 
 def test_empty_collection():
-    assert culture_similarity(np.zeros((0, 3)), [])["labels"] == []
+    assert culture_similarity(np.zeros((0, 3)), []).labels == []

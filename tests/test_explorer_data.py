@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from atlas.analysis.clusters import ClusterMap, MapPoint
+from atlas.analysis.culture import CultureSimilarity
 from atlas.analysis.culture_pairs import best_pairs, link_strengths
 from atlas.core.records import Record
 from atlas.site import urls
@@ -85,8 +87,9 @@ def test_points_and_captions_follow_the_map_order():
         Record(id="b/2", title="<b>Vase</b>", artist="", culture="Dutch", medium="Ceramic", culture_raw="Holland"),
         Record(id="a1", title="", artist="Hokusai", date_text="1830", culture=None, medium="Print"),
     ]
-    cmap = {"points": [{"id": "a1", "x": 0.25, "y": 1.0, "cluster": -1}, {"id": "b/2", "x": 0.0, "y": 0.5, "cluster": 0}],
-            "clusters": [{"id": 0, "label": "Cluster 1", "size": 1, "x": 0.1, "y": 0.2, "members": ["b/2"], "representatives": ["b/2"]}]}
+    cmap = ClusterMap.from_json({
+        "points": [{"id": "a1", "x": 0.25, "y": 1.0, "cluster": -1}, {"id": "b/2", "x": 0.0, "y": 0.5, "cluster": 0}],
+        "clusters": [{"id": 0, "label": "Cluster 1", "size": 1, "x": 0.1, "y": 0.2, "members": ["b/2"], "representatives": ["b/2"]}]})
     points = points_payload(works, cmap, {"cell": 8, "ids": ["a1", "b/2"]})
     assert points["x"] == [SCALE // 4, 0] and points["y"] == [SCALE, SCALE // 2]
     assert points["cultures"] == ["Dutch"] and points["culture"] == [-1, 0]
@@ -102,8 +105,7 @@ def test_map_files_put_nearby_works_in_one_sheet_with_its_captions():
     rng = np.random.default_rng(0)
     works = [Record(id=f"w{i:03d}", title=f"T{i}", culture="A") for i in range(64)]
     xy = rng.uniform(0, 1, size=(64, 2))
-    cmap = {"points": [{"id": w.id, "x": float(x), "y": float(y), "cluster": -1} for w, (x, y) in zip(works, xy, strict=True)],
-            "clusters": []}
+    cmap = ClusterMap(tuple(MapPoint(w.id, float(x), float(y), -1) for w, (x, y) in zip(works, xy, strict=True)), ())
     written = {out.path: out.data for out in map_files("/atlas/", works, cmap, {w.id: w.id for w in works},
                                                        lambda i: solid(int(i[1:]) % 5), None, cell=4, sheet=16)}
     info = map_globals("/atlas/", len(works))  # 16 cells a sheet above
@@ -171,7 +173,7 @@ def test_top_quartile_keeps_the_strongest_quarter_of_links():
     m = rng.uniform(0.1, 1, size=(5, 5))
     np.fill_diagonal(m, 0)
     m /= m.sum(axis=1, keepdims=True)
-    links = link_strengths({"labels": list("ABCDE"), "similarity": m.tolist()})
+    links = link_strengths(CultureSimilarity(list("ABCDE"), [1] * 5, m.tolist(), m.tolist()))
     assert len(links) == 10
     top = sorted((link for link in links if link["top"]), key=lambda link: -link["value"])
     rest = [link for link in links if not link["top"]]

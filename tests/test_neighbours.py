@@ -4,7 +4,6 @@ import pytest
 from atlas.analysis.neighbours import (
     analogies_by_work,
     ann_search,
-    brute_force_reference,
     checked_ann_search,
     choose_method,
     conditional_neighbours,
@@ -151,3 +150,18 @@ def test_analogies_by_work_is_json_ready():
 @pytest.mark.parametrize("method", ["exact", "ann"])
 def test_empty_conditions(method):
     assert conditional_neighbours(random_unit(5, 4), {"culture": [None] * 5}, k=3, method=method) == []
+
+
+def brute_force_reference(vectors: np.ndarray, members: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """A plain numpy oracle for exact_search (argsort of the full similarity matrix), for these tests only."""
+    sims = vectors @ vectors[members].T
+    sims[members, np.arange(len(members))] = -np.inf
+    kk = min(k, len(members))
+    order = np.argsort(-sims, axis=1, kind="stable")[:, :kk]
+    indices = np.full((len(vectors), k), -1, dtype=np.int64)
+    scores = np.full((len(vectors), k), np.nan, dtype=np.float32)
+    top = np.take_along_axis(sims, order, axis=1)
+    valid = np.isfinite(top)
+    indices[:, :kk] = np.where(valid, members[order], -1)
+    scores[:, :kk] = np.where(valid, top, np.nan)
+    return indices, scores

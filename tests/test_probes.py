@@ -179,9 +179,9 @@ def test_probes_on_random_labels_stay_near_chance():
     works = [Record(id=f"W{i:03d}", culture=["A", "B", "C"][i % 3], date_begin=1500 + i % 7, date_end=1500 + i % 7)
              for i in range(300)]
     probes = run_probes(works, vectors, ProbesConfig())
-    culture = probes["classifiers"]["culture"]
+    culture = probes.classifiers["culture"]
     assert culture["top1"] < culture["majority_baseline"] + 0.15
-    assert probes["classifiers"]["medium"]["available"] is False
+    assert probes.classifiers["medium"]["available"] is False
 
 
 @pytest.mark.parametrize("label", ["subject"])
@@ -196,5 +196,5 @@ def test_extra_label_columns_are_probed(sample_build, label):
     centres = {s: rng.normal(size=16) for s in subjects}
     vectors = np.stack([centres[r.extra[label]] + 0.3 * rng.normal(size=16) for r in records]).astype(np.float32)
     probes = run_probes(records, vectors, ProbesConfig(labels=[label]))
-    assert probes["classifiers"][label]["top1"] > 0.9
-    assert probes["classifiers"][label]["classes"] == subjects
+    assert probes.classifiers[label]["top1"] > 0.9
+    assert probes.classifiers[label]["classes"] == subjects

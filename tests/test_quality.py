@@ -9,9 +9,14 @@ from html import unescape
 import numpy as np
 import pytest
 
-from atlas.analysis.neighbours import GroupNeighbours, analogies_by_work, exact_search
+from atlas.analysis.neighbours import (
+    GroupNeighbours,
+    analogies_by_work,
+    exact_search,
+    exact_search_groups,
+    search_summary,
+)
 from atlas.analysis.quality import (
-    exact_topk,
     label_precision,
     measure_quality,
     sample_indices,
@@ -24,11 +29,11 @@ def unit(x: np.ndarray) -> np.ndarray:
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-def test_exact_topk_matches_a_plain_search_and_excludes_the_query():
+def test_precision_uses_the_exact_search_and_excludes_the_query():
     rng = np.random.default_rng(1)
     vectors = unit(rng.normal(size=(300, 12)))
     queries = np.array([0, 7, 299, 150])
-    got = exact_topk(vectors, queries, 5, block=3)
+    got = exact_search_groups(vectors, [np.arange(300)], 5, block_size=3, query_rows=queries)[0][0]
     for row, q in zip(got, queries):
         sims = vectors @ vectors[q]
         sims[q] = -np.inf
@@ -84,21 +89,21 @@ def test_ann_recall_is_measured_against_exact_search_only_for_approximate_groups
     ex_idx, ex_sim = exact_search(vectors, members_h, 10)
     results = [GroupNeighbours("culture", "g", "ann", wrong, sim), GroupNeighbours("culture", "h", "exact", ex_idx, ex_sim)]
     ids = [f"w{i:03d}" for i in range(600)]
-    searches = [{"field": r.field, "group": r.group, "method": r.method} for r in results]
+    searches = search_summary(results)
     quality = measure_quality(vectors, ids, {"culture": labels}, analogies_by_work(ids, results), searches,
                               {"culture": "Culture"}, QualityConfig(k=10, recall_queries=150))
-    assert [(r["group"], r["queries"], r["k"]) for r in quality["recall"]] == [("g", 150, 10)]
+    assert [(r["group"], r["queries"], r["k"]) for r in quality.recall] == [("g", 150, 10)]
     chosen = sample_indices(600, 150, 0)
     odd = int((chosen % 2 == 1).sum())
     assert 0 < odd < 150
-    assert quality["recall"][0]["recall"] == round(1 - odd / 1500, 4)
-    assert quality["approximate_groups"] == 1
+    assert quality.recall[0]["recall"] == round(1 - odd / 1500, 4)
+    assert quality.approximate_groups == 1
 
 
 def test_empty_collection_has_no_precision_and_no_error():
     quality = measure_quality(np.zeros((0, 4), np.float32), [], {"culture": [], "medium": []}, {}, [], {}, QualityConfig())
-    assert quality["conditions"]["culture"]["precision"] is None
-    assert quality["recall"] == []
+    assert quality.conditions["culture"]["precision"] is None
+    assert quality.recall == []
 
 
 def test_about_page_shows_the_numbers_of_quality_json(sample_build):
@@ -106,8 +111,8 @@ def test_about_page_shows_the_numbers_of_quality_json(sample_build):
     site = config.output_dir
     quality = json.loads((site / "data" / "quality.json").read_text(encoding="utf-8"))
     about = (site / urls.page_file("about")).read_text(encoding="utf-8")
-    assert set(quality["conditions"]) == {"culture", "medium"}
-    for name, q in quality["conditions"].items():
+    assert set(quality.conditions) == {"culture", "medium"}
+    for name, q in quality.conditions.items():
         row = re.search(rf'<tr data-condition="{name}">(.*?)</tr>', about, re.DOTALL).group(1)
         cells = [unescape(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
         assert cells == [q["title"], str(q["queries"]), f"{q['precision']:.4f}", f"{q['base_rate']:.4f}", f"{q['lift']:.2f}"]
@@ -116,6 +121,6 @@ def test_about_page_shows_the_numbers_of_quality_json(sample_build):
             assert [unescape(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", grow)] == [
                 group, str(g["works"]), f"{g['precision']:.4f}", f"{g['base_rate']:.4f}"]
     # The sample's cultures and media are visibly different: the features should beat chance.
-    assert quality["conditions"]["culture"]["precision"] > quality["conditions"]["culture"]["base_rate"]
+    assert quality.conditions["culture"]["precision"] > quality.conditions["culture"]["base_rate"]
     assert any(note.startswith("quality: culture precision@10") for note in report.notes)
     assert "quality" in report.timings

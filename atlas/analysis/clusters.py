@@ -12,19 +12,19 @@ rounded, so the same vectors give the same JSON.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
+from atlas.analysis.reduce import pca
 from atlas.core.config import MapConfig
+from atlas.core.typed import JsonData
 
 
 def reduce(vectors: np.ndarray, dims: int, seed: int) -> np.ndarray:
-    from sklearn.decomposition import PCA
-
-    dims = min(dims, vectors.shape[0], vectors.shape[1])
-    if dims < 2:  # one work (or one dimension): nothing to lay out
-        return np.zeros((len(vectors), 2))
-    return PCA(n_components=dims, random_state=seed, svd_solver="full").fit_transform(vectors)
+    """PCA before the layout; (n, 2) zeros when there is nothing to lay out (one work, or one dimension)."""
+    features = pca(vectors, dims, seed)
+    return features if features.shape[1] >= 2 else np.zeros((len(vectors), 2))
 
 
 def layout_2d(features: np.ndarray, cfg: MapConfig) -> np.ndarray:
@@ -55,40 +55,67 @@ def find_clusters(features: np.ndarray, min_cluster_size: int) -> np.ndarray:
     return HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(features).astype(np.int64)
 
 
+@dataclass(frozen=True, slots=True)
+class MapPoint(JsonData):
+    """One work on the map: its position in the unit square and its cluster (-1 = none)."""
+
+    id: str
+    x: float
+    y: float
+    cluster: int
+
+
+@dataclass(frozen=True)
+class Cluster(JsonData):
+    """A cluster of the map: its label, centre, size, members and the works shown for it."""
+
+    id: int
+    label: str
+    x: float
+    y: float
+    size: int
+    members: list[str]
+    representatives: list[str]
+
+
+@dataclass(frozen=True)
+class ClusterMap(JsonData):
+    points: tuple[MapPoint, ...]
+    clusters: tuple[Cluster, ...]
+
+
 def cluster_map(
     ids: list[str], vectors: np.ndarray, cultures: list[str | None], media: list[str | None], cfg: MapConfig
-) -> dict:
-    """JSON-able map: {"points": [{id, x, y, cluster}], "clusters": [{id, label, x, y, size, members, representatives}]}."""
+) -> ClusterMap:
+    """The 2-D map of the works and its clusters (positions rounded so the JSON is stable)."""
     if len(ids) == 0:
-        return {"points": [], "clusters": []}
+        return ClusterMap((), ())
     features = reduce(vectors, cfg.pca_dims, cfg.seed)
     xy = layout_2d(features, cfg)
     labels = find_clusters(xy, cfg.min_cluster_size)
-    points = [
-        {"id": ids[i], "x": round(float(xy[i, 0]), 4), "y": round(float(xy[i, 1]), 4), "cluster": int(labels[i])}
-        for i in range(len(ids))
-    ]
+    numbers = np.full(len(ids), -1, dtype=np.int64)
     clusters = []
     for number, c in enumerate(sorted(set(labels.tolist()) - {-1})):
         idx = np.flatnonzero(labels == c)
         clusters.append(_describe(number, idx, ids, features, xy, cultures, media, cfg.representatives))
-        for i in idx:
-            points[i]["cluster"] = number
-    return {"points": points, "clusters": clusters}
+        numbers[idx] = number
+    points = tuple(MapPoint(ids[i], round(float(xy[i, 0]), 4), round(float(xy[i, 1]), 4), int(numbers[i]))
+                   for i in range(len(ids)))
+    return ClusterMap(points, tuple(clusters))
 
 
-def _describe(number, idx, ids, features, xy, cultures, media, n_rep) -> dict:
+def _describe(number, idx, ids, features, xy, cultures, media, n_rep) -> Cluster:
     centre = features[idx].mean(axis=0)
     order = idx[np.argsort(np.linalg.norm(features[idx] - centre, axis=1), kind="stable")]
-    return {
-        "id": number,
-        "label": _label(number, [cultures[i] for i in idx], [media[i] for i in idx]),
-        "x": round(float(xy[idx, 0].mean()), 4),
-        "y": round(float(xy[idx, 1].mean()), 4),
-        "size": int(len(idx)),
-        "members": [ids[i] for i in sorted(idx)],
-        "representatives": [ids[i] for i in order[:n_rep]],
-    }
+    return Cluster(
+        id=number,
+        label=_label(number, [cultures[i] for i in idx], [media[i] for i in idx]),
+        x=round(float(xy[idx, 0].mean()), 4),
+        y=round(float(xy[idx, 1].mean()), 4),
+        size=int(len(idx)),
+        members=[ids[i] for i in sorted(idx)],
+        representatives=[ids[i] for i in order[:n_rep]],
+    )
 
 
 def _label(number: int, cultures: list, media: list) -> str:

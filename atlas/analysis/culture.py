@@ -9,28 +9,42 @@ JSON-able data: the chord diagram and the culture pages read it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from atlas.analysis.neighbours import group_members
+from atlas.core.typed import JsonData
 
 EPSILON = 1e-9  # two cultures with identical means would otherwise divide by zero
 
 
-def culture_similarity(vectors: np.ndarray, labels: list[str | None]) -> dict:
-    """{"labels", "counts", "distance", "similarity"}; matrices as lists, rounded for stable JSON."""
+@dataclass(frozen=True)
+class CultureSimilarity(JsonData):
+    """Cultures in order, their work counts, and the distance and normalised similarity matrices (lists of
+    rows, rounded so the JSON is stable)."""
+
+    labels: list[str]
+    counts: list[int]
+    distance: list[list[float]]
+    similarity: list[list[float]]
+
+
+def culture_similarity(vectors: np.ndarray, labels: list[str | None]) -> CultureSimilarity:
+    """The similarity of every culture to every other, from the means of their works' vectors."""
     members = group_members(labels)
     names = list(members)
     if not names:
-        return {"labels": [], "counts": [], "distance": [], "similarity": []}
+        return CultureSimilarity([], [], [], [])
     means = np.stack([vectors[idx].mean(axis=0) for idx in members.values()]).astype(np.float64)
     distance = np.linalg.norm(means[:, None, :] - means[None, :, :], axis=2)
     similarity = normalised_similarity(distance)
-    return {
-        "labels": names,
-        "counts": [int(len(idx)) for idx in members.values()],
-        "distance": np.round(distance, 6).tolist(),
-        "similarity": np.round(similarity, 6).tolist(),
-    }
+    return CultureSimilarity(
+        labels=names,
+        counts=[int(len(idx)) for idx in members.values()],
+        distance=np.round(distance, 6).tolist(),
+        similarity=np.round(similarity, 6).tolist(),
+    )
 
 
 def normalised_similarity(distance: np.ndarray) -> np.ndarray:
@@ -44,7 +58,7 @@ def normalised_similarity(distance: np.ndarray) -> np.ndarray:
 
 def strongest_links(similarity: dict, top: int = 3) -> dict[str, list[tuple[str, float]]]:
     """For each culture, its `top` most similar other cultures with their normalised similarity."""
-    names, matrix = similarity["labels"], similarity["similarity"]
+    names, matrix = similarity.labels, similarity.similarity
     links = {}
     for i, name in enumerate(names):
         others = sorted(((matrix[i][j], names[j]) for j in range(len(names)) if j != i), key=lambda t: (-t[0], t[1]))

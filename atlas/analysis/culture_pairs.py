@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from atlas.analysis.culture import CultureSimilarity
 from atlas.core.records import Record
 
 PAIRS_PER_PAGE = 12
@@ -35,13 +36,13 @@ def best_pairs(works: Sequence[Record], analogies: dict, a: str, b: str, limit: 
     return [(-neg, x, y) for neg, x, y in ranked[:limit]]
 
 
-def link_strengths(similarity: dict) -> list[dict]:
+def link_strengths(similarity: CultureSimilarity) -> list[dict]:
     """Every unordered culture pair with its ribbon strength and whether it is in the top quartile."""
-    names = similarity["labels"]
+    names = similarity.labels
     n = len(names)
     if n < 2:
         return []
-    m = np.asarray(similarity["similarity"], dtype=float).reshape(n, n)
+    m = np.asarray(similarity.similarity, dtype=float).reshape(n, n)
     sym = (m + m.T) / 2
     pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     values = np.array([sym[i, j] for i, j in pairs])

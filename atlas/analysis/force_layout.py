@@ -10,24 +10,36 @@ seeded and the iterations fixed, so the same similarities give the same layout a
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
 from atlas.analysis.chord import palette
+from atlas.analysis.culture import CultureSimilarity
+from atlas.core.typed import JsonData
 
 SEED = 0
 ITERATIONS = 300
 
 
-def culture_layout(similarity: dict, seed: int = SEED) -> dict:
-    """{"nodes": [{name, count, x, y}], "edges": [{a, b, weight}]} with x, y in [0, 1], rounded."""
+@dataclass(frozen=True)
+class CultureGraph(JsonData):
+    """The ForceAtlas2 layout of the cultures: nodes [{name, count, x, y}] with x, y in [0, 1], rounded, and
+    edges [{a, b, weight}]."""
+
+    nodes: list
+    edges: list
+
+
+def culture_layout(similarity: CultureSimilarity, seed: int = SEED) -> CultureGraph:
+    """The cultures laid out so that similar ones sit close together."""
     import networkx as nx
 
-    names, counts = similarity["labels"], similarity["counts"]
+    names, counts = similarity.labels, similarity.counts
     if len(names) < 2:
-        return {"nodes": [{"name": n, "count": c, "x": 0.5, "y": 0.5} for n, c in zip(names, counts)], "edges": []}
-    matrix = np.asarray(similarity["similarity"], dtype=np.float64)
+        return CultureGraph([{"name": n, "count": c, "x": 0.5, "y": 0.5} for n, c in zip(names, counts)], [])
+    matrix = np.asarray(similarity.similarity, dtype=np.float64)
     symmetric = (matrix + matrix.T) / 2 * (len(names) - 1)  # mean edge weight 1
     graph = nx.Graph()
     graph.add_nodes_from(names)
@@ -44,21 +56,21 @@ def culture_layout(similarity: dict, seed: int = SEED) -> dict:
     low, high = xy.min(axis=0), xy.max(axis=0)
     xy = 0.12 + 0.76 * (xy - low) / np.where(high - low > 0, high - low, 1.0)
     nodes = [{"name": n, "count": int(c), "x": round(float(x), 4), "y": round(float(y), 4)} for n, c, (x, y) in zip(names, counts, xy)]
-    return {"nodes": nodes, "edges": edges}
+    return CultureGraph(nodes, edges)
 
 
-def layout_svg(layout: dict, links: list[str], size: int = 480) -> str:
+def layout_svg(layout: CultureGraph, links: list[str], size: int = 480) -> str:
     """The graph as a standalone, accessible SVG; node i links to links[i]. Text is escaped."""
-    nodes = layout["nodes"]
+    nodes = layout.nodes
     where = {n["name"]: (n["x"] * size, n["y"] * size) for n in nodes}
     colours = dict(zip([n["name"] for n in nodes], palette(len(nodes))))
-    top = max((e["weight"] for e in layout["edges"]), default=1.0) or 1.0
+    top = max((e["weight"] for e in layout.edges), default=1.0) or 1.0
     parts = [
         (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" role="img" '
         f'aria-labelledby="force-title" class="force-graph"><title id="force-title">Cultures placed by '
         f"ForceAtlas2: closer cultures look more alike</title>")
     ]
-    for e in sorted(layout["edges"], key=lambda e: e["weight"]):
+    for e in sorted(layout.edges, key=lambda e: e["weight"]):
         (x1, y1), (x2, y2) = where[e["a"]], where[e["b"]]
         share = e["weight"] / top
         parts.append(

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from atlas.core.typed import JsonData
+
 # pynndescent settings: 30-NN graph, 0.2 search slack. On uniform random 16-d unit vectors (the hardest
 # case: no cluster structure) this gives recall@10 of 0.98 against exact search (tests/test_neighbours.py).
 ANN_GRAPH_NEIGHBOURS = 30
@@ -140,19 +142,39 @@ def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
     return hits / wanted if wanted else 1.0
 
 
-def search_summary(results: list[GroupNeighbours]) -> list[dict]:
-    """How each group was searched, as JSON-able dicts (the build caches these with the analogies)."""
-    return [{"field": r.field, "group": r.group, "method": r.method, "device": r.device, "works": len(r.indices)}
-            | ({"note": r.note} if r.note else {}) for r in results]
+@dataclass(frozen=True)
+class SearchSummary(JsonData):
+    """How one group was searched."""
+
+    field: str
+    group: str
+    method: str  # exact | ann
+    device: str
+    works: int
+    note: str = ""  # how a group meant for pynndescent was checked, and the path it took
 
 
-def describe_search(searches: list[dict]) -> str:
+@dataclass(frozen=True)
+class Neighbours(JsonData):
+    """The neighbours stage's output: each work's analogies per condition and group, and how each group
+    was searched."""
+
+    analogies: dict  # {work id: {field: {group: [[neighbour id, similarity], ...]}}}
+    searches: tuple[SearchSummary, ...]
+
+
+def search_summary(results: list[GroupNeighbours]) -> tuple[SearchSummary, ...]:
+    """How each group was searched (the build caches these with the analogies)."""
+    return tuple(SearchSummary(r.field, r.group, r.method, r.device, len(r.indices), r.note or "") for r in results)
+
+
+def describe_search(searches: tuple[SearchSummary, ...]) -> str:
     """One line for the build summary and the about page: which path the search took, and where."""
     if not searches:
         return "neighbour search: no groups to search"
-    works, device = searches[0].get("works", 0), searches[0].get("device", "cpu")
-    ann = sorted(f"{s['field']}:{s['group']}" for s in searches if s["method"] == "ann")
-    widened = [s for s in searches if s["method"] == "exact" and s.get("note")]  # pynndescent fell short
+    works, device = searches[0].works, searches[0].device
+    ann = sorted(f"{s.field}:{s.group}" for s in searches if s.method == "ann")
+    widened = [s for s in searches if s.method == "exact" and s.note]  # pynndescent fell short
     exact = len(searches) - len(ann) - len(widened)
     how = f"exact on {device} (one float32 matrix multiply per block of works, shared by {exact} groups, then top-k)"
     if ann:
@@ -274,19 +296,7 @@ def drop_self(
     return indices, scores
 
 
-def brute_force_reference(vectors: np.ndarray, members: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Plain numpy version of exact_search, for tests and recall measurements."""
-    sims = vectors @ vectors[members].T
-    sims[members, np.arange(len(members))] = -np.inf
-    kk = min(k, len(members))
-    order = np.argsort(-sims, axis=1, kind="stable")[:, :kk]
-    indices = np.full((len(vectors), k), -1, dtype=np.int64)
-    scores = np.full((len(vectors), k), np.nan, dtype=np.float32)
-    top = np.take_along_axis(sims, order, axis=1)
-    valid = np.isfinite(top)
-    indices[:, :kk] = np.where(valid, members[order], -1)
-    scores[:, :kk] = np.where(valid, top, np.nan)
-    return indices, scores
+
 
 
 def analogies_by_work(

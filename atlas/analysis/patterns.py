@@ -11,21 +11,38 @@ untrained network a pattern is mostly shared colour and layout.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
 from atlas.analysis.probes import work_year
+from atlas.analysis.reduce import pca
 from atlas.core.config import PatternsConfig
 from atlas.core.records import Record
+from atlas.core.typed import JsonData
 
 SEED = 0
 
 
-def find_patterns(works: list[Record], vectors: np.ndarray, cfg: PatternsConfig) -> list[dict]:
-    """[{id, label, size, cultures, media, span, members (ordered by date)}], most cultures first."""
+@dataclass(frozen=True)
+class Pattern(JsonData):
+    """A tight group of works the network sees as one motif; members ordered by date."""
+
+    id: str
+    label: str
+    size: int
+    spread: float  # mean distance to the pattern's centre in the reduced space
+    cultures: dict[str, int]
+    media: dict[str, int]
+    span: list[int] | None  # first and last year, when dated
+    members: list[str]
+
+
+def find_patterns(works: list[Record], vectors: np.ndarray, cfg: PatternsConfig) -> tuple[Pattern, ...]:
+    """The visual patterns, most cultures first."""
     if len(works) < max(cfg.min_cluster_size, 2) * 2:
-        return []
-    features = _reduce(vectors, cfg.pca_dims)
+        return ()
+    features = pca(vectors, min(cfg.pca_dims, len(vectors) - 1), SEED)
     labels = _cluster(features, cfg)
     groups = []
     for c in sorted(set(labels.tolist()) - {-1}):
@@ -33,14 +50,7 @@ def find_patterns(works: list[Record], vectors: np.ndarray, cfg: PatternsConfig)
         spread = float(np.mean(np.linalg.norm(features[idx] - features[idx].mean(axis=0), axis=1)))
         groups.append((idx, spread))
     groups.sort(key=lambda g: (-len({works[i].culture for i in g[0] if works[i].culture}), g[1], works[g[0][0]].id))
-    return [_describe(number, idx, spread, works) for number, (idx, spread) in enumerate(groups, start=1)]
-
-
-def _reduce(vectors: np.ndarray, dims: int) -> np.ndarray:
-    from sklearn.decomposition import PCA
-
-    dims = min(dims, vectors.shape[0] - 1, vectors.shape[1])
-    return PCA(n_components=dims, random_state=SEED, svd_solver="full").fit_transform(vectors)
+    return tuple(_describe(number, idx, spread, works) for number, (idx, spread) in enumerate(groups, start=1))
 
 
 def _cluster(features: np.ndarray, cfg: PatternsConfig) -> np.ndarray:
@@ -62,16 +72,16 @@ def _describe(number: int, idx: np.ndarray, spread: float, works: list[Record]) 
     span = [int(min(years)), int(max(years))] if years else None
     named = ", ".join(c for c, _ in sorted(cultures.items(), key=lambda t: (-t[1], t[0]))[:3])
     when = f", {span[0]}\u2013{span[1]}" if span and span[0] != span[1] else (f", {span[0]}" if span else "")
-    return {
-        "id": str(number),
-        "label": f"Pattern {number}: {len(members)} works, {named or 'no culture'}{when}",
-        "size": len(members),
-        "spread": round(spread, 4),
-        "cultures": dict(sorted(cultures.items())),
-        "media": dict(sorted(media.items())),
-        "span": span,
-        "members": [works[i].id for i in members],
-    }
+    return Pattern(
+        id=str(number),
+        label=f"Pattern {number}: {len(members)} works, {named or 'no culture'}{when}",
+        size=len(members),
+        spread=round(spread, 4),
+        cultures=dict(sorted(cultures.items())),
+        media=dict(sorted(media.items())),
+        span=span,
+        members=[works[i].id for i in members],
+    )
 
 
 def _date_key(work: Record) -> tuple:

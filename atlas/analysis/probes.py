@@ -18,12 +18,14 @@ Everything returned is plain JSON-able data with rounded floats, so rebuilds are
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
 from atlas.core.config import ProbesConfig
-from atlas.core.records import Record
+from atlas.core.records import CONDITIONS, Record
 from atlas.core.splits import split, usable_classes
+from atlas.core.typed import JsonData
 
 DECIMALS = 4
 PROBE_DIMS = 128  # the classifiers see at most this many PCA dimensions (see _classifier)
@@ -45,12 +47,27 @@ def work_year(work: Record) -> float | None:
     return sum(bounds) / len(bounds) if bounds else None
 
 
-def run_probes(works: list[Record], vectors: np.ndarray, cfg: ProbesConfig) -> dict:
-    """{"classifiers": {label: report}, "date": report, "guesses": {work id: {label: guess}}, "settings": ...}."""
+@dataclass(frozen=True)
+class ProbeReport(JsonData):
+    """What the probes found: one report per label, the date report, each work's cross-fitted guesses, and
+    the settings (data/probes.json holds all but the guesses, data/guesses.json the guesses)."""
+
+    classifiers: dict  # {label: report}
+    date: dict
+    guesses: dict  # {work id: {label: guess}}
+    settings: dict
+
+    def public(self) -> dict:
+        """data/probes.json and the model page: everything but the per-work guesses."""
+        return {k: v for k, v in self.to_json().items() if k != "guesses"}
+
+
+def run_probes(works: list[Record], vectors: np.ndarray, cfg: ProbesConfig) -> ProbeReport:
+    """Train and score the probes of culture, medium, the configured labels and the date."""
     ids = [w.id for w in works]
     guesses: dict[str, dict] = {i: {} for i in ids}
     classifiers = {}
-    for name in dict.fromkeys(["culture", "medium", *cfg.labels]):
+    for name in dict.fromkeys([*CONDITIONS, *cfg.labels]):
         values = [work_label(w, name) for w in works]
         report, per_work = probe_classifier(vectors, values, cfg)
         classifiers[name] = dict(report, label=name)
@@ -61,11 +78,11 @@ def run_probes(works: list[Record], vectors: np.ndarray, cfg: ProbesConfig) -> d
     for i, guess in zip(ids, per_work):
         if guess is not None:
             guesses[i]["date"] = guess
-    return {
-        "classifiers": classifiers,
-        "date": date_report,
-        "guesses": guesses,
-        "settings": {
+    return ProbeReport(
+        classifiers=classifiers,
+        date=date_report,
+        guesses=guesses,
+        settings={
             "test_size": cfg.test_size,
             "folds": cfg.folds,
             "seed": cfg.seed,
@@ -73,7 +90,7 @@ def run_probes(works: list[Record], vectors: np.ndarray, cfg: ProbesConfig) -> d
             "classifier": f"PCA to at most {PROBE_DIMS} dimensions, then linear discriminant analysis with Ledoit-Wolf shrinkage",
             "regressor": "standardised features, ridge regression (alpha chosen by leave-one-out on the training part)",
         },
-    }
+    )
 
 
 # -- classifiers ---------------------------------------------------------------------------------

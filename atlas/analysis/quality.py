@@ -17,29 +17,15 @@ Queries are a seeded sample of at most `queries` works, so the cost stays bounde
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from atlas.analysis.neighbours import group_members
+from atlas.analysis.neighbours import SearchSummary, exact_search_groups, group_members
 from atlas.core.config import QualityConfig
+from atlas.core.typed import JsonData
 
 DECIMALS = 4
-
-
-def exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
-    """Indices of the k most similar works (cosine: vectors are unit length) to each query, itself excluded."""
-    k = min(k, len(vectors) - 1)
-    out = np.zeros((len(queries), max(k, 0)), dtype=np.int64)
-    if k <= 0:
-        return out
-    block = max(1, min(block, (1 << 25) // len(vectors)))  # a block of similarities stays under 128 MB
-    for start in range(0, len(queries), block):
-        rows = queries[start:start + block]
-        sims = vectors[rows] @ vectors.T
-        sims[np.arange(len(rows)), rows] = -np.inf
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(sims, part, axis=1), axis=1, kind="stable")
-        out[start:start + len(rows)] = np.take_along_axis(part, order, axis=1)
-    return out
 
 
 def sample_indices(n: int, limit: int, seed: int) -> np.ndarray:
@@ -56,7 +42,8 @@ def label_precision(vectors: np.ndarray, labels: list[str | None], k: int, queri
     if n < 2 or len(labelled) == 0:
         return {"queries": 0, "labelled": len(labelled), "precision": None, "base_rate": None, "lift": None, "groups": {}}
     chosen = labelled[sample_indices(len(labelled), queries, seed)]
-    neighbours = exact_topk(vectors, chosen, k)
+    k = min(k, n - 1)  # every row then has k real neighbours (the search pads with -1 beyond the group)
+    neighbours = exact_search_groups(vectors, [np.arange(n)], k, query_rows=chosen)[0][0]
     codes = {label: i for i, label in enumerate(sorted(group_members(labels)))}
     coded = np.asarray([codes[label] if label is not None else -1 for label in labels], dtype=np.int64)
     counts = np.bincount(coded[coded >= 0], minlength=len(codes))
@@ -84,8 +71,18 @@ def label_precision(vectors: np.ndarray, labels: list[str | None], k: int, queri
     }
 
 
+@dataclass(frozen=True)
+class QualityReport(JsonData):
+    """data/quality.json and the about page's quality section."""
+
+    k: int
+    conditions: dict  # {field: {precision, base_rate, queries, ..., title}}
+    recall: list  # [{field, group, k, queries, recall}] for each approximate group
+    approximate_groups: int
+
+
 def ann_recall(
-    vectors: np.ndarray, ids: list[str], conditions: dict[str, list[str | None]], analogies: dict, searches: list[dict],
+    vectors: np.ndarray, ids: list[str], conditions: dict[str, list[str | None]], analogies: dict, searches: tuple[SearchSummary, ...],
     k: int, queries: int = 200, seed: int = 0,
 ) -> list[dict]:
     """recall@k of the analogies of every approximate group against exact search, on a sample of queries.
@@ -96,18 +93,16 @@ def ann_recall(
     position = {work: i for i, work in enumerate(ids)}
     members_of = {name: group_members(labels) for name, labels in conditions.items()}
     for search in searches:
-        if search["method"] != "ann":
+        if search.method != "ann":
             continue
-        field, group = search["field"], search["group"]
+        field, group = search.field, search.group
         members = members_of[field][group]
         chosen = sample_indices(len(vectors), queries, seed)
         answers = [[position[other] for other, _ in analogies.get(ids[q], {}).get(field, {}).get(group, [])] for q in chosen]
         kk = min(k, max((len(a) for a in answers), default=0), len(members) - 1)
         if kk < 1:
             continue
-        sims = vectors[chosen] @ vectors[members].T
-        sims[members[None, :] == chosen[:, None]] = -np.inf
-        exact = members[np.argsort(-sims, axis=1, kind="stable")[:, :kk]]
+        exact = exact_search_groups(vectors, [members], kk, query_rows=chosen)[0][0]
         found = sum(len(set(exact[j].tolist()) & set(answer[:kk])) for j, answer in enumerate(answers))
         rows.append({"field": field, "group": group, "k": int(kk), "queries": len(chosen),
                      "recall": _r(found / (len(chosen) * kk))})
@@ -119,34 +114,34 @@ def measure_quality(
     ids: list[str],
     conditions: dict[str, list[str | None]],
     analogies: dict,
-    searches: list[dict],
+    searches: tuple[SearchSummary, ...],
     titles: dict[str, str],
     settings: QualityConfig,
-) -> dict:
+) -> QualityReport:
     """The quality report (JSON-able, rounded, deterministic) for data/quality.json and the about page.
 
     `analogies` and `searches` are the neighbours stage's output (atlas.analysis.neighbours.analogies_by_work, and
     {field, group, method} per group)."""
-    return {
-        "k": settings.k,
-        "conditions": {
+    return QualityReport(
+        k=settings.k,
+        conditions={
             name: dict(label_precision(vectors, labels, settings.k, settings.queries, settings.seed), title=titles.get(name, name))
             for name, labels in conditions.items()
         },
-        "recall": ann_recall(vectors, ids, conditions, analogies, searches, settings.k, settings.recall_queries, settings.seed),
-        "approximate_groups": sum(1 for s in searches if s["method"] == "ann"),
-    }
+        recall=ann_recall(vectors, ids, conditions, analogies, searches, settings.k, settings.recall_queries, settings.seed),
+        approximate_groups=sum(1 for s in searches if s.method == "ann"),
+    )
 
 
-def summary_line(quality: dict) -> str:
+def summary_line(quality: QualityReport) -> str:
     """One line for the build summary: precision@k against base rate per condition, and ANN recall."""
     parts = []
-    for name, q in quality["conditions"].items():
+    for name, q in quality.conditions.items():
         if q["precision"] is not None:
-            parts.append(f"{name} precision@{quality['k']} {q['precision']:.3f} (base rate {q['base_rate']:.3f})")
-    if quality["recall"]:
-        worst = min(r["recall"] for r in quality["recall"])
-        parts.append(f"ANN recall@{quality['k']} >= {worst:.3f} over {len(quality['recall'])} groups")
+            parts.append(f"{name} precision@{quality.k} {q['precision']:.3f} (base rate {q['base_rate']:.3f})")
+    if quality.recall:
+        worst = min(r["recall"] for r in quality.recall)
+        parts.append(f"ANN recall@{quality.k} >= {worst:.3f} over {len(quality.recall)} groups")
     else:
         parts.append("exact neighbour search everywhere (recall 1)")
     return "quality: " + "; ".join(parts)

@@ -9,10 +9,30 @@ borrows a foreign look, or the network sees something the catalogue does not say
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from atlas.analysis.neighbours import conditional_neighbours
 from atlas.core.records import Record
+from atlas.core.typed import JsonData
+
+
+@dataclass(frozen=True)
+class Surprises(JsonData):
+    """The surprises galleries: works dated much older or younger than they look, and works whose nearest
+    neighbours lie mostly in other cultures (k neighbours each)."""
+
+    older: list
+    younger: list
+    cross_cultural: list
+    k: int
+
+
+def find_surprises(works: list[Record], vectors: np.ndarray, guesses: dict, k: int, limit: int,
+                   device: str = "cpu") -> Surprises:
+    dated = date_surprises(guesses, limit)
+    return Surprises(dated["older"], dated["younger"], cross_cultural(works, vectors, k, limit, device), k)
 
 
 def date_surprises(guesses: dict[str, dict], limit: int) -> dict[str, list[dict]]:

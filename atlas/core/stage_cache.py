@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from atlas.core.cache import atomic_write_text, key_digest
+from atlas.core.typed import StageDataError, plain, read
 
 FORMAT = 1
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # the folder holding the atlas package
@@ -46,6 +47,7 @@ class Decision:
 
 def part_digest(value: Any) -> str:
     """A digest of one input part: arrays by dtype, shape and bytes; anything else as canonical JSON."""
+    value = plain(value)
     if isinstance(value, np.ndarray):
         h = hashlib.sha256(f"{value.dtype.str}{value.shape}".encode())
         h.update(np.ascontiguousarray(value).data)
@@ -130,20 +132,30 @@ class StageCache:
         self.decisions: list[Decision] = []
         self.corrupt: list[str] = []  # stage files found unreadable this build
 
-    def run(self, stage: str, parts: dict[str, Any], compute: Callable[[], Any]) -> Any:
-        """The cached result when all parts match, else compute() (and store it)."""
+    def run(self, stage: str, parts: dict[str, Any], compute: Callable[[], Any], kind: Any = None) -> Any:
+        """The cached result when all parts match, else compute() (and store it).
+
+        With `kind` (a JsonData class, or a hint such as tuple[Pattern, ...]), compute() returns that; it is
+        stored as its JSON form and read back through atlas.core.typed.read, so a result whose shape no longer matches the code fails here, not in a template."""
         digests = {name: part_digest(value) for name, value in parts.items()}
         path = self.root / f"{stage}.json"
         stored = self._load(stage, path)
         if stored is not None and stored.get("parts") == digests:
-            self.decisions.append(Decision(stage, True, "none of its inputs changed"))
-            return stored["result"]
+            try:
+                result = read(kind, stored["result"]) if kind else stored["result"]
+            except StageDataError as exc:
+                stored = {"corrupt": True, "why": str(exc)}
+                self.corrupt.append(str(path))
+            else:
+                self.decisions.append(Decision(stage, True, "none of its inputs changed"))
+                return result
         self.decisions.append(Decision(stage, False, self._why(stored, digests, stage)))
-        result = compute()
+        result = plain(compute())
         body = json.dumps(result, sort_keys=True, separators=(",", ":"), allow_nan=False)
         envelope = {"format": FORMAT, "parts": digests, "checksum": _checksum(body), "result": result}
         atomic_write_text(path, json.dumps(envelope, sort_keys=True, separators=(",", ":"), allow_nan=False))
-        return json.loads(body)  # exactly what a later build will read back
+        loaded = json.loads(body)  # exactly what a later build will read back
+        return read(kind, loaded) if kind else loaded
 
     def note(self, stage: str, reused: bool, reason: str) -> None:
         """Record the decision of a stage that caches itself (embedding, thumbnails) or always runs."""

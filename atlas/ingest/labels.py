@@ -20,9 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from atlas.core.config import LabelRules, LabelsConfig
-from atlas.core.records import Problem, Record
-
-FIELDS = ("culture", "medium")
+from atlas.core.records import CONDITIONS, Problem, Record
 
 
 @dataclass
@@ -103,7 +101,7 @@ def normalise_labels(records: list[Record], labels: LabelsConfig) -> LabelResult
     problems: list[Problem] = []
     result = LabelResult(records=[], problems=problems, groups={}, dropped={}, rule_hits={})
     assigned: dict[str, list[str | None]] = {}
-    for name in FIELDS:
+    for name in CONDITIONS:
         rules: LabelRules = getattr(labels, name)
         values, hits = _assign(records, name, rules, problems)
         result.groups[name], result.dropped[name] = _apply_min_size(values, name, rules.min_group_size, problems)
@@ -177,7 +175,7 @@ def condition_names(labels: LabelsConfig) -> dict[str, dict[str, str]]:
     something else (WikiArt's style) maps that column onto `culture` and names it here (labels.culture.title).
     """
     names = {}
-    for name in FIELDS:
+    for name in CONDITIONS:
         rules: LabelRules = getattr(labels, name)
         one = clean(rules.title) or DEFAULT_NAMES[name][0]
         many = clean(rules.title_plural) or (DEFAULT_NAMES[name][1] if not clean(rules.title) else one + "s")

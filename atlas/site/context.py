@@ -21,11 +21,28 @@ from jinja2 import (
     select_autoescape,
 )
 
+from atlas.analysis.clusters import Cluster, ClusterMap
+from atlas.analysis.culture import CultureSimilarity
+from atlas.analysis.force_layout import CultureGraph
+from atlas.analysis.patterns import Pattern
+from atlas.analysis.probes import ProbeReport
+from atlas.analysis.surprises import Surprises
 from atlas.core.config import SiteConfig
 from atlas.core.records import CONDITIONS, Record, byline
 from atlas.ingest.labels import condition_names
 from atlas.site import urls
 from atlas.site.pairings import PairingPlan
+
+
+@dataclass(frozen=True)
+class Studies:
+    """What the studies of the network found; each is None (heat maps: empty) when switched off."""
+
+    probes: ProbeReport | None = None
+    heatmaps: dict[str, Path] = field(default_factory=dict)  # work id -> cached overlay JPEG
+    patterns: tuple[Pattern, ...] | None = None
+    surprises: Surprises | None = None
+    graph: CultureGraph | None = None
 
 
 @dataclass(frozen=True)
@@ -37,11 +54,11 @@ class SiteData:
     thumbs: dict[str, dict[int, Path]]  # id -> {size: cached thumbnail file}
     dims: dict[str, tuple[int, int]]  # id -> (width, height) of the large thumbnail
     analogies: dict[str, dict[str, dict[str, list[tuple[str, float]]]]]
-    similarity: dict  # atlas.analysis.culture.culture_similarity
-    cluster_map: dict  # atlas.analysis.clusters.cluster_map
+    similarity: CultureSimilarity
+    cluster_map: ClusterMap
     about: dict = field(default_factory=dict)  # model, counts, settings, problems for the about page
     pairings: PairingPlan | None = None  # atlas.site.pairings: pre-rendered pairs, curated pairs, previous URL ledger
-    insights: dict = field(default_factory=dict)  # probes, heat maps, patterns, surprises, culture graph
+    studies: Studies = field(default_factory=Studies)
 
 
 @dataclass(frozen=True)
@@ -62,7 +79,7 @@ class SiteContext:
     env: Environment
     names: dict[str, dict]
     by_id: dict[str, Record]
-    clusters_by_work: dict[str, dict]
+    clusters_by_work: dict[str, Cluster]
     views: dict[str, dict] = field(default_factory=dict)  # work id -> work_view(): a memo, never changed once made
 
     @property
@@ -161,7 +178,7 @@ def new_context(data: SiteData) -> SiteContext:
         env=make_environment(data.config),
         names=names,
         by_id={w.id: w for w in data.works},
-        clusters_by_work={m: c for c in data.cluster_map.get("clusters", []) for m in c["members"]},
+        clusters_by_work={m: c for c in data.cluster_map.clusters for m in c.members},
     )
 
 

@@ -23,7 +23,7 @@ MAP_LIST_LIMIT = 2000  # works listed one by one on the map page for readers wit
 def explorer_globals(ctx: SiteContext) -> dict:
     """The templates' `explorer` global."""
     return {
-        "map": map_globals(ctx.base, len(ctx.data.cluster_map["points"])),
+        "map": map_globals(ctx.base, len(ctx.data.cluster_map.points)),
         "map_list_limit": MAP_LIST_LIMIT,
         "search": search_globals(ctx.data.works, ctx.base),
         "chord": chord_links(ctx),
@@ -35,8 +35,8 @@ def chord_links(ctx: SiteContext) -> dict:
     links = link_strengths(ctx.data.similarity)
     for link in links:
         link["url"] = urls.join_url(ctx.base, urls.culture_pair_path(link["a"], link["b"]))
-    return {"links": links, "labels": ctx.data.similarity["labels"],
-            "culture_urls": [ctx.url("culture", name) for name in ctx.data.similarity["labels"]]}
+    return {"links": links, "labels": ctx.data.similarity.labels,
+            "culture_urls": [ctx.url("culture", name) for name in ctx.data.similarity.labels]}
 
 
 def explorer_pages(ctx: SiteContext) -> Iterator[Output]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from atlas.analysis.force_layout import layout_svg
+from atlas.analysis.probes import ProbeReport
+from atlas.analysis.surprises import Surprises
 from atlas.core.jsonio import json_bytes
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
@@ -28,46 +30,47 @@ def years(value) -> str:
 
 def insights_globals(ctx: SiteContext) -> dict:
     """The templates' `insights` global."""
-    data = ctx.data.insights or {}
-    probes, heatmaps, graph = data.get("probes"), data.get("heatmaps") or {}, data.get("graph")
+    studies = ctx.data.studies
+    graph = studies.graph
     return {
-        "model": probes is not None,
-        "patterns": data.get("patterns") is not None,
-        "surprises": data.get("surprises") is not None,
-        "works": {w.id: work_insights(ctx, w.id, probes, heatmaps) for w in ctx.data.works},
-        "graph_svg": layout_svg(graph, [ctx.url("culture", n["name"]) for n in graph["nodes"]])
-        if graph and graph["nodes"] else "",
+        "model": studies.probes is not None,
+        "patterns": studies.patterns is not None,
+        "surprises": studies.surprises is not None,
+        "works": {w.id: work_insights(ctx, w.id, studies.probes, studies.heatmaps) for w in ctx.data.works},
+        "graph_svg": layout_svg(graph, [ctx.url("culture", n["name"]) for n in graph.nodes])
+        if graph and graph.nodes else "",
     }
 
 
 def insights_pages(ctx: SiteContext) -> Iterator[Output]:
     """The heat-map images, the model, pattern and surprises pages, and their JSON files."""
-    data = ctx.data.insights or {}
-    probes, patterns, surprises = data.get("probes"), data.get("patterns"), data.get("surprises")
-    for work_id, source in sorted((data.get("heatmaps") or {}).items()):
+    studies = ctx.data.studies
+    probes, patterns, surprises = studies.probes, studies.patterns, studies.surprises
+    for work_id, source in sorted(studies.heatmaps.items()):
         if work_id in ctx.by_id:
             yield Output(urls.heatmap_path(work_id), source=source)
     if probes is not None:
-        public = {k: v for k, v in probes.items() if k != "guesses"}
+        public = probes.public()
         yield ctx.page("model", None, "model.html", probes=public, about=ctx.data.about)
         yield Output("data/probes.json", json_bytes(public))
-        yield Output("data/guesses.json", json_bytes(probes["guesses"]))
+        yield Output("data/guesses.json", json_bytes(probes.guesses))
     if patterns is not None:
-        views = [dict(p, url=ctx.url("pattern", p["id"]), works=[ctx.work_view(i) for i in p["members"]]) for p in patterns]
+        views = [{**p.to_json(), "url": ctx.url("pattern", p.id), "works": [ctx.work_view(i) for i in p.members]}
+                 for p in patterns]
         yield ctx.page("patterns", None, "patterns.html", patterns=views)
         for view in views:
             yield ctx.page("pattern", view["id"], "pattern.html", pattern=view)
-        yield Output("data/patterns.json", json_bytes(patterns))
+        yield Output("data/patterns.json", json_bytes([p.to_json() for p in patterns]))
     if surprises is not None:
         yield ctx.page("surprises", None, "surprises.html", **surprise_views(ctx, surprises))
-        yield Output("data/surprises.json", json_bytes(surprises))
-    if data.get("graph") is not None:
-        yield Output("data/culture-graph.json", json_bytes(data["graph"]))
+        yield Output("data/surprises.json", json_bytes(surprises.to_json()))
+    if studies.graph is not None:
+        yield Output("data/culture-graph.json", json_bytes(studies.graph.to_json()))
 
 
-def work_insights(r: SiteContext, work_id: str, probes: dict | None, heatmaps: dict) -> dict:
+def work_insights(r: SiteContext, work_id: str, probes: ProbeReport | None, heatmaps: dict) -> dict:
     """What one artwork page shows: the network's guesses beside the catalogue's values, and its heat map."""
-    guesses = (probes or {}).get("guesses", {}).get(work_id, {})
+    guesses = probes.guesses.get(work_id, {}) if probes else {}
     rows = []
     for name, guess in guesses.items():
         if name == "date":
@@ -89,7 +92,7 @@ def work_insights(r: SiteContext, work_id: str, probes: dict | None, heatmaps: d
     }
 
 
-def surprise_views(r: SiteContext, surprises: dict) -> dict:
+def surprise_views(r: SiteContext, surprises: Surprises) -> dict:
     def dated(rows):
         return [
             dict(row, work=r.work_view(row["id"]),
@@ -98,11 +101,11 @@ def surprise_views(r: SiteContext, surprises: dict) -> dict:
         ]
 
     crossing = []
-    for row in surprises.get("cross_cultural", []):
+    for row in surprises.cross_cultural:
         if row["id"] in r.by_id:
             found = len(row["neighbours"])
             others = ", ".join(f"{name} {n}" for name, n in row["others"])
             note = f"{round(row['share'] * found)} of {found} nearest from other cultures ({others})"
             crossing.append(dict(row, work=r.work_view(row["id"]), note=note))
-    return {"older": dated(surprises.get("older", [])), "younger": dated(surprises.get("younger", [])),
-            "crossing": crossing, "k": surprises.get("k", 0)}
+    return {"older": dated(surprises.older), "younger": dated(surprises.younger),
+            "crossing": crossing, "k": surprises.k}

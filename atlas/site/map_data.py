@@ -20,12 +20,14 @@ sheet only when it draws thumbnails in that region, and a zoomed-out map of 100,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from PIL import Image
 
 from atlas.analysis.chord import palette
+from atlas.analysis.clusters import ClusterMap, MapPoint
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import Record, byline
 from atlas.site import urls
@@ -46,13 +48,13 @@ def _spread(v: int) -> int:
     return (v | (v << 1)) & 0x55555555
 
 
-def spatial_order(cluster_map: dict) -> dict:
+def spatial_order(cluster_map: ClusterMap) -> ClusterMap:
     """The cluster map with its points in Z-order of their positions (ties by id): nearby points, nearby cells."""
-    def key(p: dict) -> tuple[int, str]:
-        x, y = (min(65535, max(0, round(v * 65535))) for v in (p["x"], p["y"]))
-        return _spread(x) | (_spread(y) << 1), p["id"]
+    def key(p: MapPoint) -> tuple[int, str]:
+        x, y = (min(65535, max(0, round(v * 65535))) for v in (p.x, p.y))
+        return _spread(x) | (_spread(y) << 1), p.id
 
-    return dict(cluster_map, points=sorted(cluster_map["points"], key=key))
+    return dataclasses.replace(cluster_map, points=tuple(sorted(cluster_map.points, key=key)))
 
 
 def _index(values: Sequence[str | None], names: list[str]) -> list[int]:
@@ -61,36 +63,36 @@ def _index(values: Sequence[str | None], names: list[str]) -> list[int]:
     return [where.get(v, -1) if v else -1 for v in values]
 
 
-def points_payload(works: Sequence[Record], cluster_map: dict, sprites: dict) -> dict:
+def points_payload(works: Sequence[Record], cluster_map: ClusterMap, sprites: dict) -> dict:
     """The JSON the map draws its dots from (see the module docstring)."""
     by_id = {w.id: w for w in works}
-    points = cluster_map["points"]
+    points = cluster_map.points
     cultures = sorted({w.culture for w in works if w.culture})
     media = sorted({w.medium for w in works if w.medium})
-    placed = [by_id[p["id"]] for p in points]
+    placed = [by_id[p.id] for p in points]
     return {
         "count": len(points),
         "scale": SCALE,
-        "x": [round(p["x"] * SCALE) for p in points],
-        "y": [round(p["y"] * SCALE) for p in points],
-        "cluster": [p["cluster"] for p in points],
+        "x": [round(p.x * SCALE) for p in points],
+        "y": [round(p.y * SCALE) for p in points],
+        "cluster": [p.cluster for p in points],
         "culture": _index([w.culture for w in placed], cultures),
         "medium": _index([w.medium for w in placed], media),
         "cultures": cultures,
         "media": media,
         "colours": {"culture": palette(len(cultures)), "medium": palette(len(media))},
         "clusters": [
-            {"id": c["id"], "label": c["label"], "size": c["size"], "x": round(c["x"] * SCALE), "y": round(c["y"] * SCALE)}
-            for c in cluster_map["clusters"]
+            {"id": c.id, "label": c.label, "size": c.size, "x": round(c.x * SCALE), "y": round(c.y * SCALE)}
+            for c in cluster_map.clusters
         ],
         "sprites": {k: v for k, v in sprites.items() if k != "ids"},
     }
 
 
-def captions_payload(works: Sequence[Record], cluster_map: dict) -> dict:
+def captions_payload(works: Sequence[Record], cluster_map: ClusterMap) -> dict:
     """Slug, title and byline per point, in point order."""
     by_id = {w.id: w for w in works}
-    placed = [by_id[p["id"]] for p in cluster_map["points"]]
+    placed = [by_id[p.id] for p in cluster_map.points]
     return {
         "slug": [urls.slug(w.id) for w in placed],
         "title": [w.title or "Untitled" for w in placed],
@@ -114,7 +116,7 @@ def map_globals(base_url: str, count: int) -> dict:
 def map_files(
     base_url: str,
     works: Sequence[Record],
-    cluster_map: dict,
+    cluster_map: ClusterMap,
     digests: dict[str, str],
     load: Callable[[str], Image.Image],
     cache_dir: Path | None,
@@ -126,7 +128,7 @@ def map_files(
     `digests[id]` identifies each work's thumbnail (the sprite cache key); `load(id)` opens it.
     """
     cluster_map = spatial_order(cluster_map)
-    ids = [p["id"] for p in cluster_map["points"]]
+    ids = [p.id for p in cluster_map.points]
     sheets = build_sheets([(i, digests[i]) for i in ids], load, cache_dir, cell=cell, sheet=sheet)
     for s in sheets:
         yield Output(SHEETS_DIR + s.name, s.data)

@@ -113,22 +113,22 @@ def featured_pairs(ctx: SiteContext, limit: int = 12) -> list[dict]:
 
 def chord(ctx: SiteContext) -> Iterator[Output]:
     sim = ctx.data.similarity
-    links = [ctx.url("culture", name) for name in sim["labels"]]
-    svg = chord_svg(sim["labels"], sim["similarity"], sim["counts"], links)
+    links = [ctx.url("culture", name) for name in sim.labels]
+    svg = chord_svg(sim.labels, sim.similarity, sim.counts, links)
     rows = [
-        {"name": name, "url": links[i], "values": [round(v, 3) for v in sim["similarity"][i]]}
-        for i, name in enumerate(sim["labels"])
+        {"name": name, "url": links[i], "values": [round(v, 3) for v in sim.similarity[i]]}
+        for i, name in enumerate(sim.labels)
     ]
-    yield ctx.page("chord", None, "chord.html", svg=svg, labels=sim["labels"], rows=rows)
+    yield ctx.page("chord", None, "chord.html", svg=svg, labels=sim.labels, rows=rows)
 
 
 def map_page(ctx: SiteContext) -> Iterator[Output]:
     cmap = ctx.data.cluster_map
-    points = [dict(p, work=ctx.work_view(p["id"])) for p in cmap["points"]]
+    points = [{**p.to_json(), "work": ctx.work_view(p.id)} for p in cmap.points]
     cultures = sorted({w.culture for w in ctx.data.works if w.culture})
     media = sorted({w.medium for w in ctx.data.works if w.medium})
     colours = dict(zip(cultures, palette(len(cultures))))
-    clusters = [dict(c, reps=[ctx.work_view(i) for i in c["representatives"]]) for c in cmap["clusters"]]
+    clusters = [{**c.to_json(), "reps": [ctx.work_view(i) for i in c.representatives]} for c in cmap.clusters]
     yield ctx.page("map", None, "map.html", points=points, clusters=clusters, cultures=cultures, media=media,
                    colours=colours)
 
@@ -149,8 +149,8 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
                       date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}))
         yield Output(urls.work_json_path(w.id), json_bytes(record))
     yield Output("data/works.json", json_bytes(index))
-    yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity))
-    yield Output("data/map.json", json_bytes(ctx.data.cluster_map))
+    yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity.to_json()))
+    yield Output("data/map.json", json_bytes(ctx.data.cluster_map.to_json()))
 
 
 def sitemap(ctx: SiteContext, listed: Iterable[str]) -> Output:

@@ -22,7 +22,7 @@ import numpy as np
 import yaml
 
 from atlas.core.config import SiteConfig
-from atlas.core.records import Problem, Record
+from atlas.core.records import CONDITIONS, Problem, Record
 from atlas.site import urls
 from atlas.site.ledger import Ledger, load_renames
 
@@ -217,7 +217,7 @@ def _group_ranks(a: str, b: str, by_id: dict[str, Record], works: list[Record], 
     """Rank of b among all of a's candidates in b's culture and in b's medium (1 = the closest)."""
     sims = vectors @ vectors[index[a]]
     ranks = {}
-    for fld in ("culture", "medium"):
+    for fld in CONDITIONS:
         group = getattr(by_id[b], fld)
         if not group:
             continue

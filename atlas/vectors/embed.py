@@ -158,18 +158,23 @@ def feature_dim(model, image_size: int) -> int:
         return int(model(torch.zeros(1, 3, image_size, image_size)).shape[1])
 
 
-def preprocess(image_size: int):
-    """Resize the short side, centre-crop a square, normalise as the ImageNet-trained models expect."""
+def square_crop(image_size: int):
+    """Resize the short side to `image_size` and centre-crop a square: exactly what the network sees, so a
+    heat map drawn over this crop (atlas.vectors.heatmaps) shows the same pixels."""
     from torchvision import transforms
 
-    return transforms.Compose(
-        [
-            transforms.Resize(image_size, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
-            transforms.CenterCrop(image_size),
-            transforms.ToTensor(),
-            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-        ]
-    )
+    return transforms.Compose([
+        transforms.Resize(image_size, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
+        transforms.CenterCrop(image_size),
+    ])
+
+
+def preprocess(image_size: int):
+    """The square crop, as a tensor normalised as the ImageNet-trained models expect."""
+    from torchvision import transforms
+
+    return transforms.Compose([square_crop(image_size), transforms.ToTensor(),
+                               transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 
 def _fill_from_cache(

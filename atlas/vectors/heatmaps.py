@@ -33,6 +33,7 @@ from atlas.vectors.embed import (
     model_key,
     preprocess,
     resolve_device,
+    square_crop,
 )
 from atlas.vectors.network import (
     Weights,
@@ -105,7 +106,7 @@ def _palette(values: np.ndarray) -> np.ndarray:
 def _draw_kept(todo: list[Record], digests: dict[str, str], kept: Path, paths: dict[str, Path], emb: EmbeddingConfig,
                cfg: HeatmapsConfig) -> tuple[list[Record], list[Problem]]:
     """Draw the overlays whose activation grid the embed stage kept; returns (the rest, problems)."""
-    rest, problems, crop = [], [], _crop(emb.image_size)
+    rest, problems, crop = [], [], square_crop(emb.image_size)
     for work in todo:
         grid = load_grid(sharded(kept, digests[work.id], ".npy"))
         if grid is None:
@@ -129,16 +130,6 @@ def load_grid(path: Path) -> np.ndarray | None:
     return grid if grid.ndim == 2 and grid.dtype == np.float32 and np.all(np.isfinite(grid)) else None
 
 
-def _crop(image_size: int):
-    """The resize and centre crop of atlas.vectors.embed.preprocess, without the tensor steps: what the network saw."""
-    from torchvision import transforms
-
-    return transforms.Compose([
-        transforms.Resize(image_size, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
-        transforms.CenterCrop(image_size),
-    ])
-
-
 def _save_overlay(path: Path, image: Image.Image, activation: np.ndarray, cfg: HeatmapsConfig) -> None:
     buffer = io.BytesIO()
     overlay(image, activation, cfg.size, cfg.opacity).save(buffer, "JPEG", quality=JPEG_QUALITY)
@@ -152,7 +143,7 @@ def _render(model, todo: list[Record], paths: dict[str, Path], emb: EmbeddingCon
         return []
     model = model.to(device)
     to_tensor = preprocess(emb.image_size)
-    crop = _crop(emb.image_size)
+    crop = square_crop(emb.image_size)
     problems = []
     bar = progress(total=len(todo), desc="heat maps", unit="img")
     for start in range(0, len(todo), emb.batch_size):
