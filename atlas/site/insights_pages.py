@@ -15,6 +15,7 @@ from atlas.analysis.force_layout import layout_svg
 from atlas.core.jsonio import json_bytes
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
+from atlas.vectors import heatmaps
 
 
 def pct(value) -> str:
@@ -46,7 +47,7 @@ def insights_pages(ctx: SiteContext) -> Iterator[Output]:
     probes, patterns, surprises = data.get("probes"), data.get("patterns"), data.get("surprises")
     for work_id, source in sorted((data.get("heatmaps") or {}).items()):
         if work_id in ctx.by_id:
-            yield Output(urls.heatmap_path(work_id), source=source)
+            yield Output(urls.heatmap_path(work_id), source=source, checked=heatmaps.KIND)
     if probes is not None:
         public = {k: v for k, v in probes.items() if k != "guesses"}
         yield ctx.page("model", None, "model.html", probes=public, about=ctx.data.about)
