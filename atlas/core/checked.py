@@ -17,10 +17,12 @@ Where the checksum lives: in a sidecar `<file>.sha256` next to each file (64 hex
   and would be one more file whose damage loses everything; a sidecar fails alone, like its file.
 - The cost is one small extra file per artefact: negligible next to the artefact itself.
 
-Ordering, so that a build killed at any moment never leaves a false "corrupt" report: the old sidecar is
-removed first, then the file is written atomically, then its sidecar. An interruption leaves a file
-without a sidecar, which reads as missing and is made again quietly, like every file of a cache made
-before checksums existed (they are recomputed once, not reported).
+Ordering, so that a build killed at any moment never leaves a false "corrupt" report and a file that
+exists always has its checksum: an old file at the path is removed first, then the sidecar is written,
+then the file itself, each atomically. An interruption leaves a sidecar without its file, which reads as
+missing and is made again quietly, like every file of a cache made before checksums existed (a file
+without a sidecar: recomputed once, not reported). So "the file is there" still means "it is complete"
+(a killed build's finished batches are kept, see atlas.vectors.embed).
 
 A file that is later copied into the site is verified again at the moment it is copied (the site writer
 checks the very bytes it writes: atlas.site.writer.SiteWriter.copy_file), because the writer would
@@ -88,11 +90,10 @@ def checksum_path(path: Path) -> Path:
 
 
 def write_checked(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically, then its checksum (see the module docstring for the order)."""
-    sidecar = checksum_path(path)
-    sidecar.unlink(missing_ok=True)
+    """Write `data` and its checksum to `path` (see the module docstring for the order)."""
+    path.unlink(missing_ok=True)
+    atomic_write_bytes(checksum_path(path), (hashlib.sha256(data).hexdigest() + "\n").encode("ascii"))
     atomic_write_bytes(path, data)
-    atomic_write_bytes(sidecar, (hashlib.sha256(data).hexdigest() + "\n").encode("ascii"))
 
 
 def read_checked(path: Path, kind: str) -> bytes | None:

@@ -32,6 +32,7 @@ from atlas.core.checked import (
     image_unchanged,
     is_checked,
     load_checked_array,
+    save_checked_array,
     write_checked,
 )
 from atlas.core.config import EmbeddingConfig, HeatmapsConfig
@@ -86,7 +87,7 @@ def make_heatmaps(
         else:
             todo.append(w)
     rest, problems, drawn = _draw_kept(todo, digests, kept, paths, emb, cfg)
-    more, drawn_now = _render(model, rest, digests, paths, emb, cfg, resolve_device(emb.device))
+    more, drawn_now = _render(model, rest, digests, paths, kept, emb, cfg, resolve_device(emb.device))
     problems, drawn = problems + more, drawn | drawn_now
     return {i: p for i, p in paths.items() if p in ready or p in drawn}, problems, len(drawn)
 
@@ -167,9 +168,10 @@ def _problem(work: Record, reason: str) -> Problem:
     return Problem("heatmaps", work.id, reason, str(work.image_path), work.source_line, "warning")
 
 
-def _render(model, todo: list[Record], digests: dict[str, str], paths: dict[str, Path], emb: EmbeddingConfig,
-            cfg: HeatmapsConfig, device: str) -> tuple[list[Problem], set[Path]]:
-    """Run the network for the images without a kept grid and draw their overlays: (problems, overlays drawn)."""
+def _render(model, todo: list[Record], digests: dict[str, str], paths: dict[str, Path], kept: Path,
+            emb: EmbeddingConfig, cfg: HeatmapsConfig, device: str) -> tuple[list[Problem], set[Path]]:
+    """Run the network for the images without a usable kept grid and draw their overlays; their grids are
+    kept now (in place of a missing or damaged one). Returns (problems, overlays drawn)."""
     import torch
 
     if not todo:
@@ -193,6 +195,7 @@ def _render(model, todo: list[Record], digests: dict[str, str], paths: dict[str,
             maps = activation_maps(model, torch.stack([to_tensor(i) for i in images]).to(device))
             for work, image, activation in zip(chunk, images, maps):
                 if _keep_overlay(work, digests[work.id], paths[work.id], crop(image), activation, cfg, problems):
+                    save_checked_array(sharded(kept, digests[work.id], ".npy"), activation.astype(np.float32))
                     drawn.add(paths[work.id])
         bar.update(len(todo[start : start + emb.batch_size]))
     bar.close()
