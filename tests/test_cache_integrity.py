@@ -338,8 +338,8 @@ def test_an_image_replaced_while_it_is_read_caches_nothing_and_is_reported(tmp_p
     # w7: its vector and grid came from the bytes its old digest names (checked after embedding); its
     # thumbnails, made after the file changed, were not kept
     assert {p.parent.parent.parent.name for p in cached_under(config, old[thumbnailed])} == {"embeddings", "activations"}
-    for path in new:  # nothing was made from the new bytes yet
-        assert cached_under(config, new[path]) == []
+    for digest in new.values():  # nothing was made from the new bytes yet
+        assert cached_under(config, digest) == []
 
     monkeypatch.undo()
     again = build(load_config(config.root / "site.yaml"))

@@ -89,10 +89,15 @@ def checksum_path(path: Path) -> Path:
     return path.with_name(path.name + SUFFIX)
 
 
+def checksum_bytes(data: bytes) -> bytes:
+    """What a sidecar holds for `data`: its sha256 in hex and a newline."""
+    return (hashlib.sha256(data).hexdigest() + "\n").encode("ascii")
+
+
 def write_checked(path: Path, data: bytes) -> None:
     """Write `data` and its checksum to `path` (see the module docstring for the order)."""
     path.unlink(missing_ok=True)
-    atomic_write_bytes(checksum_path(path), (hashlib.sha256(data).hexdigest() + "\n").encode("ascii"))
+    atomic_write_bytes(checksum_path(path), checksum_bytes(data))
     atomic_write_bytes(path, data)
 
 
@@ -107,7 +112,7 @@ def read_checked(path: Path, kind: str) -> bytes | None:
     except OSError:
         corrupt_log().add(kind, path)
         return None
-    if expected.strip() != hashlib.sha256(data).hexdigest().encode("ascii"):
+    if expected != checksum_bytes(data):
         corrupt_log().add(kind, path)
         return None
     return data
