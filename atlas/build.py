@@ -42,6 +42,7 @@ from atlas.analysis.neighbours import (
     search_summary,
 )
 from atlas.core.cache import DigestIndex, atomic_write_text, key_digest
+from atlas.core.checked import start_corrupt_log
 from atlas.core.config import SiteConfig
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS, Record
@@ -102,6 +103,7 @@ def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport
     preflight.raise_for_errors()
     report = BuildReport()
     report.notes += [f"config: {warning}" for warning in preflight.warnings]
+    corrupt = start_corrupt_log()  # every cache file found damaged from here on: one note per kind at the end
     stages = StageCache(stage_folder(config))
 
     with report.stage("read"):
@@ -202,7 +204,6 @@ def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport
         graph = stages.run("graph", {"similarity": similarity, "code": code_digest(force_layout)},
                            lambda: force_layout.culture_layout(similarity), force_layout.CultureGraph)
     studies = Studies(probe_report, heat, found_patterns, found_surprises, graph)
-    report.notes += [f"stage cache file {path} was unreadable or corrupt; recomputed" for path in stages.corrupt]
 
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
@@ -231,6 +232,7 @@ def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport
         report.counts.update(pairings.counts)
         report.timings["pages: pairings"] = pairings.render_seconds
         report.counts["site_bytes"] = writer.bytes_written
+        report.notes += corrupt.lines()
     with report.stage("publish"):
         publish(config.output_dir, writer)
         written = writer.counts
@@ -267,9 +269,6 @@ def _report_embedding(embedded, report: BuildReport, stages: StageCache) -> None
     report.model = embedded.model.as_dict()
     if embedded.model.warning:
         report.notes.append(embedded.model.warning)
-    if embedded.corrupt_cache:
-        report.notes.append(f"{len(embedded.corrupt_cache)} cached vectors were truncated or corrupt and were "
-                            f"computed again (first: {embedded.corrupt_cache[0]})")
     stages.note("embed", embedded.computed == 0, f"{embedded.computed:,} images embedded, "
                 f"{embedded.reused:,} vectors reused from the cache")
 

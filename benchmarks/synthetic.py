@@ -145,10 +145,20 @@ def inject_embeddings(out: Path, paths: list[Path], cultures: np.ndarray, model:
     store = out / "build" / "cache" / "embeddings" / key_digest(model["model"], info.identity, model["image_size"], PREPROCESS_VERSION)[:16]
     vectors = clustered_vectors(len(paths), dim, cultures, np.random.default_rng(seed + 1))
     for path, vector in zip(paths, vectors):
-        target = sharded(store, file_digest(path), ".npy")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        np.save(target, vector, allow_pickle=False)  # same format as atlas.core.cache.save_array, without an fsync each
+        buffer = io.BytesIO()
+        np.save(buffer, vector, allow_pickle=False)
+        write_unsynced(sharded(store, file_digest(path), ".npy"), buffer.getvalue())
     return dim
+
+
+def write_unsynced(target: Path, data: bytes) -> None:
+    """A cache file and its checksum, as atlas.core.checked.write_checked writes them, without an fsync each
+    (a build only uses cache files whose checksum matches)."""
+    from atlas.core.checked import checksum_bytes, checksum_path
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    checksum_path(target).write_bytes(checksum_bytes(data))
+    target.write_bytes(data)
 
 
 def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] = (200, 600), quality: int = 82) -> None:
@@ -162,9 +172,7 @@ def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] = (20
     for path in paths:
         image, digest = open_rgb(path), file_digest(path)
         for size in sizes:
-            target = cached_thumb(cache, size, quality, digest)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(thumbnail_bytes(image, size, quality))
+            write_unsynced(cached_thumb(cache, size, quality, digest), thumbnail_bytes(image, size, quality))
 
 
 def generate(out: Path, works: int, inject: bool, seed: int = 0, model: dict | None = None, thumbs: bool = False) -> Path:

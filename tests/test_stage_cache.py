@@ -11,6 +11,7 @@ import atlas.analysis.clusters as clusters
 from atlas.analysis.clusters import Cluster, ClusterMap, MapPoint
 from atlas.build import stage_folder
 from atlas.core import stage_cache
+from atlas.core.checked import write_checked
 from atlas.core.config import SiteConfig
 from atlas.core.stage_cache import StageCache, code_closure, code_digest
 
@@ -29,9 +30,7 @@ def test_a_stored_result_of_another_shape_is_reported_and_recomputed(tmp_path):
     StageCache(tmp_path).run("map", {"v": 1}, lambda: MAP, ClusterMap)
     stored = json.loads((tmp_path / "map.json").read_text())
     stored["result"]["points"][0]["cluster_id"] = stored["result"]["points"][0].pop("cluster")  # a renamed key
-    body = json.dumps(stored["result"], sort_keys=True, separators=(",", ":"), allow_nan=False)
-    stored["checksum"] = stage_cache._checksum(body)  # a well-formed file: only the shape is wrong
-    (tmp_path / "map.json").write_text(json.dumps(stored))
+    write_checked(tmp_path / "map.json", json.dumps(stored).encode())  # a well-formed file: only the shape is wrong
     cache = StageCache(tmp_path)
     assert cache.run("map", {"v": 1}, lambda: MAP, ClusterMap) == MAP
     assert cache.corrupt == [str(tmp_path / "map.json")] and not cache.decisions[0].reused

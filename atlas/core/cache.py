@@ -1,9 +1,10 @@
-"""Content-addressed cache helpers: hashing, atomic writes, checked loads.
+"""Content-addressed cache helpers: hashing, atomic writes, sharded paths, the image digest index.
 
 Keys are hashes of the bytes that matter (image bytes, model, weights, preprocessing version), never file
 names, so a changed image or a changed model can never be served stale vectors. Files are written to a
 temporary name and renamed into place, so a build killed at any moment leaves either the old file or the
-new one, never half of one. Arrays are stored with np.save (allow_pickle=False), never pickles.
+new one, never half of one. Cache artefacts themselves are written and read through atlas.core.checked,
+which adds a checksum to each (arrays as .npy with allow_pickle=False, never pickles).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-
-import numpy as np
 
 
 def file_digest(path: Path, chunk: int = 1 << 20) -> str:
@@ -60,23 +59,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def save_array(path: Path, array: np.ndarray) -> None:
-    """np.save atomically; the .npy header records shape and dtype, which load_array checks."""
-    with atomic_file(path) as fh:
-        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
-
-
-def load_array(path: Path, shape: tuple[int, ...], dtype: str) -> np.ndarray | None:
-    """Load a cached array, or None when it is missing, truncated, corrupt or of the wrong shape."""
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        return None
-    if array.shape != shape or array.dtype != np.dtype(dtype) or not np.all(np.isfinite(array)):
-        return None
-    return array
 
 
 def sharded(root: Path, digest: str, suffix: str) -> Path:

@@ -3,8 +3,10 @@
 Each cached stage names its inputs as parts ({"vectors": array, "k": 6, ...}). Every part is reduced to a
 digest; the result is stored as JSON together with those digests under cache/stages/<stage>.json. The
 next build reuses the result only when every digest matches, and otherwise says which parts changed, so
-`python -m atlas build --explain` can tell a maintainer why each stage ran. A stage file that cannot be
-read or does not match its own checksum is reported and recomputed, never trusted.
+`python -m atlas build --explain` can tell a maintainer why each stage ran. The file is written with its
+checksum like every other cache artefact (atlas.core.checked); one that cannot be read or does not match
+it is reported and recomputed, never trusted, and one without a checksum (an older cache) is simply
+recomputed.
 
 Results must be JSON-able (lists, dicts, str, int, float): JSON round-trips Python floats exactly, so a
 reused result renders byte-identical pages.
@@ -26,10 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from atlas.core.cache import atomic_write_text, key_digest
+from atlas.core.cache import key_digest
+from atlas.core.checked import corrupt_log, read_checked, write_checked
 from atlas.core.typed import StageDataError, plain, read
 
-FORMAT = 1
+FORMAT = 2  # 2: the checksum moved from inside the JSON to atlas.core.checked's sidecar
+KIND = "stage results"  # how the build report names these files when one is corrupt
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # the folder holding the atlas package
 
 
@@ -143,18 +147,19 @@ class StageCache:
         if stored is not None and stored.get("parts") == digests:
             try:
                 result = read(kind, stored["result"]) if kind else stored["result"]
-            except StageDataError as exc:
+            except StageDataError as exc:  # written by other code: its shape no longer fits
                 stored = {"corrupt": True, "why": str(exc)}
                 self.corrupt.append(str(path))
+                corrupt_log().add(KIND, path)
             else:
                 self.decisions.append(Decision(stage, True, "none of its inputs changed"))
                 return result
         self.decisions.append(Decision(stage, False, self._why(stored, digests, stage)))
         result = plain(compute())
-        body = json.dumps(result, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        envelope = {"format": FORMAT, "parts": digests, "checksum": _checksum(body), "result": result}
-        atomic_write_text(path, json.dumps(envelope, sort_keys=True, separators=(",", ":"), allow_nan=False))
-        loaded = json.loads(body)  # exactly what a later build will read back
+        envelope = {"format": FORMAT, "parts": digests, "result": result}
+        body = json.dumps(envelope, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        write_checked(path, body)
+        loaded = json.loads(body)["result"]  # exactly what a later build will read back
         return read(kind, loaded) if kind else loaded
 
     def note(self, stage: str, reused: bool, reason: str) -> None:
@@ -162,15 +167,24 @@ class StageCache:
         self.decisions.append(Decision(stage, reused, reason))
 
     def _load(self, stage: str, path: Path) -> dict | None:
-        if not path.exists():
-            return None
+        """The stored envelope; None when there is none (or it has no checksum, or another format); a
+        {"corrupt": True} marker when it does not match its checksum or cannot be parsed."""
+        known = len(corrupt_log().paths(KIND))
+        data = read_checked(path, KIND)
+        if data is None:
+            if len(corrupt_log().paths(KIND)) == known:
+                return None
+            self.corrupt.append(str(path))
+            return {"corrupt": True}
         try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            body = json.dumps(stored["result"], sort_keys=True, separators=(",", ":"), allow_nan=False)
-            if stored.get("format") != FORMAT or stored["checksum"] != _checksum(body):
-                raise ValueError("checksum mismatch")
+            stored = json.loads(data)
+            if stored.get("format") != FORMAT:
+                return None
+            if not isinstance(stored["parts"], dict) or "result" not in stored:
+                raise ValueError("incomplete stage file")
             return stored
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
+            corrupt_log().add(KIND, path)
             self.corrupt.append(str(path))
             return {"corrupt": True}
 
@@ -184,6 +198,3 @@ class StageCache:
         changed += sorted(name for name in stored["parts"] if name not in digests)
         return "changed: " + ", ".join(changed)
 
-
-def _checksum(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()

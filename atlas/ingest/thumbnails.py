@@ -3,6 +3,10 @@
 Sizes are the longest side in pixels; the small one feeds grids and the map, the large one the artwork
 page. Cached files live in cache/thumbs/<size>/<image sha256>.jpg and are copied into the site under
 the work's own slug (see atlas.site.urls.thumb_path).
+
+Each thumbnail is written with its checksum and verified on every build (atlas.core.checked): a damaged
+one is made again from the image, so it can neither hide a work nor reach the site. An image whose file
+changed while its thumbnails were made keeps none of them: they would show other bytes than its digest.
 """
 
 from __future__ import annotations
@@ -12,12 +16,20 @@ from pathlib import Path
 
 from PIL import Image
 
-from atlas.core.cache import atomic_write_bytes, sharded
+from atlas.core.cache import sharded
+from atlas.core.checked import (
+    CHANGED_WHILE_READ,
+    image_unchanged,
+    read_checked,
+    remove_checked,
+    write_checked,
+)
 from atlas.core.progress import progress
 from atlas.core.records import Problem, Record
 from atlas.ingest.images import ImageError, open_rgb
 
 THUMB_VERSION = 1  # bump when resizing changes, so cached thumbnails are remade
+KIND = "thumbnails"  # how the build report and the site writer's check name these cache files
 
 
 def thumbnail_bytes(image: Image.Image, size: int, quality: int) -> bytes:
@@ -36,8 +48,8 @@ def cached_thumb(cache_dir: Path, size: int, quality: int, digest: str) -> Path:
 def make_thumbnails(
     records: list[Record], digests: dict[str, str], sizes: list[int], quality: int, cache_dir: Path
 ) -> tuple[dict[str, dict[int, Path]], dict[str, tuple[int, int]], list[Problem], int]:
-    """Ensure every size exists in the cache. Returns ({id: {size: cached file}}, {id: (w, h) of the largest},
-    problems, how many images needed a thumbnail made now)."""
+    """Ensure every size exists in the cache and matches its checksum. Returns ({id: {size: cached file}},
+    {id: (w, h) of the largest}, problems, how many images needed a thumbnail made now)."""
     files: dict[str, dict[int, Path]] = {}
     dims: dict[str, tuple[int, int]] = {}
     problems = []
@@ -46,16 +58,31 @@ def make_thumbnails(
         digest = digests[rec.id]
         paths = {s: cached_thumb(cache_dir, s, quality, digest) for s in sizes}
         try:
-            if not all(p.exists() for p in paths.values()):
-                made += 1
-                image = open_rgb(rec.image_path)
-                for s, p in paths.items():
-                    if not p.exists():
-                        atomic_write_bytes(p, thumbnail_bytes(image, s, quality))
-            with Image.open(paths[max(sizes)]) as largest:
-                dims[rec.id] = largest.size
+            largest, fresh = _ensure_sizes(rec, paths, quality)
+            if fresh and not image_unchanged(rec.image_path, digest):
+                for size in fresh:  # made from bytes that are no longer the ones `digest` names
+                    remove_checked(paths[size])
+                problems.append(Problem("thumbnails", rec.id, CHANGED_WHILE_READ, str(rec.image_path), rec.source_line))
+                continue
+            with Image.open(io.BytesIO(largest)) as image:
+                dims[rec.id] = image.size
         except (ImageError, OSError) as exc:
             problems.append(Problem("thumbnails", rec.id, str(exc), str(rec.image_path), rec.source_line))
             continue
+        made += bool(fresh)
         files[rec.id] = paths
     return files, dims, problems, made
+
+
+def _ensure_sizes(rec: Record, paths: dict[int, Path], quality: int) -> tuple[bytes, list[int]]:
+    """(the largest thumbnail's bytes, the sizes made now from the image).
+
+    Sizes missing from the cache, or not matching their checksum, are made again from the image."""
+    found = {s: read_checked(p, KIND) for s, p in paths.items()}
+    missing = [s for s, data in found.items() if data is None]
+    if missing:
+        image = open_rgb(rec.image_path)
+        for s in missing:
+            found[s] = thumbnail_bytes(image, s, quality)
+            write_checked(paths[s], found[s])
+    return found[max(paths)], missing

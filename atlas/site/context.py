@@ -63,12 +63,16 @@ class SiteData:
 
 @dataclass(frozen=True)
 class Output:
-    """One file of the site: bytes to write, or a file to copy; `url` is set for pages the sitemap lists."""
+    """One file of the site: bytes to write, or a file to copy; `url` is set for pages the sitemap lists.
+
+    `checked` names the kind of cache artefact `source` is (atlas.core.checked): its bytes must match
+    their checksum when they are copied. Empty for files that carry no checksum (the theme's CSS)."""
 
     path: str
     data: bytes | None = None
     source: Path | None = None
     url: str | None = None
+    checked: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from atlas.analysis.surprises import Surprises
 from atlas.core.jsonio import json_bytes
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
+from atlas.vectors import heatmaps
 
 
 def pct(value) -> str:
@@ -48,7 +49,7 @@ def insights_pages(ctx: SiteContext) -> Iterator[Output]:
     probes, patterns, surprises = studies.probes, studies.patterns, studies.surprises
     for work_id, source in sorted(studies.heatmaps.items()):
         if work_id in ctx.by_id:
-            yield Output(urls.heatmap_path(work_id), source=source)
+            yield Output(urls.heatmap_path(work_id), source=source, checked=heatmaps.KIND)
     if probes is not None:
         public = probes.public()
         yield ctx.page("model", None, "model.html", probes=public, about=ctx.data.about)

@@ -6,6 +6,9 @@ and CARD_VERSION, so a rebuild composes only the pairs it has not seen. Each wor
 panel, centred, but is never enlarged more than MAX_UPSCALE times: a blurred card is worse than a
 smaller one, and bigger. On 40 sample pairs (160 px images), cards averaged 48 kB with the 2 x cap at
 quality 75, and 79 kB when the images filled the panel (3.6 x) even at quality 70.
+
+Cards are written with their checksum and reused only when they match it (atlas.core.checked): a damaged
+card is composed again, so it never reaches the site.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from atlas.core.cache import atomic_write_bytes, key_digest, sharded
+from atlas.core.cache import key_digest, sharded
+from atlas.core.checked import is_checked, write_checked
 
 CARD_VERSION = 1  # bump when the layout changes, so cached cards are remade
 CARD_SIZE = (1200, 630)  # what Facebook, LinkedIn and X (summary_large_image) ask for
@@ -24,6 +28,7 @@ MARGIN_TOP = 20
 BACKGROUND = (250, 248, 244)  # the site's paper colour
 MAX_UPSCALE = 2.0
 QUALITY = 75
+KIND = "pair cards"  # how the build report and the site writer's check name these cache files
 
 
 def panel_boxes(size_a: tuple[int, int], size_b: tuple[int, int]) -> list[tuple[int, int, int, int]]:
@@ -56,7 +61,7 @@ def cached_card(cache_dir: Path, thumb_a: Path, thumb_b: Path) -> tuple[Path, bo
     """(the card's file in the cache, whether it was made now). Raises OSError for an unreadable thumbnail."""
     key = key_digest(CARD_VERSION, CARD_SIZE, QUALITY, *(f"{p.parent.parent.name}/{p.name}" for p in (thumb_a, thumb_b)))
     path = sharded(cache_dir / "cards", key, ".jpg")
-    if path.exists():
+    if is_checked(path, KIND):
         return path, False
-    atomic_write_bytes(path, compose_card(thumb_a, thumb_b))
+    write_checked(path, compose_card(thumb_a, thumb_b))
     return path, True

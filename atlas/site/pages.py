@@ -16,6 +16,7 @@ from atlas.analysis.chord import chord_svg, palette
 from atlas.analysis.culture import strongest_links
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS
+from atlas.ingest import thumbnails
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 
@@ -38,7 +39,7 @@ def static_files(ctx: SiteContext) -> Iterator[Output]:
         yield Output(urls.asset_path(f"site/{source.name}"), source=source)
     for w in ctx.data.works:
         for size, source in sorted(ctx.data.thumbs[w.id].items()):
-            yield Output(urls.thumb_path(size, w.id), source=source)
+            yield Output(urls.thumb_path(size, w.id), source=source, checked=thumbnails.KIND)
 
 
 def home(ctx: SiteContext) -> Iterator[Output]:
@@ -165,7 +166,7 @@ def write_outputs(writer, outputs: Iterable[Output], listed: list[str]) -> int:
     count = 0
     for out in outputs:
         if out.source is not None:
-            writer.copy_file(out.path, Path(out.source))
+            writer.copy_file(out.path, Path(out.source), out.checked)
         else:
             writer.write_bytes(out.path, out.data)
         if out.url is not None:

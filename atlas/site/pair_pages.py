@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from atlas.core.progress import progress
 from atlas.core.records import CONDITIONS, Problem, byline
-from atlas.site import urls
+from atlas.site import og_image, urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.ledger import Ledger, page_paths, work_entry
 from atlas.site.og_image import CARD_SIZE, cached_card
@@ -110,7 +110,7 @@ class PairPages:
                 card_bytes += source.stat().st_size
                 made += fresh
                 card_url = urls.join_url(self.r.base, urls.pair_card_path(a, b))
-                yield Output(urls.pair_card_path(a, b), source=source)
+                yield Output(urls.pair_card_path(a, b), source=source, checked=og_image.KIND)
             page = self.r.page("pair", (a, b), "pair.html", pair=self.pair_view(a, b, card_url))
             html_bytes += len(page.data)
             yield page

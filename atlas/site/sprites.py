@@ -9,7 +9,8 @@ Sheets are JPEG (thumbnails are photographs of objects; PNG would be several tim
 cached outside the site by a digest of everything that goes into them (cell size, quality, each item's
 id and thumbnail digest), so a rebuild with unchanged thumbnails re-encodes nothing. Pillow's encoder is
 deterministic, so the same input gives byte-identical sheets; file names carry their content hash so a
-browser can cache them forever.
+browser can cache them forever. A cached sheet is written with its checksum and used only when it
+matches it (atlas.core.checked); a damaged one is drawn again, never published and never fatal.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from atlas.core.cache import atomic_write_bytes, sharded
+from atlas.core.cache import sharded
+from atlas.core.checked import read_checked, write_checked
 
 SPRITE_VERSION = 1  # bump when the drawing of a cell changes, so cached sheets are remade
 CELL = 48  # px: the side of one square cell (a thumbnail seen at map scale)
@@ -100,14 +102,14 @@ def build_sheets(
         chunk = list(items[start:start + per_sheet])
         key = sheet_key(chunk, cell, quality)
         cached = sharded(cache_dir / "sprites", key, ".jpg") if cache_dir else None
-        if cached is not None and cached.is_file():
-            data = cached.read_bytes()
+        data = read_checked(cached, "sprite sheets") if cached is not None else None
+        if data is not None:
             with Image.open(io.BytesIO(data)) as im:
                 width, height = im.size
         else:
             data, width, height = encode_sheet(chunk, load, cell, columns, quality)
             if cached is not None:
-                atomic_write_bytes(cached, data)
+                write_checked(cached, data)
         name = f"sheet-{start // per_sheet}-{hashlib.sha256(data).hexdigest()[:12]}.jpg"
         sheets.append(Sheet(data, name, len(chunk), width, height))
     return sheets

@@ -9,7 +9,8 @@ Only files whose bytes changed are written anew. A file whose bytes equal the pu
 path is hard-linked from it into staging, so after the swap it is the very same file (same inode, same
 modification time): rsync, S3 sync tools and browser caches see nothing changed, and a no-change rebuild
 rewrites no output file. Where hard links are impossible (another filesystem) it is copied with its
-timestamps instead.
+timestamps instead. A cache artefact copied into the site is verified against its checksum as it is
+copied (copy_file), so the carry-over can never hide a damaged cache file behind a published one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from atlas.core.checked import CacheFileDamaged, read_checked
 from atlas.site.urls import safe_join
 
 
@@ -54,8 +56,18 @@ class SiteWriter:
     def write_text(self, relative: str, text: str) -> None:
         self.write_bytes(relative, text.encode("utf-8"))
 
-    def copy_file(self, relative: str, source: Path) -> None:
-        self.write_bytes(relative, source.read_bytes())
+    def copy_file(self, relative: str, source: Path, checked: str = "") -> None:
+        """Copy `source`'s bytes. With `checked` (the kind of cache artefact it is), the very bytes written
+        must match their checksum: the stage that made the file verified it earlier in this build, so a
+        mismatch here means the cache changed during the build, and the build stops before publishing."""
+        if not checked:
+            self.write_bytes(relative, source.read_bytes())
+            return
+        data = read_checked(source, checked)
+        if data is None:
+            raise CacheFileDamaged(f"cached {checked} file {source} no longer matches its checksum: it changed "
+                                   "during the build; nothing was published, run the build again")
+        self.write_bytes(relative, data)
 
     def _claim(self, relative: str) -> Path:
         if relative in self.written:

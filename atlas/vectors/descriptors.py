@@ -31,7 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.core.cache import load_array, save_array, sharded
+from atlas.core.cache import sharded
+from atlas.core.checked import (
+    CHANGED_WHILE_READ,
+    image_unchanged,
+    load_checked_array,
+    save_checked_array,
+)
 from atlas.core.progress import progress
 from atlas.core.records import Problem, Record
 from atlas.ingest.images import ImageError, open_rgb
@@ -153,7 +159,10 @@ def descriptor_store(cache_dir: Path, name: str) -> Path:
 def descriptor_vectors(
     records: list[Record], digests: dict[str, str], names: list[str], cache_dir: Path
 ) -> tuple[dict[str, dict[str, np.ndarray]], list[Problem]]:
-    """({name: {digest: vector}}, problems) for every record with a digest; cached per image content."""
+    """({name: {digest: vector}}, problems) for every record with a digest; cached per image content.
+
+    Parts are stored with their checksum and verified when read (atlas.core.checked); an image whose file
+    changed while it was read caches nothing and becomes a Problem."""
     found: dict[str, dict[str, np.ndarray]] = {n: {} for n in names}
     problems, seen = [], set()
     dims = {n: descriptor_dim(n) for n in names}
@@ -164,7 +173,8 @@ def descriptor_vectors(
         seen.add(digest)
         missing = []
         for n in names:
-            vector = load_array(sharded(descriptor_store(cache_dir, n), digest, ".npy"), (dims[n],), "float32")
+            vector = load_checked_array(sharded(descriptor_store(cache_dir, n), digest, ".npy"), "descriptor parts",
+                                        (dims[n],))
             if vector is None:
                 missing.append(n)
             else:
@@ -176,8 +186,11 @@ def descriptor_vectors(
         except ImageError as exc:
             problems.append(Problem("embed", rec.id, str(exc), str(rec.image_path or ""), rec.source_line))
             continue
+        if not image_unchanged(rec.image_path, digest):
+            problems.append(Problem("embed", rec.id, CHANGED_WHILE_READ, str(rec.image_path or ""), rec.source_line))
+            continue
         for n, vector in computed.items():
-            save_array(sharded(descriptor_store(cache_dir, n), digest, ".npy"), vector)
+            save_checked_array(sharded(descriptor_store(cache_dir, n), digest, ".npy"), vector)
             found[n][digest] = vector
     return found, problems
 

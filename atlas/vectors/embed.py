@@ -3,7 +3,9 @@
 Each vector is stored under cache/embeddings/<model key>/<image sha256>.npy, where the model key hashes
 the model name, the exact weights and the preprocessing. A rebuild therefore embeds only images whose
 bytes (or whose model) changed, and a build killed mid-way loses at most the batch in flight: every
-finished batch is already on disk. Broken images become Problems, never exceptions. The build's vectors
+finished batch is already on disk. Every vector (and activation grid) is stored with its checksum and
+verified when read (atlas.core.checked): a damaged one is embedded again, never used; an image whose file
+changed while it was embedded caches nothing. Broken images become Problems, never exceptions. The build's vectors
 are gathered into one memory-mapped matrix (atlas.vectors.matrix), never a dict of a million small arrays.
 """
 
@@ -17,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.core.cache import (
-    DigestIndex,
-    file_digest,
-    key_digest,
-    load_array,
-    save_array,
-    sharded,
+from atlas.core.cache import DigestIndex, file_digest, key_digest, sharded
+from atlas.core.checked import (
+    CHANGED_WHILE_READ,
+    corrupt_log,
+    image_unchanged,
+    load_checked_array,
+    save_checked_array,
 )
 from atlas.core.config import EmbeddingConfig
 from atlas.core.progress import progress
@@ -183,24 +185,22 @@ def _fill_from_cache(
     """Copy every cached vector into its row of `matrix`, one image at a time.
 
     Returns ({digest: the first row of that image}, records still to embed: one per distinct uncached
-    image, cache files that exist but are truncated or corrupt: those images are embedded again)."""
+    image, cache files that do not match their checksum: those images are embedded again). A vector
+    without a checksum (a cache made before checksums) counts as missing, not as corrupt."""
     first_row: dict[str, int] = {}
-    corrupt: list[str] = []
+    known = len(corrupt_log().paths("vectors"))
     todo = []
     for j, rec in enumerate(rows):
         digest = digests[rec.id]
         if digest in first_row:
             continue
         first_row[digest] = j
-        path = sharded(store, digest, ".npy")
-        vector = load_array(path, (matrix.shape[1],), "float32")
+        vector = load_checked_array(sharded(store, digest, ".npy"), "vectors", (matrix.shape[1],))
         if vector is None:
             todo.append(rec)
-            if path.exists():
-                corrupt.append(str(path))
         else:
             matrix[j] = vector
-    return first_row, todo, corrupt
+    return first_row, todo, corrupt_log().paths("vectors")[known:]
 
 
 class _ImageDataset:
@@ -230,7 +230,9 @@ def _run_model(
 ) -> dict[str, str]:
     """Embed `todo` batch by batch, saving each vector to the cache as its batch finishes, then `keep(digest, vector)`.
 
-    Returns {digest: error} for the images that could not be decoded."""
+    An image whose file no longer has the digest the build started with (replaced while it was read) is
+    not cached: what was computed came from other bytes than its digest names.
+    Returns {digest: error} for the images that could not be decoded or changed meanwhile."""
     import torch
 
     if not todo:
@@ -253,9 +255,12 @@ def _run_model(
             vectors, grids = _forward(model, torch.stack([t for _, t in good]), device, kept_grids is not None)
             for j, ((i, _), vector) in enumerate(zip(good, vectors)):
                 digest = digests[todo[i].id]
+                if not image_unchanged(todo[i].image_path, digest):
+                    failed[digest] = CHANGED_WHILE_READ
+                    continue
                 if kept_grids is not None:
-                    save_array(sharded(kept_grids, digest, ".npy"), grids[j])
-                save_array(sharded(store, digest, ".npy"), vector)
+                    save_checked_array(sharded(kept_grids, digest, ".npy"), grids[j])
+                save_checked_array(sharded(store, digest, ".npy"), vector)
                 keep(digest, vector)
         bar.update(len(batch))
     bar.close()

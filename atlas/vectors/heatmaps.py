@@ -12,6 +12,9 @@ key hashing the model, its weights, the preprocessing and the overlay settings, 
 same model only makes heat maps for new or changed images. The network normally runs once per image: the
 embed stage keeps each image's activation grid (cache/activations/, atlas.vectors.embed) and the overlay is drawn
 from that; only images without a kept grid (embedded before it was kept) go through the network here.
+Overlays and kept grids are written with their checksum and used only when they match it
+(atlas.core.checked): a damaged overlay is drawn again, never published; an image whose file changed
+while it was read gets no overlay in this build.
 """
 
 from __future__ import annotations
@@ -23,7 +26,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from atlas.core.cache import atomic_write_bytes, key_digest, sharded
+from atlas.core.cache import key_digest, sharded
+from atlas.core.checked import (
+    CHANGED_WHILE_READ,
+    image_unchanged,
+    is_checked,
+    load_checked_array,
+    save_checked_array,
+    write_checked,
+)
 from atlas.core.config import EmbeddingConfig, HeatmapsConfig
 from atlas.core.progress import progress
 from atlas.core.records import Problem, Record
@@ -47,6 +58,7 @@ log = logging.getLogger(__name__)
 
 HEATMAP_VERSION = 1  # bump when the map or the blending changes
 JPEG_QUALITY = 85
+KIND = "heat maps"  # how the build report and the site writer's check name these cache files
 # A perceptual heat palette (dark purple -> red -> yellow), interpolated between these stops.
 STOPS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]], dtype=np.float64)
 
@@ -65,16 +77,20 @@ def make_heatmaps(
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]
     paths = {w.id: sharded(store, digests[w.id], ".jpg") for w in works if w.id in digests}
-    todo, seen = [], set()
+    todo, seen, ready = [], set(), set()
     for w in works:
         path = paths.get(w.id)
-        if path is not None and not path.is_file() and path not in seen:
-            seen.add(path)
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        if is_checked(path, KIND):
+            ready.add(path)
+        else:
             todo.append(w)
-    rest, problems = _draw_kept(todo, digests, kept, paths, emb, cfg)
-    problems += _render(model, rest, paths, emb, cfg, resolve_device(emb.device))
-    failed = {p.record for p in problems}
-    return {i: p for i, p in paths.items() if i not in failed and p.is_file()}, problems, len(todo) - len(failed)
+    rest, problems, drawn = _draw_kept(todo, digests, kept, paths, emb, cfg)
+    more, drawn_now = _render(model, rest, digests, paths, kept, emb, cfg, resolve_device(emb.device))
+    problems, drawn = problems + more, drawn | drawn_now
+    return {i: p for i, p in paths.items() if p in ready or p in drawn}, problems, len(drawn)
 
 
 def activation_maps(model, batch) -> np.ndarray:
@@ -104,9 +120,9 @@ def _palette(values: np.ndarray) -> np.ndarray:
 
 
 def _draw_kept(todo: list[Record], digests: dict[str, str], kept: Path, paths: dict[str, Path], emb: EmbeddingConfig,
-               cfg: HeatmapsConfig) -> tuple[list[Record], list[Problem]]:
-    """Draw the overlays whose activation grid the embed stage kept; returns (the rest, problems)."""
-    rest, problems, crop = [], [], square_crop(emb.image_size)
+               cfg: HeatmapsConfig) -> tuple[list[Record], list[Problem], set[Path]]:
+    """Draw the overlays whose activation grid the embed stage kept; returns (the rest, problems, overlays drawn)."""
+    rest, problems, drawn, crop = [], [], set(), square_crop(emb.image_size)
     for work in todo:
         grid = load_grid(sharded(kept, digests[work.id], ".npy"))
         if grid is None:
@@ -115,36 +131,46 @@ def _draw_kept(todo: list[Record], digests: dict[str, str], kept: Path, paths: d
         try:
             image = open_rgb(work.image_path)
         except ImageError as exc:
-            problems.append(Problem("heatmaps", work.id, f"no heat map: {exc}", str(work.image_path), work.source_line, "warning"))
+            problems.append(_problem(work, f"no heat map: {exc}"))
             continue
-        _save_overlay(paths[work.id], crop(image), grid, cfg)
-    return rest, problems
+        if _keep_overlay(work, digests[work.id], paths[work.id], crop(image), grid, cfg, problems):
+            drawn.add(paths[work.id])
+    return rest, problems, drawn
 
 
 def load_grid(path: Path) -> np.ndarray | None:
-    """A kept (h, w) activation grid, or None when missing or damaged."""
-    try:
-        grid = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        return None
-    return grid if grid.ndim == 2 and grid.dtype == np.float32 and np.all(np.isfinite(grid)) else None
+    """A kept (h, w) activation grid, or None when missing or damaged (a damaged one is reported)."""
+    return load_checked_array(path, "activation grids", (None, None))
 
 
-def _save_overlay(path: Path, image: Image.Image, activation: np.ndarray, cfg: HeatmapsConfig) -> None:
+def _keep_overlay(work: Record, digest: str, path: Path, image: Image.Image, activation: np.ndarray,
+                  cfg: HeatmapsConfig, problems: list[Problem]) -> bool:
+    """Cache the overlay, unless the image file changed since the build hashed it (then a Problem)."""
+    if not image_unchanged(work.image_path, digest):
+        problems.append(_problem(work, f"no heat map: {CHANGED_WHILE_READ}"))
+        return False
     buffer = io.BytesIO()
     overlay(image, activation, cfg.size, cfg.opacity).save(buffer, "JPEG", quality=JPEG_QUALITY)
-    atomic_write_bytes(path, buffer.getvalue())
+    write_checked(path, buffer.getvalue())
+    return True
 
 
-def _render(model, todo: list[Record], paths: dict[str, Path], emb: EmbeddingConfig, cfg: HeatmapsConfig, device: str) -> list[Problem]:
+def _problem(work: Record, reason: str) -> Problem:
+    return Problem("heatmaps", work.id, reason, str(work.image_path), work.source_line, "warning")
+
+
+def _render(model, todo: list[Record], digests: dict[str, str], paths: dict[str, Path], kept: Path,
+            emb: EmbeddingConfig, cfg: HeatmapsConfig, device: str) -> tuple[list[Problem], set[Path]]:
+    """Run the network for the images without a usable kept grid and draw their overlays; their grids are
+    kept now (in place of a missing or damaged one). Returns (problems, overlays drawn)."""
     import torch
 
     if not todo:
-        return []
+        return [], set()
     model = model.to(device)
     to_tensor = preprocess(emb.image_size)
     crop = square_crop(emb.image_size)
-    problems = []
+    problems, drawn = [], set()
     bar = progress(total=len(todo), desc="heat maps", unit="img")
     for start in range(0, len(todo), emb.batch_size):
         chunk, images = [], []
@@ -152,14 +178,16 @@ def _render(model, todo: list[Record], paths: dict[str, Path], emb: EmbeddingCon
             try:
                 image = open_rgb(work.image_path)
             except ImageError as exc:
-                problems.append(Problem("heatmaps", work.id, f"no heat map: {exc}", str(work.image_path), work.source_line, "warning"))
+                problems.append(_problem(work, f"no heat map: {exc}"))
                 continue
             chunk.append(work)
             images.append(image)
         if chunk:
             maps = activation_maps(model, torch.stack([to_tensor(i) for i in images]).to(device))
             for work, image, activation in zip(chunk, images, maps):
-                _save_overlay(paths[work.id], crop(image), activation, cfg)
+                if _keep_overlay(work, digests[work.id], paths[work.id], crop(image), activation, cfg, problems):
+                    save_checked_array(sharded(kept, digests[work.id], ".npy"), activation.astype(np.float32))
+                    drawn.add(paths[work.id])
         bar.update(len(todo[start : start + emb.batch_size]))
     bar.close()
-    return problems
+    return problems, drawn
