@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from atlas.core import yamlsafe
+
 
 class ConfigError(ValueError):
     """site.yaml is unusable; the message names the file, the line and the key."""
@@ -210,7 +212,7 @@ def load_config(path: str | Path, overrides: dict | None = None) -> SiteConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yamlsafe.compose(text)  # aliases bounded: an alias bomb fails here, at once
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     config = _build(SiteConfig, node, path, ("site",)) if node is not None else SiteConfig()

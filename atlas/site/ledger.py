@@ -17,8 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from atlas.core import yamlsafe
 from atlas.site import urls
 from atlas.site.writer import previous_path
 
@@ -88,7 +87,7 @@ def load_renames(path: Path) -> dict[str, str]:
             raise ValueError(f"{path}: every row needs an old and a new id; first bad row: {bad[0]!r}")
         raw = {r[0].strip(): r[1].strip() for r in rows}
     else:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlsafe.load_file(path) or {}  # aliases bounded: an alias bomb is refused at once, naming the file
         if not isinstance(data, dict):
             raise ValueError(f"{path}: id_renames must be a mapping of old id: new id")
         raw = {str(k): str(v) for k, v in data.items()}
