@@ -46,7 +46,7 @@ def insights_pages(ctx: SiteContext) -> Iterator[Output]:
     probes, patterns, surprises = data.get("probes"), data.get("patterns"), data.get("surprises")
     for work_id, source in sorted((data.get("heatmaps") or {}).items()):
         if work_id in ctx.by_id:
-            yield Output(urls.heatmap_path(work_id), source=source)
+            yield Output(ctx.paths.heatmap_path(work_id), source=source)
     if probes is not None:
         public = {k: v for k, v in probes.items() if k != "guesses"}
         yield ctx.page("model", None, "model.html", probes=public, about=ctx.data.about)
@@ -84,7 +84,7 @@ def work_insights(r: SiteContext, work_id: str, probes: dict | None, heatmaps: d
     return {
         "guesses": rows,
         "date": {"phrase": f"about {date['year']} \u00b1 {date['pm']}", "catalogue": r.by_id[work_id].date_text} if date else None,
-        "heatmap": urls.join_url(r.base, urls.heatmap_path(work_id)) if work_id in heatmaps else "",
+        "heatmap": urls.join_url(r.base, r.paths.heatmap_path(work_id)) if work_id in heatmaps else "",
         "heatmap_size": r.config.heatmaps.size,
     }
 

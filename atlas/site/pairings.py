@@ -104,7 +104,7 @@ def carried_pairs(previous: Ledger, renames: dict[str, str], published: set[str]
     """Pairs an earlier build published whose two works (after renames) are still here."""
     out = set()
     for path in previous.pages:
-        parsed = urls.parse_page_path(path)
+        parsed = urls.parse_page_path(path, previous.names)
         if parsed and parsed[0] == "pair":
             a, b = (renames.get(x, x) for x in parsed[1])
             if a != b and a in published and b in published:
