@@ -38,7 +38,7 @@ HASH_DIGITS = 12  # hex digits of SHA-256 in a suffix: 48 bits, and more are tak
 DEVICE_NAMES = frozenset(
     ["CON", "PRN", "AUX", "NUL"] + [f"{name}{n}" for name in ("COM", "LPT") for n in range(10)]
 )
-SEGMENT = re.compile(r"^[A-Za-z0-9_~-]{1,%d}$" % MAX_SEGMENT)  # what a recorded segment may be (ledger check)
+SEGMENT = re.compile(rf"^[A-Za-z0-9_~-]{{1,{MAX_SEGMENT}}}$")  # what a recorded segment may be (ledger check)
 
 # Each kind of page -> its path relative to the site root. Keys are filled with slug(key).
 PAGE_PATTERNS = {
