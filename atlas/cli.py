@@ -15,7 +15,7 @@ from pathlib import Path
 
 from atlas import __version__
 from atlas.core.config import ConfigError, load_config
-from atlas.core.text import one_line
+from atlas.core.text import one_line, printable
 from atlas.vectors.network import WeightsUnavailable
 
 DESCRIPTION = """\
@@ -157,7 +157,7 @@ def run_build(args) -> int:
     print(report.summary())
     if args.explain:
         print(report.explain())
-    print(f"\nPublished {config.output_dir}  (report: {config.output_dir.parent / 'report.html'})")
+    print(f"\nPublished {printable(str(config.output_dir))}  (report: {printable(str(config.output_dir.parent / 'report.html'))})")
     if args.strict and report.problems:
         print(f"atlas: --strict: {len(report.problems)} report entries", file=sys.stderr)
         return 1
@@ -194,7 +194,7 @@ def run_check(args) -> int:
         print(f"warning: {one_line(warning)}", file=sys.stderr)
     failed = bool(preflight.errors) or (args.strict and bool(preflight.warnings))
     counts = f"{len(preflight.errors)} errors, {len(preflight.warnings)} warnings"
-    print(f"{args.config}: {counts}; {'cannot be built' if failed else 'ready to build'}")
+    print(f"{printable(args.config)}: {counts}; {'cannot be built' if failed else 'ready to build'}")
     return 2 if failed else 0
 
 

@@ -55,6 +55,7 @@ def wikiart_subset(per_style: int) -> Path:
     config = yaml.safe_load((ROOT / "examples" / "wikiart" / "site.yaml").read_text(encoding="utf-8"))
     config |= {"output": "site", "cache": "../wikiart/cache", "title": f"{config['title']} (first {per_style} of each)"}
     config["collection"]["path"] = "collection.csv"
+    config["collection"]["allow_outside_paths"] = True  # the subset's table points at the shared images
     (folder / "site.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return folder / "site.yaml"
 

@@ -159,7 +159,8 @@ def test_wikiart_style_is_the_condition_and_an_absent_medium_gives_no_medium_gro
         for style in sorted(by_style):
             for row in by_style[style][:12]:
                 writer.writerow({"id": row["id"], "style": style, "image": str(data / row["image"])})
-    config = example_config("wikiart", tmp_path, **{"collection.path": str(subset), "labels.culture.min_group_size": 10,
+    config = example_config("wikiart", tmp_path, **{"collection.path": str(subset), "collection.allow_outside_paths": True,
+                                                   "labels.culture.min_group_size": 10,
                                                    "map.min_cluster_size": 5})
     report = build(config)
     assert report.counts["works_published"] == 84 and report.counts["cultures"] == 7 and report.counts["media"] == 0

@@ -62,7 +62,8 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 def _config(tmp: Path, cache: Path, table: Path, renames: str = ""):
     path = sample_config(
         tmp, site_url=SITE_URL, cache=str(cache), id_renames=renames,
-        collection={"format": "csv", "path": str(table), "extra_columns": ["subject"]},
+        collection={"format": "csv", "path": str(table), "extra_columns": ["subject"],
+                    "allow_outside_paths": True},  # the table lives apart from the sample's images
         pairings={"file": str(tmp / "pairings.yaml"), "budget": 0},
     )
     return load_config(path)

@@ -1,6 +1,8 @@
-// atlas: the pair viewer (pair/?a=ID&b=ID). Reads the two works' JSON (data/work/<slug>.json, written by
+// atlas: the pair viewer (pair/?a=ID&b=ID). Reads the two works' JSON (data/work/<segment>.json, written by
 // the build) and fills the same layout as a pre-rendered pair page. Text goes in with textContent only:
-// catalogue data is untrusted.
+// catalogue data is untrusted. A work's segment is slug(id) below, except for the ids the build had to
+// give another segment (a device name, a very long id, two ids differing only in case: atlas/site/urls.py):
+// the build lists those in data/path_names.json and names that file in data-names (absent when none).
 (function () {
   "use strict";
   var root = document.querySelector("[data-pair-viewer]");
@@ -8,8 +10,11 @@
   var base = root.getAttribute("data-base") || "/";
   var k = parseInt(root.getAttribute("data-k"), 10) || 0;
   var SAFE = /[A-Za-z0-9_-]/;
+  var namesUrl = root.getAttribute("data-names");
+  var names = namesUrl ? fetch(namesUrl).then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; })
+    : Promise.resolve({});
 
-  // The same reversible tilde-encoding as atlas/urls.py slug(): UTF-8 bytes outside A-Z a-z 0-9 _ - become ~XX.
+  // The same reversible tilde-encoding as atlas/site/urls.py encode(): UTF-8 bytes outside A-Z a-z 0-9 _ - become ~XX.
   function slug(id) {
     var bytes = new TextEncoder().encode(id), out = "";
     for (var i = 0; i < bytes.length; i++) {
@@ -31,10 +36,20 @@
     box.textContent = message;
     box.hidden = false;
   }
+  function segment(id, known) {
+    var works = known.work || {};
+    return Object.prototype.hasOwnProperty.call(works, id) ? works[id] : slug(id);
+  }
   function fetchWork(id) {
-    return fetch(base + "data/work/" + slug(id) + ".json").then(function (r) {
+    return names.then(function (known) {
+      return fetch(base + "data/work/" + segment(id, known) + ".json");
+    }).then(function (r) {
       if (!r.ok) { throw new Error("The work " + id + " is not in this atlas."); }
       return r.json();
+    }).then(function (w) {
+      // A case-insensitive host serves data/work/Ab1.json for ab1.json: only the work asked for will do.
+      if (!w || w.id !== id) { throw new Error("The work " + id + " is not in this atlas."); }
+      return w;
     });
   }
   function fill(name, w) {

@@ -1,16 +1,52 @@
 /* Client-side search over the shards written by atlas/search_index.py (vanilla ES2019, no libraries).
  *
  * A query is split into tokens by the same rules as the index (NFKD, no accents, lower case, runs of
- * letters and digits). A token of at least `prefix` characters loads only the shard named by its first
+ * letters and digits, each other symbol such as an emoji on its own). A token of at least `prefix` characters loads only the shard named by its first
  * `prefix` characters and matches every indexed token that starts with it; shorter tokens must match a
  * whole one-character token. Results are the works matching every token, shown as thumbnails; their
  * display data comes from the docs chunk files, loaded only for the results shown. The query is kept in
  * the URL (?q=), so a search can be linked and the back button restores it. Everything is a file of the
  * site: it works offline and on any static host.
+ *
+ * Characters are code points, as in Python: a JS string counts UTF-16 units, so a character beyond
+ * U+FFFF (CJK extension B, emoji) would be two "characters" to .length and .slice. Tokens are split with
+ * the `u` regex flag and shard names taken with Array.from; tests/test_hostile_values.py runs these
+ * functions under node against the Python tokenizer.
  */
 (function () {
   'use strict';
 
+  const SAFE = /[A-Za-z0-9_-]/;
+
+  function tokens(text) {
+    const plain = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+    return plain.match(/[\p{L}\p{N}]+|\p{So}/gu) || [];
+  }
+
+  /** atlas.site.urls.encode: keep A-Z a-z 0-9 _ -, write every other UTF-8 byte as ~XX. */
+  function slug(text) {
+    let out = '';
+    for (const byte of new TextEncoder().encode(text)) {
+      const ch = String.fromCharCode(byte);
+      out += byte < 128 && SAFE.test(ch) ? ch : '~' + byte.toString(16).toUpperCase().padStart(2, '0');
+    }
+    return out;
+  }
+
+  /** The shard file name of a token: its first `prefix` code points, encoded (search_index.shard_of). */
+  function shardName(token, prefix) {
+    return slug(Array.from(token).slice(0, prefix).join(''));
+  }
+
+  /** Whether a token is shorter than `prefix` code points (then it must match a whole token). */
+  function isShort(token, prefix) {
+    return Array.from(token).length < prefix;
+  }
+
+  if (typeof document === 'undefined') { // under node, for the tests: the rules only
+    if (typeof module === 'object') module.exports = { tokens, slug, shardName, isShort };
+    return;
+  }
   const form = document.querySelector('form.search-form[data-index]');
   if (!form) return;
   const index = JSON.parse(form.dataset.index);
@@ -21,24 +57,8 @@
   const shards = new Map(); // name -> Promise<{token: [numbers]}>
   const chunks = new Map(); // number -> Promise<[doc]>
   const LIMIT = 60;
-  const SAFE = /[A-Za-z0-9_-]/;
   let generation = 0;
   let timer = 0;
-
-  function tokens(text) {
-    const plain = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-    return plain.match(/[\p{L}\p{N}]+/gu) || [];
-  }
-
-  /** atlas.urls.slug: keep A-Z a-z 0-9 _ -, write every other UTF-8 byte as ~XX. */
-  function slug(text) {
-    let out = '';
-    for (const byte of new TextEncoder().encode(text)) {
-      const ch = String.fromCharCode(byte);
-      out += byte < 128 && SAFE.test(ch) ? ch : '~' + byte.toString(16).toUpperCase().padStart(2, '0');
-    }
-    return out;
-  }
 
   function load(map, key, url) {
     if (!map.has(key)) {
@@ -52,8 +72,8 @@
 
   /** Work numbers matching one query token (a sorted array), or null when the token is ignored. */
   async function match(token) {
-    const short = token.length < index.prefix;
-    const name = slug(token.slice(0, index.prefix));
+    const short = isShort(token, index.prefix);
+    const name = shardName(token, index.prefix);
     if (!shardNames.has(name)) return short ? null : [];
     const shard = await load(shards, name, `${index.base}${name}.json`);
     if (short) return shard[token] || [];

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from atlas.core import yamlsafe
+
 
 class ConfigError(ValueError):
     """site.yaml is unusable; the message names the file, the line and the key."""
@@ -38,6 +40,8 @@ class CollectionConfig:
     columns: dict[str, str] = field(default_factory=dict)  # field -> column name (id, title, artist, date, ...)
     image_folder: str = ""  # folder holding the images, looked up by id; relative to site.yaml
     image_pattern: str = "{id}"  # file name in image_folder; without a suffix, common image suffixes are tried
+    allow_outside_paths: bool = False  # read images outside image_folder and the table's folder (`../x.png`, absolute
+        # paths, symlinks pointing out); when false such an image is a skipped record in the report, never read
     extra_columns: list[str] = field(default_factory=list)  # further columns kept on each record
     limit: int = 0  # read only the first N rows (0 = all); handy for a quick preview
 
@@ -210,7 +214,7 @@ def load_config(path: str | Path, overrides: dict | None = None) -> SiteConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yamlsafe.compose(text)  # aliases bounded: an alias bomb fails here, at once
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     config = _build(SiteConfig, node, path, ("site",)) if node is not None else SiteConfig()

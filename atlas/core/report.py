@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from atlas.core.records import Problem
 from atlas.core.stage_cache import Decision
+from atlas.core.text import printable
 
 
 @dataclass
@@ -60,7 +61,8 @@ class BuildReport:
         return json.dumps(self.as_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
     def summary(self, max_lines: int = 12) -> str:
-        """The one-screen summary printed at the end of a build."""
+        """The one-screen summary printed at the end of a build. Each line is printable (atlas.core.text): a
+        record id or a reason holding an escape sequence or a newline cannot rewrite the terminal."""
         lines = ["", "Build summary", "-------------"]
         lines += [f"{key.replace('_', ' ')}: {value:,}" for key, value in self.counts.items()]
         lines.append("time per stage: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
@@ -77,11 +79,11 @@ class BuildReport:
                 lines += [f"  - {_describe(p)}" for p in items[:max_lines]]
                 if len(items) > max_lines:
                     lines.append(f"  ... and {len(items) - max_lines} more (see report.json / report.html)")
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)  # ids and reasons come from the data: escaped
 
     def explain(self) -> str:
         """One line per stage: reused or recomputed, and why."""
-        return "\n".join(["", "Stages", "------", *(d.line() for d in self.decisions)])
+        return "\n".join(["", "Stages", "------", *(printable(d.line()) for d in self.decisions)])
 
     def to_html(self, title: str) -> str:
         rows = "".join(

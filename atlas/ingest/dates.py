@@ -7,7 +7,8 @@ filter works, so `parse_date` is forgiving: it reads the common forms, ignores t
 
 Conventions (documented here because other museums choose differently):
 - "ca. 1650" is (1650, 1650): no widening; the date text stays on the record for display.
-- Years BCE are negative and there is no year 0: "4th century BCE" is (-399, -300), "1st century
+- Years BCE are negative and there is no year 0 ("-3000", "3000 BCE", "300 B.C.", "c. 200 B.C.E." are
+  all BCE; a minus sign before a year means BCE, as in the numeric columns): "4th century BCE" is (-399, -300), "1st century
   BCE" (-99, -1), "1st century CE" (1, 99).
 - "early/mid/late" split a span in thirds ("early 19th century" = 1800–1833); "first half" and
   "third quarter" split it in halves and quarters. "1650s" is a decade, "1600s" a century.
@@ -22,8 +23,11 @@ Span = tuple[int | None, int | None]
 
 _UNKNOWN = {"", "nd", "n.d", "n.d.", "n. d.", "unknown", "date unknown", "undated", "no date", "not dated"}
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
-_BCE = re.compile(r"\b(?:b\.\s?c\.\s?e\.?|b\.\s?c\.?|bce|bc)(?![a-z])")
+_BCE = re.compile(r"(?<![a-z])(?:b\.\s?c\.\s?e\.?|b\.\s?c\.?|bce|bc)(?![a-z])")  # "300BC" too: no \b after a digit
 _CE = re.compile(r"\b(?:a\.\s?d\.?|c\.\s?e\.?|ce|ad)(?![a-z])")
+# A minus sign before a year, at the start or after a space or separator: "-3000", "-300 - -200", "-330/-320".
+# Not the dash of "1650-70" (a digit before it) nor the spaced range dash of "1650 - 70" (a space after it).
+_NEGATIVE_YEAR = re.compile(r"(^|[\s(/,;])-(\d{1,5})(?!\d)")
 _HEDGES = re.compile(
     r"\(\?\)|\?|\[|\]|\b(?:ca\.?|c\.|circa|about|approx\.?|approximately|probably|possibly|perhaps"
     r"|likely|dated|made|completed)(?![a-z])"
@@ -114,6 +118,7 @@ def _normalise(text) -> str:
         return ""
     s = _DASHES.sub("-", s)
     s = re.sub(r"^(\d{4})-\d{2}-\d{2}\b.*", r"\1", s)  # ISO date: the year is enough
+    s = _NEGATIVE_YEAR.sub(r"\1\2 bce ", s)  # "-3000" is 3000 BCE (it was read as the year 3000)
     s = _BCE.sub(" bce ", s)
     s = _CE.sub(" ce ", s)
     s = _HEDGES.sub(" ", s)

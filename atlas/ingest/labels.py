@@ -7,7 +7,7 @@ is counted (groups, dropped groups, rule hits) and explained (warning Problems) 
 
 Matching, in this order (the first that applies wins):
 1. the rules, group by group in file order: a plain entry matches the label case-insensitively after
-   stripping and collapsing whitespace; an entry "re:<regex>" matches when re.search finds it
+   Unicode NFC normalisation, stripping and collapsing whitespace (labels.clean); an entry "re:<regex>" matches when re.search finds it
    (case-insensitive) in the cleaned label;
 2. a label equal to a group's own name (so "British" needs no rule in the group "British");
 3. otherwise, with keep_unmatched, the label forms its own group, named as first written.
@@ -16,6 +16,7 @@ Matching, in this order (the first that applies wins):
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -32,9 +33,17 @@ class LabelResult:
     rule_hits: dict[str, dict[str, int]] = field(default_factory=dict)  # {"culture": {group: records a rule mapped}}
 
 
+# Invisible characters that only separate words: read as spaces, so "Chinese\u200b" is "Chinese".
+_INVISIBLE_SPACES = str.maketrans({"\u200b": " ", "\u2060": " ", "\ufeff": " "})
+
+
 def clean(value: str) -> str:
-    """A label as compared and shown: surrounding whitespace stripped, inner runs collapsed."""
-    return " ".join(str(value or "").split())
+    """A label as compared and shown: Unicode NFC, surrounding whitespace stripped, inner runs collapsed.
+
+    NFC because catalogues mix composed and decomposed accents ("Meso\u0301" vs "Mes\u00f3"): both are one
+    group. Whitespace is any Unicode space (no-break, ideographic, tab, newline) and the zero-width ones."""
+    text = unicodedata.normalize("NFC", str(value or "")).translate(_INVISIBLE_SPACES)
+    return " ".join(text.split())
 
 
 REGEX_PREFIX = "re:"

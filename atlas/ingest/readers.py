@@ -8,7 +8,9 @@ Decisions: numeric begin/end columns win over the parsed date text, and 0/0 mean
 is no year 0). `met`: an empty "Culture" falls back to the first "Artist Nationality" (The Met leaves
 Culture empty on most European paintings, whose makers have a nationality), marked by
 extra["culture_source"]; makers joined by "|" are shown joined by "; ". A record whose image is not
-found is still returned, with a Problem: the build skips it.
+found is still returned, with a Problem: the build skips it. So is a record whose image lies outside
+the image folder and the table's folder (`../x.png`, an absolute path, a symlink pointing out: the table
+may come from someone else, and the site publishes what it reads) unless collection.allow_outside_paths.
 """
 
 from __future__ import annotations
@@ -267,6 +269,8 @@ class _ImageFinder:
         self.folder = _resolve(cfg.image_folder, base_dir) if cfg.image_folder else None
         if self.folder is not None and not self.folder.is_dir():
             raise FileNotFoundError(f"image folder not found: {self.folder} (collection.image_folder: '{cfg.image_folder}')")
+        self.allow_outside = cfg.allow_outside_paths
+        self.roots = [p.resolve() for p in (self.folder, table_dir) if p is not None]  # symlinks followed
         try:
             self.pattern.format(id="x")
         except (KeyError, IndexError, ValueError) as exc:
@@ -281,17 +285,27 @@ class _ImageFinder:
         if given:
             path = _resolve(given, self.table_dir)
             if path.is_file():
-                return path, ""
+                return self._confined(path, f"image '{given}'")
             tried.append(str(path))
         if self.folder is not None:
             path = self._in_folder(record_id)
             if path is not None:
-                return path, ""
+                return self._confined(path, "image")
             name = self.folder / self.pattern.format(id=record_id)
             tried.append(f"{name} (tried {', '.join(IMAGE_SUFFIXES)})" if self.probe else str(name))
         if not tried:
             return None, "image file not found: no image path given and collection.image_folder is not set"
         return None, f"image file not found: {' or '.join(tried)}"
+
+    def _confined(self, path: Path, what: str) -> tuple[Path | None, str]:
+        """(path, "") when the file, symlinks followed, lies inside the image folder or the table's folder
+        (or collection.allow_outside_paths is true); else (None, why), and the file is never opened."""
+        real = path.resolve()
+        if self.allow_outside or any(real.is_relative_to(root) for root in self.roots):
+            return path, ""
+        shown = f"{path} -> {real}" if real != path.absolute() else str(real)
+        return None, (f"image outside the image folder and the table's folder: {what} is {shown}; not read "
+                      "(set collection.allow_outside_paths: true to allow it)")
 
     def _in_folder(self, record_id: str) -> Path | None:
         candidate = self.folder / self.pattern.format(id=record_id)

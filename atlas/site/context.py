@@ -31,6 +31,7 @@ from atlas.core.config import SiteConfig
 from atlas.core.records import CONDITIONS, Record, byline
 from atlas.ingest.labels import condition_names
 from atlas.site import urls
+from atlas.site.ledger import Ledger
 from atlas.site.pairings import PairingPlan
 
 
@@ -84,6 +85,7 @@ class SiteContext:
     names: dict[str, dict]
     by_id: dict[str, Record]
     clusters_by_work: dict[str, Cluster]
+    paths: urls.PathNames = field(default_factory=urls.PathNames)  # every key's path segment (urls.plan_paths)
     views: dict[str, dict] = field(default_factory=dict)  # work id -> work_view(): a memo, never changed once made
 
     @property
@@ -104,7 +106,7 @@ class SiteContext:
 
     # -- links ---------------------------------------------------------------------------------
     def url(self, kind: str, key: str | tuple[str, str] | None = None) -> str:
-        return urls.join_url(self.base, urls.page_path(kind, key))
+        return urls.join_url(self.base, self.paths.page_path(kind, key))
 
     def asset(self, name: str) -> str:
         return urls.join_url(self.base, urls.asset_path(name))
@@ -129,8 +131,8 @@ class SiteContext:
             "url": self.url("work", w.id),
             "culture_url": self.url("culture", w.culture) if w.culture else "",
             "medium_url": self.url("medium", w.medium) if w.medium else "",
-            "thumb": urls.join_url(self.base, urls.thumb_path(self.small, w.id)),
-            "image": urls.join_url(self.base, urls.thumb_path(self.large, w.id)),
+            "thumb": urls.join_url(self.base, self.paths.thumb_path(self.small, w.id)),
+            "image": urls.join_url(self.base, self.paths.thumb_path(self.large, w.id)),
             "width": width,
             "height": height,
             "alt": f"{w.title or 'Untitled'}, {line}" + (f"; {w.culture_raw}" if w.culture_raw else "")
@@ -148,7 +150,7 @@ class SiteContext:
         url = self.url(kind, key)
         html = self.render(template, page_url=url, **context)
         listed = url if kind not in ("404", "sitemap") else None
-        return Output(urls.page_file(kind, key), html.encode("utf-8"), url=listed)
+        return Output(self.paths.page_file(kind, key), html.encode("utf-8"), url=listed)
 
     def page_at(self, path: str, template: str, listed: bool = True, **context) -> Output:
         """A page at a path that is not one of urls.PAGE_PATTERNS (culture pairs, redirects, notices)."""
@@ -183,7 +185,20 @@ def new_context(data: SiteData) -> SiteContext:
         names=names,
         by_id={w.id: w for w in data.works},
         clusters_by_work={m: c for c in data.cluster_map.clusters for m in c.members},
+        paths=(data.pairings.previous if data.pairings else Ledger()).plan_paths(path_keys(data)),
     )
+
+
+def path_keys(data: SiteData) -> dict[str, list[str]]:
+    """Every key that becomes a path segment, by space (atlas.site.urls.SPACES): planned together, so
+    that no two of one space share a segment on a case-insensitive file system."""
+    cultures = {w.culture for w in data.works if w.culture} | set(data.similarity.labels)
+    return {
+        "work": [w.id for w in data.works],
+        "culture": sorted(cultures),
+        "medium": sorted({w.medium for w in data.works if w.medium}),
+        "pattern": [p.id for p in data.studies.patterns or ()],
+    }
 
 
 def site_view(config: SiteConfig) -> dict:

@@ -34,7 +34,7 @@ def chord_links(ctx: SiteContext) -> dict:
     """The chord page's link data: each pair of cultures, its strength and its page."""
     links = link_strengths(ctx.data.similarity)
     for link in links:
-        link["url"] = urls.join_url(ctx.base, urls.culture_pair_path(link["a"], link["b"]))
+        link["url"] = urls.join_url(ctx.base, ctx.paths.culture_pair_path(link["a"], link["b"]))
     return {"links": links, "labels": ctx.data.similarity.labels,
             "culture_urls": [ctx.url("culture", name) for name in ctx.data.similarity.labels]}
 
@@ -43,13 +43,13 @@ def explorer_pages(ctx: SiteContext) -> Iterator[Output]:
     """Map data, search index, one page per pair of cultures with its best analogies, then the search page."""
     thumbs = {w.id: ctx.data.thumbs[w.id][ctx.small] for w in ctx.data.works}
     yield from map_files(ctx.base, ctx.data.works, ctx.data.cluster_map, {i: Path(p).stem for i, p in thumbs.items()},
-                         lambda i: Image.open(thumbs[i]), ctx.config.cache_dir)
-    yield from search_files(ctx.data.works, ctx.base, ctx.small)
+                         lambda i: Image.open(thumbs[i]), ctx.config.cache_dir, paths=ctx.paths)
+    yield from search_files(ctx.data.works, ctx.base, ctx.small, ctx.paths)
     for link in ctx.env.globals["explorer"]["chord"]["links"]:
         pairs = [
             {"a": ctx.work_view(x), "b": ctx.work_view(y), "score": score}
             for score, x, y in best_pairs(ctx.data.works, ctx.data.analogies, link["a"], link["b"])
         ]
-        yield ctx.page_at(urls.culture_pair_path(link["a"], link["b"]), "culture_pair.html", page_url=link["url"],
+        yield ctx.page_at(ctx.paths.culture_pair_path(link["a"], link["b"]), "culture_pair.html", page_url=link["url"],
                           link=link, pairs=pairs, a_url=ctx.url("culture", link["a"]), b_url=ctx.url("culture", link["b"]))
     yield ctx.page("search", None, "search.html")

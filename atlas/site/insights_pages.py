@@ -49,7 +49,7 @@ def insights_pages(ctx: SiteContext) -> Iterator[Output]:
     probes, patterns, surprises = studies.probes, studies.patterns, studies.surprises
     for work_id, source in sorted(studies.heatmaps.items()):
         if work_id in ctx.by_id:
-            yield Output(urls.heatmap_path(work_id), source=source, checked=heatmaps.KIND)
+            yield Output(ctx.paths.heatmap_path(work_id), source=source, checked=heatmaps.KIND)
     if probes is not None:
         public = probes.public()
         yield ctx.page("model", None, "model.html", probes=public, about=ctx.data.about)
@@ -88,7 +88,7 @@ def work_insights(r: SiteContext, work_id: str, probes: ProbeReport | None, heat
     return {
         "guesses": rows,
         "date": {"phrase": f"about {date['year']} \u00b1 {date['pm']}", "catalogue": r.by_id[work_id].date_text} if date else None,
-        "heatmap": urls.join_url(r.base, urls.heatmap_path(work_id)) if work_id in heatmaps else "",
+        "heatmap": urls.join_url(r.base, r.paths.heatmap_path(work_id)) if work_id in heatmaps else "",
         "heatmap_size": r.config.heatmaps.size,
     }
 

@@ -2,7 +2,9 @@
 
 The ledger lives inside the published site (`_atlas/ledger.json`, see atlas.site.urls.ledger_path), so it
 travels with the output from build to build. Each build reads the previous one before writing, adds
-every page it publishes now, and never drops an entry. For each work it keeps the last caption it was
+every page it publishes now, and never drops an entry. It also records every path segment that is not
+the plain encoding of its key (`names`: a device name, a cut long id, an id that differs from another only
+in case; see atlas.site.urls), so the next build gives each key the same segment and its URL stays. For each work it keeps the last caption it was
 published with and its closest analogies, so that when the work leaves the collection its old URL can
 still say what it was and where to look instead (atlas.site.pair_pages renders those notices).
 
@@ -17,8 +19,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from atlas.core import yamlsafe
 from atlas.site import urls
 from atlas.site.writer import previous_path
 
@@ -33,6 +34,7 @@ class Ledger:
 
     pages: set[str] = field(default_factory=set)
     works: dict[str, dict] = field(default_factory=dict)  # id -> caption fields + "analogies": [ids]
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # space -> key -> segment (urls.PathNames)
 
     @classmethod
     def load(cls, output_dir: Path) -> Ledger:
@@ -43,16 +45,42 @@ class Ledger:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if data.get("format") != LEDGER_FORMAT:
                     raise ValueError(f"{path}: URL ledger format {data.get('format')!r} is not {LEDGER_FORMAT}")
-                return cls(set(data["pages"]), dict(data["works"]))
+                return cls(set(data["pages"]), dict(data["works"]), _checked_names(data.get("names", {})))
         return cls()
 
-    def merged(self, pages: set[str], works: dict[str, dict]) -> Ledger:
-        """This ledger plus what a new build published; current captions replace older ones."""
-        return Ledger(self.pages | pages, {**self.works, **works})
+    def merged(self, pages: set[str], works: dict[str, dict], names: dict[str, dict[str, str]] | None = None) -> Ledger:
+        """This ledger plus what a new build published; current captions and segments replace older ones."""
+        spaces = set(self.names) | set(names or {})
+        merged = {s: {**self.names.get(s, {}), **(names or {}).get(s, {})} for s in sorted(spaces)}
+        return Ledger(self.pages | pages, {**self.works, **works}, {s: n for s, n in merged.items() if n})
+
+    def plan_paths(self, keys: dict[str, list[str]]) -> urls.PathNames:
+        """The segments of this build's keys (urls.plan_paths), keeping what this ledger published: its
+        recorded segments, and the plain segment of every key it published without one."""
+        published = urls.published_keys(self.pages, self.names)
+        published["work"] |= set(self.works)
+        return urls.plan_paths(keys, self.names, published)
 
     def to_json(self) -> bytes:
         data = {"format": LEDGER_FORMAT, "pages": sorted(self.pages), "works": self.works}
+        if self.names:  # only when there are exceptions: a ledger without them reads as before
+            data["names"] = self.names
         return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=0) + "\n").encode("utf-8")
+
+
+def _checked_names(data) -> dict[str, dict[str, str]]:
+    """The ledger's recorded segments, keeping only well-formed ones: a damaged or edited ledger must never
+    make a path ('../x', a device name) that slug() would not."""
+    if not isinstance(data, dict):
+        return {}
+    out = {}
+    for space, names in data.items():
+        if space in urls.SPACES and isinstance(names, dict):
+            kept = {k: v for k, v in names.items() if isinstance(k, str) and k and isinstance(v, str)
+                    and urls.SEGMENT.match(v) and urls.portable(v + ".json")}
+            if kept:
+                out[space] = kept
+    return out
 
 
 def work_entry(view: dict, analogies: dict[str, dict[str, list[tuple[str, float]]]]) -> dict:
@@ -88,7 +116,7 @@ def load_renames(path: Path) -> dict[str, str]:
             raise ValueError(f"{path}: every row needs an old and a new id; first bad row: {bad[0]!r}")
         raw = {r[0].strip(): r[1].strip() for r in rows}
     else:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlsafe.load_file(path) or {}  # aliases bounded: an alias bomb is refused at once, naming the file
         if not isinstance(data, dict):
             raise ValueError(f"{path}: id_renames must be a mapping of old id: new id")
         raw = {str(k): str(v) for k, v in data.items()}

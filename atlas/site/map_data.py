@@ -89,12 +89,13 @@ def points_payload(works: Sequence[Record], cluster_map: ClusterMap, sprites: di
     }
 
 
-def captions_payload(works: Sequence[Record], cluster_map: ClusterMap) -> dict:
-    """Slug, title and byline per point, in point order."""
+def captions_payload(works: Sequence[Record], cluster_map: ClusterMap, paths: urls.PathNames = urls.PLAIN) -> dict:
+    """Slug (the work's path segment, as the build chose it: map.js puts it in `work_url`), title and
+    byline per point, in point order."""
     by_id = {w.id: w for w in works}
     placed = [by_id[p.id] for p in cluster_map.points]
     return {
-        "slug": [urls.slug(w.id) for w in placed],
+        "slug": [paths.segment("work", w.id) for w in placed],
         "title": [w.title or "Untitled" for w in placed],
         "byline": [
             byline(w.artist, w.date_text, w.culture_raw, w.medium or w.medium_raw, sep=" · ")
@@ -122,6 +123,7 @@ def map_files(
     cache_dir: Path | None,
     cell: int = CELL,
     sheet: int = SHEET,
+    paths: urls.PathNames = urls.PLAIN,
 ) -> Iterator[Output]:
     """Points, caption chunks, sprite sheets and their index.
 
@@ -135,7 +137,7 @@ def map_files(
     index = sheet_index(sheets, ids, cell, sheet, urls.join_url(base_url, SHEETS_DIR))
     yield Output(MAP_DIR + "sprites.json", json_bytes(index))
     yield Output(MAP_DIR + "points.json", json_bytes(points_payload(works, cluster_map, index)))
-    captions = captions_payload(works, cluster_map)
+    captions = captions_payload(works, cluster_map, paths)
     per = index["per_sheet"]
     for chunk, start in enumerate(range(0, len(ids), per)):
         part = {key: values[start:start + per] for key, values in captions.items()}

@@ -39,7 +39,7 @@ def static_files(ctx: SiteContext) -> Iterator[Output]:
         yield Output(urls.asset_path(f"site/{source.name}"), source=source)
     for w in ctx.data.works:
         for size, source in sorted(ctx.data.thumbs[w.id].items()):
-            yield Output(urls.thumb_path(size, w.id), source=source, checked=thumbnails.KIND)
+            yield Output(ctx.paths.thumb_path(size, w.id), source=source, checked=thumbnails.KIND)
 
 
 def home(ctx: SiteContext) -> Iterator[Output]:
@@ -148,7 +148,9 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         index.append(entry)
         record = dict(entry, image=view["image"], culture_raw=w.culture_raw, medium_raw=w.medium_raw,
                       date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}))
-        yield Output(urls.work_json_path(w.id), json_bytes(record))
+        yield Output(ctx.paths.work_json_path(w.id), json_bytes(record))
+    if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
+        yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))
     yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity.to_json()))
     yield Output("data/map.json", json_bytes(ctx.data.cluster_map.to_json()))

@@ -109,15 +109,17 @@ class PairPages:
                 source, fresh = card
                 card_bytes += source.stat().st_size
                 made += fresh
-                card_url = urls.join_url(self.r.base, urls.pair_card_path(a, b))
-                yield Output(urls.pair_card_path(a, b), source=source, checked=og_image.KIND)
+                card_url = urls.join_url(self.r.base, self.r.paths.pair_card_path(a, b))
+                yield Output(self.r.paths.pair_card_path(a, b), source=source, checked=og_image.KIND)
             page = self.r.page("pair", (a, b), "pair.html", pair=self.pair_view(a, b, card_url))
             html_bytes += len(page.data)
             yield page
         counts.update(pair_pages=len(self.plan.pairs), pair_page_bytes=html_bytes,
                       pair_card_bytes=card_bytes, pair_cards_made=made, top1_pairs=self.plan.top1_all,
                       top1_pairs_prerendered=self.plan.top1, curated_pairings=len(self.plan.curated))
-        yield self.r.page("pair_viewer", None, "pair_viewer.html", fields=CONDITIONS, k=self.r.config.neighbours.k)
+        path_names_url = urls.join_url(self.r.base, urls.path_names_path()) if self.r.paths.special.get("work") else ""
+        yield self.r.page("pair_viewer", None, "pair_viewer.html", fields=CONDITIONS, k=self.r.config.neighbours.k,
+                          path_names_url=path_names_url)
         yield self.r.page("pairings", None, "pairings.html",
                           pairings=[self.pair_view(c.a, c.b) for c in self.plan.curated])
         self.plan.render_seconds = round(time.perf_counter() - start, 3)
@@ -136,8 +138,11 @@ class PairPages:
         """A page for every URL of the previous ledger that this build did not produce, then the new ledger."""
         previous = self.plan.previous
         produced = page_paths(produced_files)
+        folded = {p.lower() for p in produced}
         moved = gone = 0
         for path in sorted(previous.pages - produced):
+            if not urls.portable(path) or path.lower() in folded:
+                continue  # an old URL that cannot exist beside this build's pages on every host (CON, Ab1 / aB1)
             target = self.new_home(path)
             if target:
                 yield self.redirect(path, target)
@@ -146,18 +151,23 @@ class PairPages:
                 yield self.notice(path)
                 gone += 1
             produced_files = produced_files | {path + "index.html"}
+            folded.add(path.lower())
         works = {w.id: work_entry(self.r.work_view(w.id), self.r.data.analogies.get(w.id, {})) for w in self.r.data.works}
-        ledger = previous.merged(page_paths(produced_files), works)
+        ledger = previous.merged(page_paths(produced_files), works, self.r.paths.special)
         yield Output(urls.ledger_path(), ledger.to_json())
         self.plan.counts.update(ledger_urls=len(ledger.pages), urls_redirected=moved, urls_gone=gone)
 
+    def parse(self, path: str) -> tuple[str, str | tuple[str, str] | None] | None:
+        """What an old page path showed, its segments read with the previous ledger's recorded names."""
+        return urls.parse_page_path(path, self.plan.previous.names)
+
     def new_home(self, path: str) -> str | None:
-        """The current URL of a page whose work ids were renamed, or None."""
-        parsed, renames = urls.parse_page_path(path), self.plan.renames
+        """The current URL of a page whose work ids were renamed (or whose work's segment changed), or None."""
+        parsed, renames = self.parse(path), self.plan.renames
         if not parsed or parsed[0] not in ("work", "pair"):
             return None
         if parsed[0] == "work":
-            new = renames.get(parsed[1])
+            new = renames.get(parsed[1], parsed[1])
             return self.r.url("work", new) if new in self.r.by_id else None
         a, b = (renames.get(x, x) for x in parsed[1])
         return self.r.url("pair", (a, b)) if (a, b) in self.rendered and (a, b) != parsed[1] else None
@@ -167,7 +177,7 @@ class PairPages:
 
     def notice(self, path: str) -> Output:
         """A 'no longer in the collection' page at an old URL, keeping what it showed."""
-        parsed = urls.parse_page_path(path) or ("page", None)
+        parsed = self.parse(path) or ("page", None)
         kind, key = parsed
         context = {"kind": kind, "works": [], "present": []}
         if kind == "work":

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from atlas.core import yamlsafe
 from atlas.core.config import SiteConfig
 from atlas.core.records import CONDITIONS, Problem, Record
 from atlas.site import urls
@@ -103,7 +104,7 @@ def carried_pairs(previous: Ledger, renames: dict[str, str], published: set[str]
     """Pairs an earlier build published whose two works (after renames) are still here."""
     out = set()
     for path in previous.pages:
-        parsed = urls.parse_page_path(path)
+        parsed = urls.parse_page_path(path, previous.names)
         if parsed and parsed[0] == "pair":
             a, b = (renames.get(x, x) for x in parsed[1])
             if a != b and a in published and b in published:
@@ -151,7 +152,7 @@ def read_pairings_file(path: Path, key: str = "") -> tuple[list[PairingEntry], l
     if not path.is_file():
         raise FileNotFoundError(f"pairings file not found: {path} (pairings.file: '{key or path}')")
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        node = yamlsafe.compose(path.read_text(encoding="utf-8"))  # aliases bounded (atlas.core.yamlsafe)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from exc
     if node is None:

@@ -8,8 +8,11 @@ that starts with it; a one-character query loads the small shard of one-characte
 Results need a title and a thumbnail, so the works' display data sits in chunks of DOC_CHUNK works
 (`docs-N.json`), fetched only for the results shown.
 
-Tokens: Unicode NFKD, accents (combining marks) removed, lower case, runs of letters and digits. The
-search page's script (assets/search.js) applies the same rules to the query.
+Tokens: Unicode NFKD, accents (combining marks) removed, lower case, runs of letters and digits (Unicode
+categories L and N), and each other symbol (category So: emoji, pictographs) as a token of its own. The
+search page's script (assets/search.js) applies the same rules to the query, counting characters as code
+points as Python does (a character beyond U+FFFF such as 𠀋 is one character, not two UTF-16 units), so
+both name a shard by the same first PREFIX characters; tests/test_hostile_values.py compares the two.
 """
 
 from __future__ import annotations
@@ -26,14 +29,17 @@ from atlas.site.context import Output
 PREFIX = 2  # characters that name a shard
 DOC_CHUNK = 500  # works per docs file
 SEARCH_DIR = "data/search/"
-_WORD = re.compile(r"[^\W_]+")
+# A run of letters and digits (Python's \\w without "_" is exactly Unicode categories L and N), or any one
+# other non-space character, kept below only when it is a symbol (So).
+_PIECE = re.compile(r"[^\W_]+|[^\w\s]|_")
 
 
 def tokens(text: str) -> list[str]:
-    """Search tokens of a text: NFKD, no combining marks, lower case, letter/digit runs."""
+    """Search tokens of a text: NFKD, no combining marks, lower case, then letter/digit runs and single
+    symbols (search.js: /[\\p{L}\\p{N}]+|\\p{So}/gu, the same categories spelt out here)."""
     decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
-    return _WORD.findall(plain.lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M")).lower()
+    return [p for p in _PIECE.findall(plain) if len(p) > 1 or unicodedata.category(p)[0] in "LN" or unicodedata.category(p) == "So"]
 
 
 def work_tokens(work: Record) -> set[str]:
@@ -57,14 +63,14 @@ def build_index(works: Sequence[Record]) -> dict[str, dict[str, list[int]]]:
     return shards
 
 
-def doc(work: Record, base_url: str, thumb_size: int) -> dict:
+def doc(work: Record, base_url: str, thumb_size: int, paths: urls.PathNames = urls.PLAIN) -> dict:
     """What a result card shows."""
     return {
         "title": work.title or "Untitled",
         "byline": byline(work.artist, work.date_text),
         "meta": " · ".join(x for x in (work.culture_raw or work.culture or "", work.medium or work.medium_raw) if x),
-        "url": urls.join_url(base_url, urls.page_path("work", work.id)),
-        "thumb": urls.join_url(base_url, urls.thumb_path(thumb_size, work.id)),
+        "url": urls.join_url(base_url, paths.page_path("work", work.id)),
+        "thumb": urls.join_url(base_url, paths.thumb_path(thumb_size, work.id)),
     }
 
 
@@ -74,15 +80,16 @@ def search_globals(works: Sequence[Record], base_url: str) -> dict:
         "base": urls.join_url(base_url, SEARCH_DIR),
         "prefix": PREFIX,
         "chunk": DOC_CHUNK,
-        "shards": sorted(urls.slug(name) for name in build_index(works)),
+        "shards": sorted(urls.encode(name) for name in build_index(works)),
         "count": len(works),
     }
 
 
-def search_files(works: Sequence[Record], base_url: str, thumb_size: int) -> Iterator[Output]:
-    """The index shards and the docs chunks."""
+def search_files(works: Sequence[Record], base_url: str, thumb_size: int,
+                 paths: urls.PathNames = urls.PLAIN) -> Iterator[Output]:
+    """The index shards and the docs chunks (each doc carries its work's URL: the script builds none)."""
     for name, entries in build_index(works).items():
-        yield Output(f"{SEARCH_DIR}{urls.slug(name)}.json", json_bytes(entries))
+        yield Output(f"{SEARCH_DIR}{urls.encode(name)}.json", json_bytes(entries))
     for start in range(0, len(works), DOC_CHUNK):
-        chunk = [doc(w, base_url, thumb_size) for w in works[start:start + DOC_CHUNK]]
+        chunk = [doc(w, base_url, thumb_size, paths) for w in works[start:start + DOC_CHUNK]]
         yield Output(f"{SEARCH_DIR}docs-{start // DOC_CHUNK}.json", json_bytes(chunk))
