@@ -22,6 +22,7 @@ import contextlib
 import datetime
 import fcntl
 import json
+import logging
 import os
 import socket
 import time
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from atlas.core.exits import LockHeld
 
+log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # how often --wait looks again
 
 
@@ -75,6 +77,7 @@ class LockFile:
     def acquire(self, wait_seconds: float | None = None) -> LockFile:
         """Take the lock now, or within `wait_seconds` (None: do not wait). Raises LockHeld naming the holder."""
         deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
+        said = False
         while True:
             fd = self._try_lock()
             if fd is not None:
@@ -82,6 +85,11 @@ class LockFile:
                 return self
             if deadline is None or time.monotonic() >= deadline:
                 raise LockHeld(self._held_message(wait_seconds))
+            if not said:  # once, so that a build that seems to hang says what it waits for
+                holder = self._holder()
+                log.warning("waiting up to %g s for %s (%s) to finish", wait_seconds, self.what,
+                            holder.describe() if holder else "another build")
+                said = True
             time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
     def release(self) -> None:

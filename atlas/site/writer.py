@@ -301,13 +301,17 @@ def leftovers(output: Path) -> list[Path]:
 
 
 def pause_point(point: str) -> None:
-    """Test hook, inert unless ATLAS_TEST_PAUSE_AT names `point`: then say so on stderr and sleep
-    (ATLAS_TEST_PAUSE_SECONDS, default 60), so that a test can signal a real build at that moment.
-    Points: "publish" (the staging folder complete, nothing swapped yet) and "swap" (between the two
-    halves of the swap). See tests/test_publish.py."""
-    if os.environ.get("ATLAS_TEST_PAUSE_AT") == point:
-        print(f"atlas-test: paused at {point} (pid {os.getpid()})", file=sys.stderr, flush=True)
-        time.sleep(float(os.environ.get("ATLAS_TEST_PAUSE_SECONDS", "60")))
+    """Test hook, inert unless ATLAS_TEST_PAUSE_AT names `point`: then say so on stderr and sleep until
+    ATLAS_TEST_PAUSE_SECONDS (default 60) pass or the file ATLAS_TEST_RESUME_FILE appears, so that a test
+    can signal a real build at that very moment. Points: "publish" (the staging folder is complete, nothing
+    is swapped yet) and "swap" (between the two halves of the swap). See tests/test_publish.py."""
+    if os.environ.get("ATLAS_TEST_PAUSE_AT") != point:
+        return
+    print(f"atlas-test: paused at {point} (pid {os.getpid()})", file=sys.stderr, flush=True)
+    deadline = time.monotonic() + float(os.environ.get("ATLAS_TEST_PAUSE_SECONDS", "60"))
+    resume = os.environ.get("ATLAS_TEST_RESUME_FILE")
+    while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
+        time.sleep(0.05)
 
 
 # -- the shrink guard -------------------------------------------------------------------------------
