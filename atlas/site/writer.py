@@ -82,7 +82,10 @@ class SiteWriter:
         if old is not None and old.read_bytes() == data and _carry_over(old, target):
             self.counts.unchanged += 1
             return
-        target.write_bytes(data)
+        try:
+            target.write_bytes(data)
+        except OSError as exc:  # a failed write() names no file: say which one (disk full, quota, EFBIG)
+            raise exc if exc.filename else OSError(exc.errno, exc.strerror, str(target)) from exc
         self.counts.written += 1
 
     def write_text(self, relative: str, text: str) -> None:
