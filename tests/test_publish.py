@@ -672,3 +672,16 @@ def test_a_corrupt_ledger_stops_the_build_and_names_it(tiny, tmp_path):
     assert line.startswith(f"atlas: build failed: {output / '_atlas' / 'ledger.json'}: the URL ledger is unreadable")
     assert tree(output) == before
     assert_clean(output)
+
+
+def test_a_forked_worker_ends_quietly_on_sigterm():
+    """Pool.terminate() sends SIGTERM to render workers on every normal exit: they must not raise there."""
+    import multiprocessing
+
+    with exits.sigterm_raises():
+        worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+        worker.start()
+        time.sleep(0.2)
+        worker.terminate()
+        worker.join(10)
+    assert worker.exitcode == -signal.SIGTERM

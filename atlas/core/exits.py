@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -79,9 +80,17 @@ def exit_status(exc: BaseException) -> int:
     return USER_ERROR
 
 
-def raise_terminated(signum: int, frame: object) -> None:
-    """SIGTERM handler (installed by atlas.cli): turn the signal into an exception so cleanup runs."""
-    raise Terminated(f"stopped by signal {signum}")
+def terminated_handler(owner: int):
+    """The SIGTERM handler for the process `owner`: raise Terminated there so cleanup runs. A process forked
+    from it (a render worker, a data loader) inherits the handler; there it ends as plain SIGTERM would,
+    quietly, since Pool.terminate() stops its workers with SIGTERM on every normal exit."""
+    def handler(signum: int, frame: object) -> None:
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated(f"stopped by signal {signum}")
+    return handler
 
 
 @contextlib.contextmanager
@@ -92,7 +101,7 @@ def sigterm_raises() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    previous = signal.signal(signal.SIGTERM, terminated_handler(os.getpid()))
     try:
         yield
     finally:
