@@ -18,7 +18,13 @@ import pytest
 
 from atlas.core import exits
 from atlas.core.exits import LockHeld
-from atlas.core.locks import Holder, LockFile, build_locks, cache_lock_path, output_lock_path
+from atlas.core.locks import (
+    Holder,
+    LockFile,
+    build_locks,
+    cache_lock_path,
+    output_lock_path,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -85,10 +85,11 @@ def assert_clean(output: Path) -> None:
     assert leftovers(output) == [] and not previous_path(output).exists() and not output_lock_path(output).exists()
 
 
-def interrupt_at(point: str, exc: BaseException = Terminated("SIGTERM")):
+def interrupt_at(point: str, exc: BaseException | None = None):
+    """A pause_point that raises `exc` (SIGTERM's Terminated by default) on reaching `point`."""
     def pause(reached: str) -> None:
         if reached == point:
-            raise exc
+            raise exc if exc is not None else Terminated("SIGTERM")
     return pause
 
 
@@ -407,7 +408,7 @@ def atlas_command(config: Path, *more: str, exchange: bool = True) -> list[str]:
 
 def run_build(config: Path, *more: str, exchange: bool = True, preexec_fn=None) -> subprocess.CompletedProcess:
     return subprocess.run(atlas_command(config, *more, exchange=exchange), cwd=config.parent, env=ENV,
-                          capture_output=True, text=True, timeout=300, preexec_fn=preexec_fn)
+                          capture_output=True, text=True, timeout=300, preexec_fn=preexec_fn, check=False)
 
 
 def last_line(result: subprocess.CompletedProcess) -> str:
@@ -585,14 +586,14 @@ def tmpfs(tmp_path):
     """Mount a 1 MB tmpfs (we are root in the test container); skip when that is not allowed here."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True, check=False)
     if made.returncode != 0:
         yield None
         return
     try:
         yield disk
     finally:
-        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, check=False)
 
 
 def limit_file_size() -> None:
@@ -626,7 +627,7 @@ def test_a_read_only_output_folder_is_one_line_and_exit_4(tiny, tmp_path, tmpfs)
     elif tmpfs is not None:  # root ignores permission bits: a read-only mount instead
         parent = tmpfs
         before = small_published_site(parent / "site")
-        assert subprocess.run(["mount", "-o", "remount,ro", str(parent)]).returncode == 0
+        assert subprocess.run(["mount", "-o", "remount,ro", str(parent)], check=False).returncode == 0
     else:
         pytest.skip("running as root, which ignores chmod, and mounting a read-only tmpfs is not allowed here")
     try:

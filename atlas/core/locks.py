@@ -45,7 +45,7 @@ class Holder:
 
     @classmethod
     def me(cls) -> Holder:
-        started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         return cls(os.getpid(), socket.gethostname(), started)
 
     @classmethod

@@ -286,21 +286,22 @@ def recover(output: Path) -> list[str]:
 def leftovers(output: Path) -> list[Path]:
     """Staging folders, temporary links and unlinked release folders that builds which died left behind."""
     place = site_place(output)
-    staged = re.compile(rf"\.{re.escape(output.name)}\.staging(-\d+-[0-9a-f]+)?")
-    temp_link = re.compile(rf"\.{re.escape(output.name)}\.link-\d+-[0-9a-f]+")
-    release = re.compile(rf"{re.escape(output.name)}\.\d{{8}}T\d{{6}}-[0-9a-f]{{8}}")
-    found = []
-    for folder in sorted({output.parent, place.parent}):
-        for path in (folder.iterdir() if folder.is_dir() else ()):
-            name = path.name
-            if staged.fullmatch(name) and path.is_dir() and not path.is_symlink():
-                found.append(path)
-            elif temp_link.fullmatch(name) and path.is_symlink():
-                found.append(path)
-            elif release.fullmatch(name) and output.is_symlink() and path != place and path.is_dir() \
-                    and not path.is_symlink():
-                found.append(path)
-    return found
+    folders = sorted({output.parent, place.parent})
+    return [path for folder in folders if folder.is_dir() for path in sorted(folder.iterdir())
+            if _left_by_atlas(path, output, place)]
+
+
+def _left_by_atlas(path: Path, output: Path, place: Path) -> bool:
+    """Whether `path` is one of the things a build makes beside the output and removes when it finishes."""
+    name, own = path.name, re.escape(output.name)
+    real_folder = path.is_dir() and not path.is_symlink()
+    if re.fullmatch(rf"\.{own}\.staging(-\d+-[0-9a-f]+)?", name):  # (without a suffix: older atlas versions)
+        return real_folder
+    if re.fullmatch(rf"\.{own}\.link-\d+-[0-9a-f]+", name):
+        return path.is_symlink()
+    if re.fullmatch(rf"{own}\.\d{{8}}T\d{{6}}-[0-9a-f]{{8}}", name):  # a release folder (symlinked output)
+        return real_folder and output.is_symlink() and path != place
+    return False
 
 
 def pause_point(point: str) -> None:
