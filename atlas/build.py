@@ -1,6 +1,6 @@
 """The whole build, stage by stage, in one function a newcomer can read top to bottom.
 
-    check -> read -> images -> embed -> thumbnails -> labels -> neighbours -> quality -> culture -> map
+    check -> lock -> read -> images -> embed -> thumbnails -> labels -> neighbours -> quality -> culture -> map
           -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages (PAGE_GROUPS, then the
           URL ledger) -> publish
 
@@ -12,12 +12,17 @@ the report says for every stage whether it was reused or recomputed, and why (`a
 record that fails anywhere is dropped from the stages after it, with a Problem saying why; it never stops
 the build. Only unusable configuration (refused by atlas.preflight
 before anything is read or written), or weights that were required but cannot be had, stop it.
+
+One build at a time writes an output folder or a cache: both are locked first (atlas.core.locks); the site
+is written to a staging folder of this build's own, removed again if the build fails, and published in
+one step (atlas.site.writer), unless it would remove more than publish.max_shrink of the published works.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +50,7 @@ from atlas.core.cache import DigestIndex, atomic_write_text, key_digest
 from atlas.core.checked import start_corrupt_log
 from atlas.core.config import SiteConfig
 from atlas.core.jsonio import json_bytes
+from atlas.core.locks import build_locks
 from atlas.core.records import CONDITIONS, Record
 from atlas.core.report import BuildReport
 from atlas.core.stage_cache import StageCache, code_digest, part_digest
@@ -60,7 +66,7 @@ from atlas.site.insights_pages import insights_pages
 from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
 from atlas.site.render import make_context, render_site
-from atlas.site.writer import publish, start_staging
+from atlas.site.writer import check_shrink, publish, recover, staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
@@ -92,17 +98,30 @@ class WorksKey:
         return {"ids": self.ids, "vectors": self.vectors, "conditions": self.conditions, **more}
 
 
-def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport:
+def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_seconds: float | None = None,
+          allow_shrink: bool = False) -> BuildReport:
     """Build the site described by `config` and publish it atomically. Returns the report.
 
     The whole config is checked first (atlas.preflight; pass `preflight` when the caller already ran it):
     errors raise PreflightError before anything is read or written, warnings become report notes.
+    Then the output's and the cache's locks are taken (LockHeld at once, or after waiting up to
+    `wait_seconds`), and what builds that died left behind is repaired, before anything is written.
     Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
+    `allow_shrink` publishes even a site that drops more than publish.max_shrink of the published works.
     """
     preflight = preflight if preflight is not None else check_config(config)
     preflight.raise_for_errors()
     report = BuildReport()
     report.notes += [f"config: {warning}" for warning in preflight.warnings]
+    with build_locks(config.output_dir, config.cache_dir, wait_seconds) as locks:
+        report.notes += [f"took over the stale lock {lock.path} of {lock.stale.describe()}, which is no longer "
+                         "running" for lock in locks if lock.stale]
+        report.notes += recover(config.output_dir)  # under the lock: every staging folder now is a dead build's
+        return _build_locked(config, report, allow_shrink)
+
+
+def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -> BuildReport:
+    """The build proper, stage by stage; runs while this process holds the output's and the cache's locks."""
     corrupt = start_corrupt_log()  # every cache file found damaged from here on: one note per kind at the end
     stages = StageCache(stage_folder(config))
 
@@ -218,40 +237,51 @@ def build(config: SiteConfig, preflight: Preflight | None = None) -> BuildReport
         "media": len(labelled.groups.get("medium", {})),
         "clusters": len(cmap.clusters),
     })
-    with report.stage("pages"):
-        ctx = make_context(SiteData(
-            config, works, thumbs, dims, analogies, similarity, cmap,
-            about=dict(_about(config, report, device, labelled, searches), quality=measured),
-            pairings=pairings, studies=studies,
-        ))
-        writer = start_staging(config.output_dir)
-        writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
-        # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
-        report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS)
-        report.add(pairings.problems)
-        report.counts.update(pairings.counts)
-        report.timings["pages: pairings"] = pairings.render_seconds
-        report.counts["site_bytes"] = writer.bytes_written
-        report.notes += corrupt.lines()
-    with report.stage("publish"):
-        publish(config.output_dir, writer)
-        written = writer.counts
-        report.counts.update(files_written=written.written, files_unchanged=written.unchanged,
-                             files_removed=written.removed)
-        stages.note("pages", written.written == 0 and written.removed == 0,
-                    f"always rendered; {written.written:,} files new or changed, {written.unchanged:,} unchanged "
-                    f"(not rewritten), {written.removed:,} removed")
-        report.decisions = stages.decisions
+    with staging(config.output_dir) as writer:  # removed again if anything below fails, SIGTERM included
+        with report.stage("pages"):
+            ctx = make_context(SiteData(
+                config, works, thumbs, dims, analogies, similarity, cmap,
+                about=dict(_about(config, report, device, labelled, searches), quality=measured),
+                pairings=pairings, studies=studies,
+            ))
+            writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
+            # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
+            report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS)
+            report.add(pairings.problems)
+            report.counts.update(pairings.counts)
+            report.timings["pages: pairings"] = pairings.render_seconds
+            report.counts["site_bytes"] = writer.bytes_written
+            report.notes += corrupt.lines()
+        with report.stage("publish"):
+            check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
+            publish(config.output_dir, writer)
+    written = writer.counts
+    report.counts.update(files_written=written.written, files_unchanged=written.unchanged,
+                         files_removed=written.removed)
+    stages.note("pages", written.written == 0 and written.removed == 0,
+                f"always rendered; {written.written:,} files new or changed, {written.unchanged:,} unchanged "
+                f"(not rewritten), {written.removed:,} removed")
+    report.decisions = stages.decisions
+    _write_report(report, config)
+    return report
+
+
+def _write_report(report: BuildReport, config: SiteConfig) -> None:
+    """report.json and report.html beside the output. The site is already published: a report that cannot
+    be written (disk full) is a warning, not a failure that would claim the old site is still there."""
+    try:
         atomic_write_text(config.output_dir.parent / "report.json", report.to_json())
         atomic_write_text(config.output_dir.parent / "report.html", report.to_html(config.title))
-    return report
+    except OSError as exc:
+        log.warning("the site is published, but its report could not be written: %s: %s", exc.filename, exc.strerror)
 
 
 def stage_folder(config: SiteConfig) -> Path:
     """Where this site's stage results live in the cache: one folder per output folder, so two configs
     sharing a cache never overwrite each other's results (the embeddings and thumbnails, keyed by image
     content, are shared)."""
-    return config.cache_dir / "stages" / key_digest(str(config.output_dir.resolve()))[:16]
+    # abspath, not resolve(): a symlinked output points at a new release folder after every build
+    return config.cache_dir / "stages" / key_digest(os.path.abspath(config.output_dir))[:16]
 
 
 def _hash_images(records: list[Record], config: SiteConfig, report: BuildReport, stages: StageCache) -> dict[str, str]:

@@ -1,8 +1,10 @@
 """Command line: `atlas init`, `atlas build`, `atlas serve`, ... (also `python -m atlas ...`; see --help).
 
-Every failure a user can cause (a config error, a missing or unreadable file, a bad value, Ctrl+C) ends
-in one line on stderr starting "atlas: " and exit status 2 (130 for Ctrl+C), never a traceback: the
-handler sits once, in `main`, around the command. ATLAS_TRACEBACK=1 lets the exception through.
+Every failure a user or the machine can cause (a config error, a missing or unreadable file, a bad value,
+another build holding the lock, a full disk, Ctrl+C, SIGTERM) ends in one line on stderr starting
+"atlas: " and an exit status that says which kind it was (the table is in atlas.core.exits: 2 for the
+config, 3 locked, 4 the machine refused a write, ...), never a traceback: the handler sits once, in
+`main`, around the command. ATLAS_TRACEBACK=1 lets the exception through.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from pathlib import Path
 
 from atlas import __version__
+from atlas.core import exits
 from atlas.core.config import ConfigError, load_config
 from atlas.core.text import one_line, printable
 from atlas.vectors.network import WeightsUnavailable
@@ -37,8 +40,9 @@ environment:
 """
 
 FAILURE_NOTES = {"build": " (the previously published site, if any, is unchanged)"}  # added to the one line
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl+C
+EXIT_USER_ERROR = exits.USER_ERROR  # every status is defined in atlas.core.exits
+EXIT_INTERRUPTED = exits.INTERRUPTED  # 128 + SIGINT, what a shell reports for Ctrl+C
+REFUSALS = ("PreflightError", "LockHeld", "ShrinkRefused")  # refused before anything was published
 
 
 def main(argv: list[str] | None = None, prog: str = "atlas") -> int:
@@ -47,21 +51,22 @@ def main(argv: list[str] | None = None, prog: str = "atlas") -> int:
     args = make_parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING, format="%(levelname)s %(message)s")
     try:
-        return dispatch(args, prog)
-    except KeyboardInterrupt:
+        with exits.sigterm_raises():  # so that `kill` cleans up as Ctrl+C does
+            return dispatch(args, prog)
+    except KeyboardInterrupt as exc:
         if developer_wants_traceback():
             raise
-        print("atlas: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"atlas: {exits.interruption_line(exc)}", file=sys.stderr)
+        return exits.exit_status(exc)
     # ConfigError is a ValueError and WeightsUnavailable a RuntimeError; named for the reader.
     except (ConfigError, WeightsUnavailable, OSError, ValueError, RuntimeError) as exc:
         if developer_wants_traceback():
             raise
-        if type(exc).__name__ == "PreflightError":  # refused before anything was read or written
+        if type(exc).__name__ in REFUSALS:
             print(f"atlas: {args.command} refused: {error_line(exc)}", file=sys.stderr)
         else:
             print(f"atlas: {args.command} failed: {error_line(exc)}{FAILURE_NOTES.get(args.command, '')}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return exits.exit_status(exc)
 
 
 def developer_wants_traceback() -> bool:
@@ -85,6 +90,7 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
     b.add_argument("--output", help="folder to publish to (overrides output)")
     b.add_argument("--strict", action="store_true", help="exit with status 1 when any record was skipped or changed, and with 2 before building when the configuration has warnings (for CI)")
     b.add_argument("--explain", action="store_true", help="say for each stage whether it reused its cache or recomputed, and why")
+    add_publish_options(b)
     b.add_argument("-v", "--verbose", action="store_true", help="log every step")
 
     s = sub.add_parser("serve", help="preview the built site on localhost", description="Serve the built site on localhost, under its base_url, for preview.")
@@ -153,7 +159,8 @@ def run_build(args) -> int:
     preflight.raise_for_errors(strict=args.strict)
     from atlas.build import build
 
-    report = build(config, preflight)
+    report = build(config, preflight, wait_seconds=args.wait_timeout if args.wait else None,
+                   allow_shrink=args.allow_shrink)
     print(report.summary())
     if args.explain:
         print(report.explain())
@@ -162,6 +169,13 @@ def run_build(args) -> int:
         print(f"atlas: --strict: {len(report.problems)} report entries", file=sys.stderr)
         return 1
     return 0
+
+
+def add_publish_options(b) -> None:
+    """build's options about other builds and the published site (exit statuses 3 and 5, atlas.core.exits)."""
+    b.add_argument("--wait", action="store_true", help="when another build holds the output's or the cache's lock, wait for it instead of stopping with status 3")
+    b.add_argument("--wait-timeout", type=float, default=3600, metavar="SECONDS", help="with --wait, give up (status 3) after this many seconds (default: 3600)")
+    b.add_argument("--allow-shrink", action="store_true", help="publish even when the build removes more than publish.max_shrink of the published works (else status 5)")
 
 
 def add_finetune_parser(sub) -> None:

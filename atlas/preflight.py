@@ -206,6 +206,9 @@ def _check_output(config: SiteConfig, found: _Found) -> None:
     shown = f"output {output}" + (f" ('{config.output}')" if str(output) != config.output else "")
     if config.output_dir.exists() and not output.is_dir():
         found.errors.append(f"{shown} exists and is not a folder")
+    blocking = _file_above(output)
+    if blocking is not None:
+        found.errors.append(f"{shown} cannot be made: {blocking} is a file, not a folder")
     replaces, among = [], []  # what publishing would delete; data folders the output would sit inside
     for item in _inputs(config):
         if output == item.path:
@@ -226,6 +229,14 @@ def _check_output(config: SiteConfig, found: _Found) -> None:
     cache = _real(config.cache_dir)
     if config.cache_dir.exists() and not cache.is_dir():
         found.errors.append(f"cache {cache} exists and is not a folder")
+
+
+def _file_above(path: Path) -> Path | None:
+    """The nearest existing ancestor of `path` when it is not a folder (the build could not make `path`)."""
+    for ancestor in path.parents:
+        if ancestor.exists():
+            return None if ancestor.is_dir() else ancestor
+    return None
 
 
 def _inputs(config: SiteConfig) -> list[_Input]:

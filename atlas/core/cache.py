@@ -47,6 +47,9 @@ def atomic_file(path: Path):
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # a failed write() names no file: say which one (disk full, quota, EFBIG)
+        Path(tmp).unlink(missing_ok=True)
+        raise exc if exc.filename else OSError(exc.errno, exc.strerror, str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -156,6 +156,12 @@ class ThemeConfig:
 
 
 @dataclass
+class PublishConfig:
+    max_shrink: float = 0.2  # most share of the published works (data/works.json) a build may remove (0-1); a build
+        # that would remove more stops before publishing, the old site untouched, until run with --allow-shrink
+
+
+@dataclass
 class SiteConfig:
     title: str = "Atlas of visual analogies"  # site name, shown in every page header
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
@@ -179,6 +185,7 @@ class SiteConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -422,6 +429,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
         raise ConfigError(f"{path}: quality.k and quality.queries must be at least 1")
     if not config.thumbnails.sizes or any(s < 16 for s in config.thumbnails.sizes):
         raise ConfigError(f"{path}: thumbnails.sizes needs at least one size of 16 px or more")
+    if not 0 <= config.publish.max_shrink <= 1:
+        raise ConfigError(f"{path}: publish.max_shrink is a share of the published works, from 0 to 1")
 
 
 def _at(path: Path, node: yaml.Node) -> str:

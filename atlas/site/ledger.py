@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from atlas.core import yamlsafe
+from atlas.core.exits import DamagedSite
 from atlas.site import urls
 from atlas.site.writer import previous_path
 
@@ -38,15 +39,34 @@ class Ledger:
 
     @classmethod
     def load(cls, output_dir: Path) -> Ledger:
-        """The ledger of the site published in output_dir (or of a swap interrupted halfway); empty if none."""
+        """The ledger of the site published in output_dir (or of a swap interrupted halfway); empty if none.
+
+        An unreadable or corrupt ledger stops the build (DamagedSite, naming the file) rather than being
+        read as empty: the build would then publish a new ledger without the old URLs, and their redirects
+        and notice pages would be gone for good, silently. Restoring the file, or deleting it on purpose to
+        start a new ledger, is the user's choice."""
         for folder in (output_dir, previous_path(output_dir)):
             path = folder / urls.ledger_path()
             if path.is_file():
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if data.get("format") != LEDGER_FORMAT:
-                    raise ValueError(f"{path}: URL ledger format {data.get('format')!r} is not {LEDGER_FORMAT}")
-                return cls(set(data["pages"]), dict(data["works"]), _checked_names(data.get("names", {})))
+                return cls._read(path)
         return cls()
+
+    @classmethod
+    def _read(cls, path: Path) -> Ledger:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or data.get("format") != LEDGER_FORMAT:
+                found = data.get("format") if isinstance(data, dict) else type(data).__name__
+                raise ValueError(f"URL ledger format {found!r} is not {LEDGER_FORMAT}")
+            ledger = cls(set(data["pages"]), dict(data["works"]), _checked_names(data.get("names", {})))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DamagedSite(
+                f"{path}: the URL ledger is unreadable or corrupt ({_reason(exc)}). Restore it "
+                "from a copy of the site, or delete it to start a new ledger (the old URLs would then break)"
+            ) from exc
+        if not all(isinstance(p, str) for p in ledger.pages):
+            raise DamagedSite(f"{path}: the URL ledger is corrupt (a page that is not a path)")
+        return ledger
 
     def merged(self, pages: set[str], works: dict[str, dict], names: dict[str, dict[str, str]] | None = None) -> Ledger:
         """This ledger plus what a new build published; current captions and segments replace older ones."""
@@ -81,6 +101,15 @@ def _checked_names(data) -> dict[str, dict[str, str]]:
             if kept:
                 out[space] = kept
     return out
+
+
+def _reason(exc: Exception) -> str:
+    """Why the ledger could not be read, in a few words."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r} entry"
+    return str(exc) or type(exc).__name__
 
 
 def work_entry(view: dict, analogies: dict[str, dict[str, list[tuple[str, float]]]]) -> dict:

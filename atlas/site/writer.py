@@ -1,9 +1,27 @@
-"""Writing the site: a staging folder that refuses collisions and escapes, then an atomic swap.
+"""Writing the site: a staging folder that refuses collisions and escapes, then an atomic publish.
 
-Pages are written into `.<output>.staging` next to the published folder; only when the whole site is
-there is it swapped in (two renames on the same filesystem). A build that fails anywhere before that
-leaves the published site exactly as it was. A build killed between the two renames is repaired by
-the next one (`recover`), which puts the previous site back before starting.
+Pages are written into a staging folder beside the published one, `.<output>.staging-<pid>-<random>`: its
+name is this build's alone, and builds take the output's lock (atlas.core.locks) before they make or
+remove any staging folder, so no build ever touches another's. If the build fails anywhere before the
+publish (disk full, permission denied, a bug, Ctrl+C, SIGTERM), `staging` removes the folder again and the
+published site is exactly as it was. Staging folders left by a build that could not clean up (SIGKILL,
+a power cut) are removed by the next build, under the lock (`recover`).
+
+Publishing never leaves a moment without a complete site:
+
+* Output is a folder (the usual case): on Linux the staging folder and the published one are exchanged
+  in one step, renameat2(RENAME_EXCHANGE), called from libc through ctypes; then the old site, now at
+  the staging path, is removed. Where the libc has no renameat2 (not Linux, an old libc) or the
+  filesystem cannot exchange (EINVAL, ENOSYS), the fallback is two renames: the published folder to
+  `.<output>.previous`, then the staging folder to the output. A build interrupted between the two puts
+  the old site back itself (Ctrl+C, SIGTERM); one killed outright there (SIGKILL) leaves no folder at
+  the output until the next build, whose `recover` renames `.<output>.previous` back first.
+* Output is a symlink to a folder (the "releases" layout, `site -> site.20250101T120000-1a2b3c4d`): it
+  stays a symlink. The new site is renamed to a new sibling of the folder it points to,
+  `<output>.<UTC time>-<random>`, a new symlink to it is made beside the old one and renamed over it
+  (one step), and the old folder is removed. The link keeps its style (relative or absolute). A build
+  killed before the link moved leaves an unlinked release folder, one killed after leaves the old
+  folder; the next build removes either when the name is one atlas made.
 
 Only files whose bytes changed are written anew. A file whose bytes equal the published file at the same
 path is hard-linked from it into staging, so after the swap it is the very same file (same inode, same
@@ -11,17 +29,33 @@ modification time): rsync, S3 sync tools and browser caches see nothing changed,
 rewrites no output file. Where hard links are impossible (another filesystem) it is copied with its
 timestamps instead. A cache artefact copied into the site is verified against its checksum as it is
 copied (copy_file), so the carry-over can never hide a damaged cache file behind a published one.
+
+Before publishing, `check_shrink` compares the number of works in the published data/works.json with the
+staged one: a build that would remove more than publish.max_shrink of them is refused (ShrinkRefused).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
+import json
 import os
+import re
+import secrets
 import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from atlas.core.checked import CacheFileDamaged, read_checked
+from atlas.core.exits import ShrinkRefused
 from atlas.site.urls import safe_join
+
+WORKS_INDEX = "data/works.json"  # the list of published works; the shrink guard counts its entries
 
 
 @dataclass
@@ -50,7 +84,10 @@ class SiteWriter:
         if old is not None and old.read_bytes() == data and _carry_over(old, target):
             self.counts.unchanged += 1
             return
-        target.write_bytes(data)
+        try:
+            target.write_bytes(data)
+        except OSError as exc:  # a failed write() names no file: say which one (disk full, quota, EFBIG)
+            raise exc if exc.filename else OSError(exc.errno, exc.strerror, str(target)) from exc
         self.counts.written += 1
 
     def write_text(self, relative: str, text: str) -> None:
@@ -100,40 +137,224 @@ def _carry_over(old: Path, target: Path) -> bool:
     return True
 
 
-def staging_path(output: Path) -> Path:
-    return output.parent / f".{output.name}.staging"
+# -- staging and publishing -------------------------------------------------------------------------
+
+AT_FDCWD = -100  # <fcntl.h>: paths relative to the current folder
+RENAME_EXCHANGE = 2  # <linux/fs.h>: renameat2 swaps the two paths instead of replacing one
+FALLBACK_ERRNOS = (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP)  # the filesystem or kernel cannot exchange
+
+
+def site_place(output: Path) -> Path:
+    """Where the published folder really is: `output`, or the folder the symlink `output` points to."""
+    return Path(os.path.realpath(output)) if output.is_symlink() else output
 
 
 def previous_path(output: Path) -> Path:
+    """Where the fallback swap parks the old site between its two renames (see recover)."""
     return output.parent / f".{output.name}.previous"
 
 
-def recover(output: Path) -> None:
-    """Undo a swap that was interrupted halfway, and clear a stale staging folder."""
-    previous = previous_path(output)
-    if previous.exists() and not output.exists():
-        os.replace(previous, output)
-    shutil.rmtree(previous, ignore_errors=True)
-    shutil.rmtree(staging_path(output), ignore_errors=True)
-
-
 def start_staging(output: Path) -> SiteWriter:
-    recover(output)
-    staging = staging_path(output)
-    staging.mkdir(parents=True)
-    return SiteWriter(staging, published=output)
+    """A new, empty staging folder for this build, beside the published folder (so on the same filesystem:
+    the swap is a rename). Its name holds this process's id and a random part, so no other build, winning
+    or losing the lock, can ever touch it. Prefer `staging`, which removes it if the build fails."""
+    place = site_place(output)
+    place.parent.mkdir(parents=True, exist_ok=True)
+    folder = place.parent / f".{output.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+    folder.mkdir()
+    return SiteWriter(folder, published=output)
 
 
-def publish(output: Path, writer: SiteWriter | None = None) -> None:
-    """Swap the finished staging folder in place of the published site.
+@contextmanager
+def staging(output: Path) -> Iterator[SiteWriter]:
+    """A staging folder for the block, removed again if the block fails in any way (disk full, a bug,
+    Ctrl+C, SIGTERM: atlas.cli turns it into an exception); after `publish` there is nothing to remove."""
+    writer = start_staging(output)
+    try:
+        yield writer
+    except BaseException:
+        shutil.rmtree(writer.root, ignore_errors=True)
+        raise
 
-    With the writer, also counts the published files that this build no longer produces (they go with
-    the old folder: the new site is exactly what this build wrote)."""
-    staging, previous = staging_path(output), previous_path(output)
-    if writer is not None and output.is_dir():
+
+def publish(output: Path, writer: SiteWriter) -> None:
+    """Put the finished staging folder in place of the published site, in one step where the system allows.
+
+    Also counts the published files that this build no longer produces (they go with the old folder: the
+    new site is exactly what this build wrote). Call only while holding the output's lock."""
+    if output.is_dir():
         old = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
         writer.counts.removed = len(old - writer.written)
-    if output.exists():
-        os.replace(output, previous)
-    os.replace(staging, output)
+    pause_point("publish")
+    if output.is_symlink():
+        _flip_symlink(output, writer.root)
+    elif not output.exists():
+        os.rename(writer.root, output)
+    elif not output.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder; atlas never replaces a file", str(output))
+    else:
+        _swap_folders(output, writer.root)
+
+
+def _swap_folders(output: Path, staging: Path) -> None:
+    """Exchange the two folders atomically; where that is impossible, two renames (see the module docstring)."""
+    if exchange(staging, output):
+        pause_point("swap")
+        shutil.rmtree(staging, ignore_errors=True)  # the old site now; a leftover is removed by the next build
+        return
+    previous = previous_path(output)
+    os.replace(output, previous)
+    try:
+        pause_point("swap")
+        os.replace(staging, output)
+    except BaseException:
+        if not output.exists():  # interrupted between the renames: the old site goes back
+            os.replace(previous, output)
+        raise
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def _flip_symlink(output: Path, staging: Path) -> None:
+    """`output` is a symlink: the new site becomes a sibling of the folder it points to, the link is
+    replaced by one to the new folder in one rename, and the old folder is removed."""
+    old = site_place(output)
+    new = old.parent / f"{output.name}.{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(4)}"
+    os.rename(staging, new)
+    try:
+        pause_point("swap")
+        _point_symlink(output, new)
+    except BaseException:
+        if site_place(output) != new:
+            shutil.rmtree(new, ignore_errors=True)
+        raise
+    if old != new and old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)  # a leftover with an atlas-made name is removed by the next build
+
+
+def _point_symlink(link: Path, folder: Path) -> None:
+    """Make `link` point to `folder` in one step: a new symlink beside it, renamed over it. The new link is
+    relative when the old one was, so a site moved with its releases keeps working."""
+    relative = not os.path.isabs(os.readlink(link))
+    text = os.path.relpath(folder, os.path.realpath(link.parent)) if relative else str(folder)
+    temp = link.parent / f".{link.name}.link-{os.getpid()}-{secrets.token_hex(4)}"
+    os.symlink(text, temp)
+    try:
+        os.replace(temp, link)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one step with Linux's renameat2(RENAME_EXCHANGE). False, having changed
+    nothing, where the libc lacks renameat2 or the kernel or filesystem cannot exchange (EINVAL, ENOSYS)."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in FALLBACK_ERRNOS:
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2():
+    """libc's renameat2 (glibc 2.28+, musl 1.1.24+), or None: not Linux, or an older libc."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def recover(output: Path) -> list[str]:
+    """Repair what builds that died left behind; returns what it did, one line each, for the report.
+
+    Call only while holding the output's lock (atlas.core.locks): then no other build is running, so every
+    staging folder found is a dead build's. Only folders and links with the names atlas gives them are
+    removed; a plain file of the user's that happens to sit there is left alone."""
+    done = []
+    previous = previous_path(output)
+    if previous.is_dir() and not previous.is_symlink():
+        if not output.exists() and not output.is_symlink():
+            os.replace(previous, output)
+            done.append(f"put the published site back at {output} (a publish was interrupted between its renames)")
+        else:
+            shutil.rmtree(previous)
+            done.append(f"removed {previous}, the old site of a publish that did not finish removing it")
+    for left in leftovers(output):
+        if left.is_symlink():
+            left.unlink()
+        else:
+            shutil.rmtree(left)
+        done.append(f"removed {left}, left by a build that did not finish")
+    return done
+
+
+def leftovers(output: Path) -> list[Path]:
+    """Staging folders, temporary links and unlinked release folders that builds which died left behind."""
+    place = site_place(output)
+    folders = sorted({output.parent, place.parent})
+    return [path for folder in folders if folder.is_dir() for path in sorted(folder.iterdir())
+            if _left_by_atlas(path, output, place)]
+
+
+def _left_by_atlas(path: Path, output: Path, place: Path) -> bool:
+    """Whether `path` is one of the things a build makes beside the output and removes when it finishes."""
+    name, own = path.name, re.escape(output.name)
+    real_folder = path.is_dir() and not path.is_symlink()
+    if re.fullmatch(rf"\.{own}\.staging(-\d+-[0-9a-f]+)?", name):  # (without a suffix: older atlas versions)
+        return real_folder
+    if re.fullmatch(rf"\.{own}\.link-\d+-[0-9a-f]+", name):
+        return path.is_symlink()
+    if re.fullmatch(rf"{own}\.\d{{8}}T\d{{6}}-[0-9a-f]{{8}}", name):  # a release folder (symlinked output)
+        return real_folder and output.is_symlink() and path != place
+    return False
+
+
+def pause_point(point: str) -> None:
+    """Test hook, inert unless ATLAS_TEST_PAUSE_AT names `point`: then say so on stderr and sleep until
+    ATLAS_TEST_PAUSE_SECONDS (default 60) pass or the file ATLAS_TEST_RESUME_FILE appears, so that a test
+    can signal a real build at that very moment. Points: "publish" (the staging folder is complete, nothing
+    is swapped yet) and "swap" (between the two halves of the swap). See tests/test_publish.py."""
+    if os.environ.get("ATLAS_TEST_PAUSE_AT") != point:
+        return
+    print(f"atlas-test: paused at {point} (pid {os.getpid()})", file=sys.stderr, flush=True)
+    deadline = time.monotonic() + float(os.environ.get("ATLAS_TEST_PAUSE_SECONDS", "60"))
+    resume = os.environ.get("ATLAS_TEST_RESUME_FILE")
+    while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
+        time.sleep(0.05)
+
+
+# -- the shrink guard -------------------------------------------------------------------------------
+
+def works_count(site: Path) -> int | None:
+    """How many works the site's data/works.json lists; None when there is none, or it cannot be read."""
+    try:
+        data = json.loads((site / WORKS_INDEX).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return len(data) if isinstance(data, list) else None
+
+
+def shrink_refusal(before: int | None, after: int, max_shrink: float) -> str | None:
+    """Why publishing `after` works in place of `before` removes too many (more than max_shrink of them),
+    or None when it does not (or when there was no readable site before: nothing to compare with)."""
+    if not before or after >= before or (before - after) / before <= max_shrink:
+        return None
+    return (f"this build would publish {after:,} works where {before:,} are published now "
+            f"({(before - after) / before:.0%} fewer; publish.max_shrink allows {max_shrink:.0%}); nothing was "
+            "published: check the collection and the label rules, or build with --allow-shrink to publish it")
+
+
+def check_shrink(output: Path, writer: SiteWriter, max_shrink: float, allowed: bool) -> None:
+    """Refuse (ShrinkRefused) to publish the staged site when it drops too many of the published works."""
+    if allowed:
+        return
+    refusal = shrink_refusal(works_count(output), works_count(writer.root) or 0, max_shrink)
+    if refusal:
+        raise ShrinkRefused(f"{output / WORKS_INDEX}: {refusal}")
