@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from atlas.analysis.culture import CultureSimilarity
 from atlas.analysis.culture_pairs import link_strengths
 from atlas.site import urls
 from atlas.site.search_index import shard_of, tokens
@@ -250,7 +251,7 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
 def test_chord_hover_shows_strongest_links_and_clicks_open_pages(sample_build, open_page):
     config, _ = sample_build
     similarity = read_json(config, "data/culture-similarity.json")
-    links = link_strengths(similarity)
+    links = link_strengths(CultureSimilarity.from_json(similarity))
     gp = open_page()
     page = gp.goto("chord/")
     page.locator(".chord-arcs a").first.locator(".chord-label").hover()  # the arc's own label, part of its link

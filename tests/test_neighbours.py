@@ -73,7 +73,7 @@ def test_auto_uses_ann_for_large_groups_only():
     results = conditional_neighbours(vectors, {"culture": labels}, k=4, method="auto", ann_min_group=200, exact_budget=0)
     assert {r.group: r.method for r in results} == {"big": "ann", "small": "exact"}
     assert [r.note.split(" on ")[0][:9] for r in results] == ["recall@4 ", ""], "the checked recall is kept for the report"
-    assert "sampled queries" in search_summary(results)[0]["note"]
+    assert "sampled queries" in search_summary(results)[0].note
     cheap = conditional_neighbours(vectors, {"culture": labels}, k=4, method="auto", ann_min_group=200)
     assert {r.method for r in cheap} == {"exact"}, "an exact search this cheap is not worth an index"
 

@@ -111,8 +111,8 @@ def test_about_page_shows_the_numbers_of_quality_json(sample_build):
     site = config.output_dir
     quality = json.loads((site / "data" / "quality.json").read_text(encoding="utf-8"))
     about = (site / urls.page_file("about")).read_text(encoding="utf-8")
-    assert set(quality.conditions) == {"culture", "medium"}
-    for name, q in quality.conditions.items():
+    assert set(quality["conditions"]) == {"culture", "medium"}
+    for name, q in quality["conditions"].items():
         row = re.search(rf'<tr data-condition="{name}">(.*?)</tr>', about, re.DOTALL).group(1)
         cells = [unescape(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
         assert cells == [q["title"], str(q["queries"]), f"{q['precision']:.4f}", f"{q['base_rate']:.4f}", f"{q['lift']:.2f}"]
@@ -121,6 +121,6 @@ def test_about_page_shows_the_numbers_of_quality_json(sample_build):
             assert [unescape(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", grow)] == [
                 group, str(g["works"]), f"{g['precision']:.4f}", f"{g['base_rate']:.4f}"]
     # The sample's cultures and media are visibly different: the features should beat chance.
-    assert quality.conditions["culture"]["precision"] > quality.conditions["culture"]["base_rate"]
+    assert quality["conditions"]["culture"]["precision"] > quality["conditions"]["culture"]["base_rate"]
     assert any(note.startswith("quality: culture precision@10") for note in report.notes)
     assert "quality" in report.timings
