@@ -20,6 +20,7 @@ one step (atlas.site.writer), unless it would remove more than publish.max_shrin
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -117,7 +118,21 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
         report.notes += [f"took over the stale lock {lock.path} of {lock.stale.describe()}, which is no longer "
                          "running" for lock in locks if lock.stale]
         report.notes += recover(config.output_dir)  # under the lock: every staging folder now is a dead build's
-        return _build_locked(config, report, allow_shrink)
+        with naming_the_folders(config):
+            return _build_locked(config, report, allow_shrink)
+
+
+@contextlib.contextmanager
+def naming_the_folders(config: SiteConfig):
+    """An OSError that names no file (a memory-mapped matrix or a library writing into the cache, and the
+    disk is full) is given the folders the build writes into, so the one line the user sees says where."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        where = f"{config.cache_dir} or beside {config.output_dir}"
+        raise type(exc)(exc.errno, exc.strerror or os.strerror(exc.errno), where) from exc
 
 
 def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -> BuildReport:

@@ -686,3 +686,21 @@ def test_a_forked_worker_ends_quietly_on_sigterm():
         worker.terminate()
         worker.join(10)
     assert worker.exitcode == -signal.SIGTERM
+
+
+def test_a_write_error_that_names_no_file_is_given_the_build_folders(tmp_path):
+    """numpy's memory maps and some libraries raise ENOSPC without a file name: the one line still says where."""
+    import errno
+
+    from atlas.build import naming_the_folders
+    from atlas.core.config import SiteConfig
+    from atlas.core.exits import WRITE_ERROR, exit_status
+
+    config = SiteConfig(root=tmp_path)
+    with pytest.raises(OSError) as caught, naming_the_folders(config):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert str(config.cache_dir) in str(caught.value) and str(config.output_dir) in str(caught.value)
+    assert exit_status(caught.value) == WRITE_ERROR
+    with pytest.raises(OSError) as named, naming_the_folders(config):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.npy"))
+    assert named.value.filename == str(tmp_path / "x.npy")  # a named file is left as it is
