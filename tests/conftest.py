@@ -36,6 +36,34 @@ def sample_config(tmp: Path, **overrides) -> Path:
     return path
 
 
+def write_small_collection(folder: Path, rows: list[dict], title: str, **sections) -> Path:
+    """collection.csv of `rows` and a site.yaml that builds it in seconds (untrained ResNet-18 at 64 px, groups
+    of one, PCA map, studies off unless a section turns them on). Returns the site.yaml path."""
+    import csv
+
+    with open(folder / "collection.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    config = {
+        "title": title,
+        "output": "out/site",
+        "cache": "out/cache",
+        "collection": {"format": "csv", "path": "collection.csv"},
+        "labels": {"culture": {"min_group_size": 1}, "medium": {"min_group_size": 1}},
+        "embedding": {"model": "resnet18", "weights": "none", "image_size": 64},
+        "map": {"layout": "pca", "min_cluster_size": 3},
+        "thumbnails": {"sizes": [64, 128]},
+        "probes": {"enabled": False},
+        "heatmaps": {"enabled": False},
+        "patterns": {"enabled": False},
+    }
+    for name, values in sections.items():
+        config[name] = {**config.get(name, {}), **values}
+    (folder / "site.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return folder / "site.yaml"
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by -m
 def pytest_collection_modifyitems(items):
     """Every test that needs `sample_build` (directly or through another fixture) is `slow`: the first one of a

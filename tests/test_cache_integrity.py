@@ -9,7 +9,6 @@ does not match the bytes it was made from, and a Problem.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 
 import atlas.ingest.thumbnails as thumbnails_module
@@ -39,6 +37,8 @@ from atlas.core.records import Record
 from atlas.site.writer import SiteWriter
 from atlas.vectors.descriptors import descriptor_store, descriptor_vectors
 from atlas.vectors.embed import hash_images
+
+from .conftest import write_small_collection
 
 CULTURES = ("Dutch", "Chinese", "Dutch", "Chinese")
 MEDIA = ("Oil on canvas", "Ink on paper")
@@ -64,25 +64,9 @@ def make_collection(tmp: Path) -> Path:
         picture(n).save(images / f"w{n}.png")
         rows.append({"id": f"w{n}", "title": f"Work {n}", "artist": "Anon", "date": str(1600 + 10 * n),
                      "culture": CULTURES[n % 4], "medium": MEDIA[n // 6], "image": f"images/w{n}.png"})
-    with open(tmp / "collection.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    config = {
-        "title": "Integrity",
-        "output": "out/site",
-        "cache": "out/cache",
-        "collection": {"format": "csv", "path": "collection.csv"},
-        "labels": {"culture": {"min_group_size": 2}, "medium": {"min_group_size": 2}},
-        "embedding": {"model": "resnet18", "weights": "none", "image_size": 64, "device": "cpu"},
-        "thumbnails": {"sizes": [64, 128]},
-        "map": {"layout": "pca", "min_cluster_size": 3},
-        "probes": {"enabled": True},
-        "heatmaps": {"enabled": True, "size": 96},
-        "patterns": {"enabled": False},
-    }
-    (tmp / "site.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    return tmp / "site.yaml"
+    return write_small_collection(tmp, rows, "Integrity", labels={"culture": {"min_group_size": 2},
+                                  "medium": {"min_group_size": 2}}, embedding={"device": "cpu"},
+                                  probes={"enabled": True}, heatmaps={"enabled": True, "size": 96})
 
 
 def site_hashes(site: Path) -> dict[str, str]:

@@ -7,7 +7,6 @@ the rules behind it are tested on their own below.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -17,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from PIL import Image
 
 from atlas.build import build
@@ -29,6 +27,8 @@ from atlas.site import urls
 from atlas.site.ledger import Ledger, load_renames
 from atlas.site.pairings import read_pairings_file
 from atlas.site.search_index import shard_of, tokens
+
+from .conftest import write_small_collection
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG_ID = "L" + "o" * 298 + "ng"  # 300 characters
@@ -70,24 +70,7 @@ def _rows(tmp: Path) -> list[dict]:
 def make_collection(tmp: Path) -> Path:
     rows = _rows(tmp)
     folder = tmp / "collection"
-    with open(folder / "collection.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    config = {
-        "title": "Hostile values",
-        "output": "out/site",
-        "cache": "out/cache",
-        "collection": {"format": "csv", "path": "collection.csv"},
-        "labels": {"culture": {"min_group_size": 1}, "medium": {"min_group_size": 1}},
-        "embedding": {"model": "resnet18", "weights": "none", "image_size": 64},
-        "map": {"layout": "pca", "min_cluster_size": 3},
-        "thumbnails": {"sizes": [64, 128]},
-        "probes": {"enabled": False},
-        "heatmaps": {"enabled": False},
-        "patterns": {"enabled": False},
-    }
-    (folder / "site.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    write_small_collection(folder, rows, "Hostile values")
     return folder / "site.yaml"
 
 

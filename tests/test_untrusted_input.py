@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
-import yaml
 from PIL import Image
 
 from atlas.build import build
 from atlas.core.config import load_config
 from atlas.site import urls
+
+from .conftest import write_small_collection
 
 EVIL_TITLE = '<script>alert("x")</script> & "Boat"'
 IDS = ["plain-1", "a/b", "../../escape", "with space", "日本-2", "<b>bold</b>", "dot.dot", "x9", "x10", "x11"]
@@ -30,21 +30,9 @@ def make_collection(tmp: Path) -> Path:
     (images / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     rows.append({"id": "broken", "title": "Broken", "artist": "", "date": "", "culture": "Dutch", "medium": "", "image": "images/broken.jpg"})
     rows.append({"id": "missing", "title": "Missing", "artist": "", "date": "", "culture": "Dutch", "medium": "", "image": "images/nope.jpg"})
-    with open(tmp / "collection.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    config = {
-        "title": "Hostile <test>",
-        "output": "out/site",
-        "cache": "out/cache",
-        "collection": {"format": "csv", "path": "collection.csv"},
-        "labels": {"culture": {"min_group_size": 1}, "medium": {"min_group_size": 1}},
-        "embedding": {"model": "resnet18", "weights": "none", "image_size": 32},
-        "map": {"min_cluster_size": 3},
-    }
-    (tmp / "site.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    return tmp / "site.yaml"
+    return write_small_collection(tmp, rows, "Hostile <test>", embedding={"image_size": 32},
+                                  map={"layout": "tsne"}, probes={"enabled": True}, heatmaps={"enabled": True},
+                                  patterns={"enabled": True}, thumbnails={"sizes": [200, 600]})
 
 
 def test_hostile_collection_builds_safely(tmp_path):
