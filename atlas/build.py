@@ -49,7 +49,7 @@ from atlas.analysis.neighbours import (
 )
 from atlas.core.cache import DigestIndex, atomic_write_text, key_digest
 from atlas.core.checked import start_corrupt_log
-from atlas.core.config import SiteConfig
+from atlas.core.config import ConfigError, SiteConfig
 from atlas.core.jsonio import json_bytes
 from atlas.core.locks import build_locks
 from atlas.core.records import CONDITIONS, Record
@@ -142,6 +142,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
 
     with report.stage("read"):
         catalogue = read_records(config, report)  # every record read: the label-rule counts cover them all
+        refuse_images_in_output(catalogue, config.output_dir)  # before anything is written
         stages.note("read", False, f"always runs: {len(catalogue):,} records read and checked")
     with report.stage("images"):
         records = [r for r in catalogue if r.image_path is not None]
@@ -289,6 +290,17 @@ def _write_report(report: BuildReport, config: SiteConfig) -> None:
         atomic_write_text(config.output_dir.parent / "report.html", report.to_html(config.title))
     except OSError as exc:
         log.warning("the site is published, but its report could not be written: %s: %s", exc.filename, exc.strerror)
+
+
+def refuse_images_in_output(records: list[Record], output: Path) -> None:
+    """Stop (ConfigError, nothing written yet) when an image the table names lies inside the output folder:
+    publishing replaces that folder, so the image would be deleted. atlas.preflight checks the configured
+    folders before the table is read; this catches images named by a path column."""
+    place = Path(os.path.realpath(output))
+    for record in records:
+        if record.image_path is not None and Path(os.path.realpath(record.image_path)).is_relative_to(place):
+            raise ConfigError(f"output {output} holds the image of record {record.id} ({record.image_path}): "
+                              "publishing replaces the output folder and everything in it; choose another output")
 
 
 def stage_folder(config: SiteConfig) -> Path:

@@ -42,6 +42,7 @@ from atlas.ingest.labels import REGEX_PREFIX, rule_key, rule_pattern
 from atlas.ingest.readers import FIELDS as COLUMN_FIELDS
 from atlas.site.ledger import load_renames
 from atlas.site.pairings import read_pairings_file
+from atlas.site.writer import foreign_files
 
 MAX_K = 1000  # neighbours.k and quality.k: pages list k works per group; see _check_limits
 NEIGHBOUR_BYTES = 8  # one id (int32) and one score (float32) kept per neighbour, per work and group
@@ -226,6 +227,10 @@ def _check_output(config: SiteConfig, found: _Found) -> None:
     reasons += (["the build never writes among its inputs"] if among else [])
     if reasons:
         found.errors.append(f"{shown} {', '.join(replaces + among)}: refused, since {' and '.join(reasons)}")
+    elif foreign_files(output):  # the user's own files, not an input this config names: still never replaced
+        found.errors.append(f"{shown} holds files that atlas did not publish (it has no _atlas/ledger.json): "
+                            "publishing replaces the whole folder, so atlas never publishes there; choose an "
+                            "empty or new folder")
     cache = _real(config.cache_dir)
     if config.cache_dir.exists() and not cache.is_dir():
         found.errors.append(f"cache {cache} exists and is not a folder")

@@ -45,6 +45,8 @@ from atlas.site.writer import (
     works_count,
 )
 
+from .conftest import write_small_collection
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -53,7 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def site_files(marker: str, works: int = 3) -> dict[str, str]:
     """A small site whose every file says which one it is."""
     return {"index.html": f"<h1>{marker}</h1>\n", "data/works.json": json.dumps([{"id": f"w{i}"} for i in range(works)]),
-            f"{marker}.txt": marker, "work/w0/index.html": f"<p>{marker}</p>\n"}
+            f"{marker}.txt": marker, "work/w0/index.html": f"<p>{marker}</p>\n",
+            "_atlas/ledger.json": '{"format": 1, "pages": [], "works": {}}\n'}  # every site atlas publishes has one
 
 
 def make_site(folder: Path, marker: str, works: int = 3) -> dict[str, str]:
@@ -704,3 +707,65 @@ def test_a_write_error_that_names_no_file_is_given_the_build_folders(tmp_path):
     with pytest.raises(OSError) as named, naming_the_folders(config):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.npy"))
     assert named.value.filename == str(tmp_path / "x.npy")  # a named file is left as it is
+
+
+# -- never over the user's own files ---------------------------------------------------------------------
+
+def user_folder(folder: Path) -> dict[str, str]:
+    """A folder of the user's own files (no _atlas/ledger.json): what a mistyped output may point at."""
+    (folder / "sub").mkdir(parents=True)
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8 the user's photo")
+    (folder / "sub" / "notes.txt").write_text("keep me", encoding="utf-8")
+    return tree(folder)
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_publish_never_replaces_a_folder_atlas_did_not_publish(tmp_path, linked):
+    """An output that is (or links to) a folder of the user's files: refused, the folder and the link kept,
+    the staging folder gone."""
+    mine = tmp_path / "images"
+    before = user_folder(mine)
+    output = tmp_path / "site"
+    if linked:
+        output.symlink_to(mine, target_is_directory=True)
+    else:
+        output = mine
+    with pytest.raises(writer.ForeignOutput, match="did not publish"), writer.staging(output) as site:
+        site.write_text("index.html", "new")
+        publish(output, site)
+    assert tree(mine) == before and (output.is_symlink() == linked)
+    assert not [p for p in tmp_path.iterdir() if "staging" in p.name]
+
+
+def test_a_build_into_a_link_to_the_users_images_is_refused_before_anything_is_written(tmp_path):
+    """The case that once deleted a collection's images: the table names its images by a path column, and
+    --output is a symlink to the image folder. Exit 2, one line, every file of the user's as it was."""
+    project, images = tmp_path / "project", tmp_path / "photos"
+    images.mkdir()
+    rows = []
+    for n in range(4):
+        Image.new("RGB", (32, 32), (60 * n, 90, 150)).save(images / f"p{n}.png")
+        rows.append({"id": f"p{n}", "title": f"P{n}", "image": str(images / f"p{n}.png")})
+    project.mkdir()
+    config = write_small_collection(project, rows, "Mistyped output", collection={"allow_outside_paths": True})
+    (project / "images").symlink_to(images, target_is_directory=True)
+    before = {**tree(images), **{f"project/{k}": v for k, v in tree(project).items()}}
+    result = run_build(config, "--output", str(project / "images"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "did not publish" in result.stderr
+    assert {**tree(images), **{f"project/{k}": v for k, v in tree(project).items()}} == before
+
+
+def test_an_image_named_inside_the_published_site_stops_the_build(tmp_path):
+    """An atlas site as output, and the table names an image inside it: refused after reading, before writing."""
+    from atlas.build import refuse_images_in_output
+    from atlas.core.config import ConfigError
+    from atlas.core.records import Record
+
+    site = tmp_path / "site"
+    make_site(site, "old")
+    (site / "p.png").write_bytes(b"png")
+    with pytest.raises(ConfigError, match="holds the image of record p"):
+        refuse_images_in_output([Record(id="q", image_path=tmp_path / "q.png"), Record(id="p", image_path=site / "p.png")],
+                                site)
+    refuse_images_in_output([Record(id="q", image_path=tmp_path / "q.png")], site)  # outside: fine

@@ -53,6 +53,7 @@ from pathlib import Path
 
 from atlas.core.checked import CacheFileDamaged, read_checked
 from atlas.core.exits import ShrinkRefused
+from atlas.site import urls
 from atlas.site.urls import safe_join
 
 WORKS_INDEX = "data/works.json"  # the list of published works; the shrink guard counts its entries
@@ -144,6 +145,31 @@ RENAME_EXCHANGE = 2  # <linux/fs.h>: renameat2 swaps the two paths instead of re
 FALLBACK_ERRNOS = (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP)  # the filesystem or kernel cannot exchange
 
 
+class ForeignOutput(ValueError):
+    """The output folder holds files atlas did not publish: atlas never publishes over them."""
+
+
+def foreign_files(folder: Path) -> bool:
+    """True when `folder` exists, is not empty and is not a site atlas published (which always holds its URL
+    ledger, _atlas/ledger.json). Publishing replaces the whole folder, so such a folder is never the output:
+    it may be the user's images, documents or home."""
+    if not folder.is_dir():
+        return False
+    if (folder / urls.ledger_path()).is_file():
+        return False
+    return any(True for _ in folder.iterdir())
+
+
+def refuse_foreign(output: Path) -> None:
+    """Raise ForeignOutput when publishing to `output` would replace or remove files atlas did not write."""
+    place = site_place(output)
+    if foreign_files(place):
+        raise ForeignOutput(f"output {output}" + (f" (a link to {place})" if place != output else "")
+                            + " holds files that atlas did not publish (it has no _atlas/ledger.json): publishing"
+                            " replaces the whole folder, so atlas never publishes there; choose an empty or new"
+                            " folder")
+
+
 def site_place(output: Path) -> Path:
     """Where the published folder really is: `output`, or the folder the symlink `output` points to."""
     return Path(os.path.realpath(output)) if output.is_symlink() else output
@@ -182,6 +208,7 @@ def publish(output: Path, writer: SiteWriter) -> None:
 
     Also counts the published files that this build no longer produces (they go with the old folder: the
     new site is exactly what this build wrote). Call only while holding the output's lock."""
+    refuse_foreign(output)  # checked by atlas.preflight too; here again, just before anything is replaced
     if output.is_dir():
         old = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
         writer.counts.removed = len(old - writer.written)
@@ -227,7 +254,7 @@ def _flip_symlink(output: Path, staging: Path) -> None:
         if site_place(output) != new:
             shutil.rmtree(new, ignore_errors=True)
         raise
-    if old != new and old.is_dir():
+    if old != new and old.is_dir() and not foreign_files(old):
         shutil.rmtree(old, ignore_errors=True)  # a leftover with an atlas-made name is removed by the next build
 
 
