@@ -6,7 +6,7 @@
 Builds the inputs of the pages stage for N synthetic works (benchmarks/synthetic.py labels; clustered
 64-d vectors, since page content does not depend on the vector size; real conditional neighbours, k = 6,
 over 20 culture and 10 medium groups; the real cluster map with the PCA layout; one shared pair of tiny
-thumbnails), then times atlas.site.render.Renderer.render_all into a temporary folder. With --artwork-sample M,
+thumbnails), then times atlas.site.render.render_site (every page group) into a temporary folder. With --artwork-sample M,
 only the first M artwork pages are rendered (every other page in full) and the artwork part of the time
 and bytes is scaled up by N / M, stated as such in the output.
 """
@@ -14,6 +14,7 @@ and bytes is scaled up by N / M, stated as such in the output.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -29,6 +30,7 @@ import atlas.build as build_module
 from atlas.analysis.clusters import cluster_map
 from atlas.analysis.culture import culture_similarity
 from atlas.analysis.neighbours import analogies_by_work, conditional_neighbours
+from atlas.core.checked import write_checked
 from atlas.core.config import SiteConfig
 from atlas.core.records import Record
 from atlas.site.artworks import artwork_pages
@@ -61,7 +63,9 @@ def site_data(works: int, folder: Path, seed: int = 0) -> tuple[SiteData, dict]:
     thumbs = {}
     for size in config.thumbnails.sizes:
         path = folder / f"thumb-{size}.jpg"
-        Image.new("RGB", (size, size * 3 // 4), (120, 90, 60)).save(path, quality=82)
+        buffer = io.BytesIO()
+        Image.new("RGB", (size, size * 3 // 4), (120, 90, 60)).save(buffer, "JPEG", quality=82)
+        write_checked(path, buffer.getvalue())  # as the thumbnail stage caches them: with their checksum
         thumbs[size] = path
     conditions = {"culture": [r.culture for r in records], "medium": [r.medium for r in records]}
     ids = [r.id for r in records]
