@@ -667,7 +667,7 @@ def test_a_build_that_drops_most_works_asks_for_allow_shrink(tiny, tmp_path):
 def test_a_corrupt_ledger_stops_the_build_and_names_it(tiny, tmp_path):
     output = tmp_path / "site"
     small_published_site(output)
-    (output / "_atlas").mkdir()
+    (output / "_atlas").mkdir(exist_ok=True)
     (output / "_atlas" / "ledger.json").write_text('{"format": 1, "pages": [', encoding="utf-8")
     before = tree(output)
     result = run_build(tiny.config("ledger", output))
