@@ -296,6 +296,8 @@ def refuse_images_in_output(records: list[Record], output: Path) -> None:
     """Stop (ConfigError, nothing written yet) when an image the table names lies inside the output folder:
     publishing replaces that folder, so the image would be deleted. atlas.preflight checks the configured
     folders before the table is read; this catches images named by a path column."""
+    if not output.exists():
+        return  # nothing is inside a folder that is not there yet
     place = Path(os.path.realpath(output))
     for record in records:
         if record.image_path is not None and Path(os.path.realpath(record.image_path)).is_relative_to(place):

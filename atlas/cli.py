@@ -40,8 +40,6 @@ environment:
 """
 
 FAILURE_NOTES = {"build": " (the previously published site, if any, is unchanged)"}  # added to the one line
-EXIT_USER_ERROR = exits.USER_ERROR  # every status is defined in atlas.core.exits
-EXIT_INTERRUPTED = exits.INTERRUPTED  # 128 + SIGINT, what a shell reports for Ctrl+C
 REFUSALS = ("PreflightError", "LockHeld", "ShrinkRefused")  # refused before anything was published
 
 
@@ -167,7 +165,7 @@ def run_build(args) -> int:
     print(f"\nPublished {printable(str(config.output_dir))}  (report: {printable(str(config.output_dir.parent / 'report.html'))})")
     if args.strict and report.problems:
         print(f"atlas: --strict: {len(report.problems)} report entries", file=sys.stderr)
-        return 1
+        return exits.STRICT_PROBLEMS
     return 0
 
 
@@ -209,7 +207,7 @@ def run_check(args) -> int:
     failed = bool(preflight.errors) or (args.strict and bool(preflight.warnings))
     counts = f"{len(preflight.errors)} errors, {len(preflight.warnings)} warnings"
     print(f"{printable(args.config)}: {counts}; {'cannot be built' if failed else 'ready to build'}")
-    return 2 if failed else 0
+    return exits.USER_ERROR if failed else exits.OK
 
 
 def run_finetune(args) -> int:

@@ -26,7 +26,7 @@ from atlas.site.search_index import (
     PREFIX,
     build_index,
     search_files,
-    search_globals,
+    search_meta,
     tokens,
 )
 from atlas.site.sprites import build_sheets, cell_position, grid_for, sheet_index
@@ -142,8 +142,9 @@ def test_index_shards_tokens_by_their_first_letters():
 
 def test_search_files_are_small_shards_and_docs_chunks():
     works = [Record(id=f"W{i}", title=f"Work {i} {'alpha' if i % 2 else 'beta'}") for i in range(1203)]
-    written = {out.path: out.data for out in search_files(works, "/atlas/", 200)}
-    info = search_globals(works, "/atlas/")
+    index = build_index(works)
+    written = {out.path: out.data for out in search_files(index, works, "/atlas/", 200)}
+    info = search_meta(index, len(works), "/atlas/")
     docs = [k for k in written if "/docs-" in k]
     assert sorted(docs) == ["data/search/docs-0.json", "data/search/docs-1.json", "data/search/docs-2.json"]
     chunk = json.loads(written["data/search/docs-2.json"])

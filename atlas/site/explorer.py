@@ -1,7 +1,8 @@
 """The explorer: the map's data and sprite sheets, the search index and page, the culture-pair pages.
 
-`explorer_globals` makes what the map, chord and search templates need (URLs, counts, shard names, the
-chord's links) without writing anything; `explorer_pages` yields the files and pages themselves.
+`explorer_globals` makes what the map and chord templates need (URLs, counts, the chord's links) without
+writing anything; `explorer_pages` yields the files and pages themselves, the search page with the list of
+the index's shards it has just written.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from atlas.analysis.culture_pairs import best_pairs, link_strengths
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.map_data import map_files, map_globals
-from atlas.site.search_index import search_files, search_globals
+from atlas.site.search_index import build_index, search_files, search_meta
 
 MAP_LIST_LIMIT = 2000  # works listed one by one on the map page for readers without scripts
 
@@ -25,7 +26,6 @@ def explorer_globals(ctx: SiteContext) -> dict:
     return {
         "map": map_globals(ctx.base, len(ctx.data.cluster_map.points)),
         "map_list_limit": MAP_LIST_LIMIT,
-        "search": search_globals(ctx.data.works, ctx.base),
         "chord": chord_links(ctx),
     }
 
@@ -44,7 +44,8 @@ def explorer_pages(ctx: SiteContext) -> Iterator[Output]:
     thumbs = {w.id: ctx.data.thumbs[w.id][ctx.small] for w in ctx.data.works}
     yield from map_files(ctx.base, ctx.data.works, ctx.data.cluster_map, {i: Path(p).stem for i, p in thumbs.items()},
                          lambda i: Image.open(thumbs[i]), ctx.config.cache_dir, paths=ctx.paths)
-    yield from search_files(ctx.data.works, ctx.base, ctx.small, ctx.paths)
+    index = build_index(ctx.data.works)  # once: the shards' files and the search page's list of them
+    yield from search_files(index, ctx.data.works, ctx.base, ctx.small, ctx.paths)
     for link in ctx.env.globals["explorer"]["chord"]["links"]:
         pairs = [
             {"a": ctx.work_view(x), "b": ctx.work_view(y), "score": score}
@@ -52,4 +53,4 @@ def explorer_pages(ctx: SiteContext) -> Iterator[Output]:
         ]
         yield ctx.page_at(ctx.paths.culture_pair_path(link["a"], link["b"]), "culture_pair.html", page_url=link["url"],
                           link=link, pairs=pairs, a_url=ctx.url("culture", link["a"]), b_url=ctx.url("culture", link["b"]))
-    yield ctx.page("search", None, "search.html")
+    yield ctx.page("search", None, "search.html", search_index=search_meta(index, len(ctx.data.works), ctx.base))

@@ -139,7 +139,8 @@ class PairPages:
         previous = self.plan.previous
         produced = page_paths(produced_files)
         folded = {p.lower() for p in produced}
-        moved = gone = 0
+        answered: set[str] = set()  # old URLs given a redirect or a notice now
+        moved = 0
         for path in sorted(previous.pages - produced):
             if not urls.portable(path) or path.lower() in folded:
                 continue  # an old URL that cannot exist beside this build's pages on every host (CON, Ab1 / aB1)
@@ -149,13 +150,12 @@ class PairPages:
                 moved += 1
             else:
                 yield self.notice(path)
-                gone += 1
-            produced_files = produced_files | {path + "index.html"}
+            answered.add(path)
             folded.add(path.lower())
         works = {w.id: work_entry(self.r.work_view(w.id), self.r.data.analogies.get(w.id, {})) for w in self.r.data.works}
-        ledger = previous.merged(page_paths(produced_files), works, self.r.paths.special)
+        ledger = previous.merged(produced | answered, works, self.r.paths.special)
         yield Output(urls.ledger_path(), ledger.to_json())
-        self.plan.counts.update(ledger_urls=len(ledger.pages), urls_redirected=moved, urls_gone=gone)
+        self.plan.counts.update(ledger_urls=len(ledger.pages), urls_redirected=moved, urls_gone=len(answered) - moved)
 
     def parse(self, path: str) -> tuple[str, str | tuple[str, str] | None] | None:
         """What an old page path showed, its segments read with the previous ledger's recorded names."""

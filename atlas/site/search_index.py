@@ -74,21 +74,22 @@ def doc(work: Record, base_url: str, thumb_size: int, paths: urls.PathNames = ur
     }
 
 
-def search_globals(works: Sequence[Record], base_url: str) -> dict:
-    """What the search page needs: where the index lives and which shards exist."""
+def search_meta(index: dict[str, dict[str, list[int]]], count: int, base_url: str) -> dict:
+    """What the search page needs of `index` (build_index): where it lives and which shards exist."""
     return {
         "base": urls.join_url(base_url, SEARCH_DIR),
         "prefix": PREFIX,
         "chunk": DOC_CHUNK,
-        "shards": sorted(urls.encode(name) for name in build_index(works)),
-        "count": len(works),
+        "shards": sorted(urls.encode(name) for name in index),
+        "count": count,
     }
 
 
-def search_files(works: Sequence[Record], base_url: str, thumb_size: int,
+def search_files(index: dict[str, dict[str, list[int]]], works: Sequence[Record], base_url: str, thumb_size: int,
                  paths: urls.PathNames = urls.PLAIN) -> Iterator[Output]:
-    """The index shards and the docs chunks (each doc carries its work's URL: the script builds none)."""
-    for name, entries in build_index(works).items():
+    """The shards of `index` (build_index of `works`) and the docs chunks (each doc carries its work's URL:
+    the script builds none)."""
+    for name, entries in index.items():
         yield Output(f"{SEARCH_DIR}{urls.encode(name)}.json", json_bytes(entries))
     for start in range(0, len(works), DOC_CHUNK):
         chunk = [doc(w, base_url, thumb_size, paths) for w in works[start:start + DOC_CHUNK]]
