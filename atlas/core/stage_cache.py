@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from atlas.core.cache import key_digest
-from atlas.core.checked import corrupt_log, read_checked, write_checked
+from atlas.core.checked import checksum_path, corrupt_log, read_checked, write_checked
 from atlas.core.typed import StageDataError, plain, read
 
 FORMAT = 2  # 2: the checksum moved from inside the JSON to atlas.core.checked's sidecar
@@ -140,17 +140,16 @@ class StageCache:
         """The cached result when all parts match, else compute() (and store it).
 
         With `kind` (a JsonData class, or a hint such as tuple[Pattern, ...]), compute() returns that; it is
-        stored as its JSON form and read back through atlas.core.typed.read, so a result whose shape no longer matches the code fails here, not in a template."""
+        stored as its JSON form and read back through atlas.core.typed.read, so a result whose shape no
+        longer matches the code fails here, not in a template."""
         digests = {name: part_digest(value) for name, value in parts.items()}
         path = self.root / f"{stage}.json"
         stored = self._load(stage, path)
         if stored is not None and stored.get("parts") == digests:
             try:
                 result = read(kind, stored["result"]) if kind else stored["result"]
-            except StageDataError as exc:  # written by other code: its shape no longer fits
-                stored = {"corrupt": True, "why": str(exc)}
-                self.corrupt.append(str(path))
-                corrupt_log().add(KIND, path)
+            except StageDataError:  # written by other code: its shape no longer fits
+                stored = self._damaged(path)
             else:
                 self.decisions.append(Decision(stage, True, "none of its inputs changed"))
                 return result
@@ -169,13 +168,10 @@ class StageCache:
     def _load(self, stage: str, path: Path) -> dict | None:
         """The stored envelope; None when there is none (or it has no checksum, or another format); a
         {"corrupt": True} marker when it does not match its checksum or cannot be parsed."""
-        known = len(corrupt_log().paths(KIND))
         data = read_checked(path, KIND)
-        if data is None:
-            if len(corrupt_log().paths(KIND)) == known:
-                return None
-            self.corrupt.append(str(path))
-            return {"corrupt": True}
+        if data is None:  # missing, or without its checksum (quietly remade), or not matching it (logged)
+            damaged = path.exists() and checksum_path(path).exists()
+            return self._damaged(path, logged=True) if damaged else None
         try:
             stored = json.loads(data)
             if stored.get("format") != FORMAT:
@@ -184,9 +180,14 @@ class StageCache:
                 raise ValueError("incomplete stage file")
             return stored
         except (ValueError, KeyError, TypeError, AttributeError):
+            return self._damaged(path)
+
+    def _damaged(self, path: Path, logged: bool = False) -> dict:
+        """Note a stage file that cannot be used (here and in the build's CorruptLog); the marker _why reads."""
+        self.corrupt.append(str(path))
+        if not logged:
             corrupt_log().add(KIND, path)
-            self.corrupt.append(str(path))
-            return {"corrupt": True}
+        return {"corrupt": True}
 
     @staticmethod
     def _why(stored: dict | None, digests: dict[str, str], stage: str) -> str:
