@@ -43,6 +43,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "culture": ("culture", "nationality", "place_of_origin", "country", "origin", "school"),
     "medium": ("medium", "medium_display", "classification", "technique", "material", "object_type", "type"),
     "image": ("image", "image_path", "image_file", "image_filename", "file", "filename", "file_name", "path"),
+    "image_url": ("image_url", "primaryimage", "primary_image", "image_link", "iiif_url", "iiif_image"),
+    "source_url": ("source_url", "url", "link", "object_url", "link_resource", "web_url"),
+    "credit": ("credit", "credit_line", "creditline"),
+    "rights": ("rights", "license", "licence", "copyright", "rights_statement"),
 }
 
 # What each field is for, as the comment beside its line in site.yaml.
@@ -56,6 +60,10 @@ FIELD_NOTES: dict[str, str] = {
     "culture": "culture: works are compared within and across these",
     "medium": "medium: the second grouping of works",
     "image": "image file of each work, relative to the table",
+    "image_url": "http(s) address of the image or of its IIIF Image service, fetched when no file is given",
+    "source_url": "the museum's own page for the work, linked from its atlas page",
+    "credit": "credit line shown under the work on screen and in print",
+    "rights": "licence or rights statement (words or a URL)",
 }
 
 

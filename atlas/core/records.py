@@ -34,6 +34,10 @@ class Record:
     culture: str | None = None  # normalised group (set by atlas.ingest.labels); None = no usable group
     medium: str | None = None
     image_path: Path | None = None
+    image_url: str = ""  # an http(s) image or IIIF Image API service to fetch, when the source gives one
+    source_url: str = ""  # the museum's own page for the work (shown as "See it at the museum")
+    credit: str = ""  # credit line / required statement, shown on screen and in print
+    rights: str = ""  # licence or rights statement (a URL or words)
     extra: dict[str, str] = field(default_factory=dict)  # further columns asked for in site.yaml
     source_line: int = 0  # line (CSV) or row number (JSONL) in the source file, for messages
 

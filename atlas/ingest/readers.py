@@ -28,7 +28,8 @@ from atlas.core.config import CollectionConfig
 from atlas.core.records import Problem, ReadResult, Record
 from atlas.ingest.dates import resolve_years
 
-FIELDS = ("id", "title", "artist", "date", "date_begin", "date_end", "culture", "medium", "image")
+FIELDS = ("id", "title", "artist", "date", "date_begin", "date_end", "culture", "medium", "image", "image_url",
+          "source_url", "credit", "rights")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif")
 MET_COLUMNS = {"id": "Object ID", "title": "Title", "artist": "Artist Display Name", "date": "Object Date",
                "date_begin": "Object Begin Date", "date_end": "Object End Date", "culture": "Culture",
@@ -248,6 +249,7 @@ class _Reader:
         return Record(
             id=record_id, title=get("title"), artist=artist, date_text=get("date"), date_begin=begin,
             date_end=end, culture_raw=culture, medium_raw=get("medium"), image_path=image, extra=extra,
+            image_url=get("image_url"), source_url=get("source_url"), credit=get("credit"), rights=get("rights"),
             source_line=row.line,
         )
 
