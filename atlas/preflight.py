@@ -123,6 +123,8 @@ def _check_collection(config: SiteConfig, found: _Found) -> None:
         if table.exists() and not table.is_dir():
             found.errors.append(f"collection.path: {table} is a file; with format sample it is the folder the "
                                 "sample is generated into")
+    elif cfg.format == "iiif" and (_is_url(cfg.path) or table.is_dir()):
+        pass  # a IIIF Collection's URL, or a folder of documents: read (and reported) by atlas.ingest.iiif
     elif not table.is_file():
         found.errors.append(f"collection.path: collection table not found: {table} ('{cfg.path}', relative to "
                             f"{config.root})")
@@ -139,6 +141,11 @@ def _check_collection(config: SiteConfig, found: _Found) -> None:
     unknown = sorted(set(cfg.columns) - set(COLUMN_FIELDS))
     if unknown:
         found.errors.append(f"collection.columns: unknown field '{unknown[0]}'; fields are: {', '.join(COLUMN_FIELDS)}")
+
+
+def _is_url(path: str) -> bool:
+    """A IIIF collection.path may be an http(s) URL: not a local input."""
+    return path.lower().startswith(("http://", "https://", "http:/", "https:/"))
 
 
 def _check_readable(path: Path, key: str, found: _Found) -> None:
@@ -261,6 +268,7 @@ def _inputs(config: SiteConfig) -> list[_Input]:
     if config.id_renames:
         named.append(("the id renames file (id_renames)", config.resolve(config.id_renames)))
     named += [(f"the theme's {key}", path) for key, path, _ in _theme_paths(config)]
+    named = [(what, path) for what, path in named if not _is_url(str(path))]
     inputs = []
     for what, path in named:
         real = _real(path)

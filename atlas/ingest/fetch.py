@@ -116,6 +116,7 @@ class Fetcher:
         self.hosts_lock = threading.Lock()
         self.pool = urllib3.PoolManager(num_pools=32, maxsize=max(1, cfg.per_host), block=False,
                                         headers={"User-Agent": USER_AGENT})
+        self.retry_class = type("CappedRetry", (_CappedRetry,), {"ceiling": float(max(0, cfg.max_retry_after))})
         self._remove_partial_files()
 
     # -- public -----------------------------------------------------------------------------------
@@ -199,9 +200,9 @@ class Fetcher:
 
     def _retry(self) -> Retry:
         tries = self.cfg.retries
-        return Retry(total=None, connect=tries, read=tries, status=tries, other=0, redirect=self.cfg.max_redirects,
+        return self.retry_class(total=None, connect=tries, read=tries, status=tries, other=0, redirect=self.cfg.max_redirects,
                      status_forcelist=RETRY_STATUSES, backoff_factor=BACKOFF, backoff_max=30,
-                     retry_after_max=self.cfg.max_retry_after, raise_on_status=False, raise_on_redirect=True,
+                     raise_on_status=False, raise_on_redirect=True,
                      allowed_methods=frozenset({"GET"}))
 
     def _reason(self, reason) -> str:
@@ -228,9 +229,9 @@ class Fetcher:
         if announced is not None and announced > self.cfg.max_bytes:
             raise FetchFailed(f"too large: {announced:,} bytes announced, over the {self.cfg.max_bytes:,} bytes "
                               "of fetch.max_bytes (not downloaded)")
-        return self._store(url, response, content_type, entry)
+        return self._store(url, response, content_type, entry, announced)
 
-    def _store(self, url: str, response, content_type: str, entry) -> Fetched:
+    def _store(self, url: str, response, content_type: str, entry, announced: int | None) -> Fetched:
         validator = response.headers.get("ETag") or response.headers.get("Last-Modified") or ""
         body = self.folder / "bodies" / (_sha(url + "\n" + validator) + SUFFIXES.get(content_type, ".bin"))
         digest, size = hashlib.sha256(), 0
@@ -244,7 +245,11 @@ class Fetcher:
                     digest.update(chunk)
                     out.write(chunk)
         except (ProtocolError, ReadTimeoutError) as exc:
-            raise _Truncated(f"body cut short after {size:,} bytes ({_short(exc)})") from exc
+            got = max(size, response.tell())
+            if isinstance(exc, ReadTimeoutError):
+                raise _Truncated(f"body stalled after {got:,} bytes (no data for {self.cfg.timeout:g} s)") from exc
+            of = f" of {announced:,}" if announced is not None else ""
+            raise _Truncated(f"body cut short after {got:,}{of} bytes (connection closed)") from exc
         meta = {"url": url, "etag": response.headers.get("ETag", ""), "content_type": content_type,
                 "last_modified": response.headers.get("Last-Modified", ""), "body": body.name, "size": size,
                 "sha256": digest.hexdigest()}
@@ -291,6 +296,17 @@ class Fetcher:
             if name not in self.hosts:
                 self.hosts[name] = _Host(self.cfg.per_host, self.cfg.rate)
             return self.hosts[name]
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry with Retry-After cut to a ceiling (fetch.max_retry_after): a server asking for a day
+    must not stall the build for a day."""
+
+    ceiling = 120.0
+
+    def get_retry_after(self, response) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.ceiling)
 
 
 class _Truncated(Exception):
