@@ -139,6 +139,10 @@ def _visit(walk: _Walk, doc: dict, source: str, name: str, depth: int, trail: tu
 def _children(walk: _Walk, collection: dict, source: str, depth: int, trail: tuple[str, ...]) -> Iterator[Manifest]:
     for child in _members(collection):
         ident = doc_id(child)
+        if ident and ident in trail:
+            walk.problems.append(Problem("read", "", f"collection {ident} includes itself (a cycle): not followed "
+                                         "again", source))
+            continue
         if doc_type(child) == "Collection" and depth + 1 > walk.depth_limit:
             walk.problems.append(Problem("read", "", f"collection {ident} is nested more than collection.iiif_depth "
                                          f"({walk.depth_limit}) levels deep: not followed", source))
@@ -149,10 +153,6 @@ def _children(walk: _Walk, collection: dict, source: str, depth: int, trail: tup
             doc, child_source, name = walk.local[ident]
             yield from _visit(walk, doc, child_source, name, depth + 1, trail)
         elif is_url(ident):
-            if ident in trail:
-                walk.problems.append(Problem("read", "", f"collection {ident} includes itself (a cycle): not "
-                                             "followed again", source))
-                continue
             doc = _fetch(ident, walk.fetcher, walk.problems, source)
             if doc is not None:
                 yield from _visit(walk, doc, ident, "", depth + 1, trail)
