@@ -114,6 +114,8 @@ class Fetcher:
         self.stats = FetchStats()
         self.hosts: dict[str, _Host] = {}
         self.hosts_lock = threading.Lock()
+        self.memo: dict[tuple[str, str], Fetched] = {}
+        self.memo_lock = threading.Lock()
         self.pool = urllib3.PoolManager(num_pools=32, maxsize=max(1, cfg.per_host), block=False,
                                         headers={"User-Agent": USER_AGENT})
         self.retry_class = type("CappedRetry", (_CappedRetry,), {"ceiling": float(max(0, cfg.max_retry_after))})
@@ -121,7 +123,17 @@ class Fetcher:
 
     # -- public -----------------------------------------------------------------------------------
     def get(self, url: str, accept: str = "image") -> Fetched:
-        """The URL's body as a cached file (`accept`: "image" or "json" decides the content types taken)."""
+        """The URL's body as a cached file (`accept`: "image" or "json" decides the content types taken).
+        Each URL is asked for once per fetcher (one build): a second call answers from memory."""
+        with self.memo_lock:
+            known = self.memo.get((url, accept))
+        if known is None:
+            known = self._get(url, accept)
+            with self.memo_lock:
+                self.memo[(url, accept)] = known
+        return known
+
+    def _get(self, url: str, accept: str) -> Fetched:
         entry = self._entry(url)
         if self.offline:
             if entry is not None:

@@ -137,7 +137,13 @@ def _visit(walk: _Walk, doc: dict, source: str, name: str, depth: int, trail: tu
 
 
 def _children(walk: _Walk, collection: dict, source: str, depth: int, trail: tuple[str, ...]) -> Iterator[Manifest]:
-    for child in _members(collection):
+    members = _members(collection)
+    remote = [doc_id(m) for m in members if not _is_embedded(m) and doc_id(m) not in walk.local
+              and is_url(doc_id(m)) and doc_id(m) not in trail
+              and not (doc_type(m) == "Collection" and depth + 1 > walk.depth_limit)]
+    if walk.fetcher is not None and len(remote) > 1:
+        walk.fetcher.get_many(remote, "json", "IIIF documents")  # concurrently; read back in order below
+    for child in members:
         ident = doc_id(child)
         if ident and ident in trail:
             walk.problems.append(Problem("read", "", f"collection {ident} includes itself (a cycle): not followed "
