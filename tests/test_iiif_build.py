@@ -104,7 +104,8 @@ def test_the_iiif_example_builds_from_the_real_manifests_served_locally(tmp_path
         rewrite = mirror_images(server, IIIF_DATA)
         overrides = {"output": str(tmp_path / "site"), "cache": str(tmp_path / "cache"), "collection.path": collection,
                      "fetch.rewrite": rewrite, "fetch.rate": 0, "fetch.per_host": 8,
-                     "fetch.retries": 0,  # the fixtures' collections list iiif.io documents: unreachable here, fail at once "thumbnails.sizes": [64, 128]}
+                     "fetch.retries": 0,  # the fixtures' collections list iiif.io documents: unreachable here, fail at once
+                     "thumbnails.sizes": [64, 128]}
         overrides |= {f"embedding.{k}": v for k, v in TEST_EMBEDDING.items()} | {"embedding.on_missing_weights": "fail"}
         config = load_config(ROOT / "examples/iiif/site.yaml", overrides=overrides)
         report = build(config)
