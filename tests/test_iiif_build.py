@@ -120,3 +120,26 @@ def test_the_iiif_example_builds_from_the_real_manifests_served_locally(tmp_path
     assert not [p for p in report.problems if p.stage == "fetch"]  # every image came from the stand-ins
     works = json.loads(Path(config.output_dir / "data/works.json").read_text(encoding="utf-8"))
     assert len(works) == published
+
+
+@pytest.mark.parametrize("name", ["site.yaml", "aic.yaml"])
+def test_the_iiif_example_configs_pass_the_config_check(name):
+    from atlas.preflight import check_config
+
+    config = load_config(ROOT / "examples/iiif" / name)
+    assert config.collection.format == "iiif"
+    found = check_config(config)
+    assert not found.errors, found.errors
+
+
+def test_the_aic_endpoint_config_lists_real_manifest_urls_and_reports_them_offline(tmp_path):
+    from atlas.core.report import BuildReport
+    from atlas.ingest.collection import read_records
+
+    config = load_config(ROOT / "examples/iiif/aic.yaml", overrides={"cache": str(tmp_path / "cache"),
+                                                                     "fetch.offline": True})
+    report = BuildReport()
+    assert read_records(config, report) == []
+    assert len(report.problems) == 12
+    assert all(p.reason.startswith("cannot fetch the IIIF document: not in the fetch cache (offline build): "
+                                   "https://api.artic.edu/api/v1/artworks/") for p in report.problems)
