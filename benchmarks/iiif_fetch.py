@@ -10,7 +10,7 @@
 
 Prints tables and writes benchmarks/results/iiif_fetch.json.
 
-    python benchmarks/iiif_fetch.py [--images 200]   (the polite run takes at most 50: it is bound by its rate)
+    python benchmarks/iiif_fetch.py [--images 200] [--example]   (the polite run takes at most 50: it is bound by its rate)
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def document_counts() -> list[dict]:
 
 def _kind(problem: str) -> str:
     """"no image: the manifest holds audio, not an image" -> "no image: the manifest holds audio"."""
-    return problem.split(", not")[0].split(" '")[0].split(" (")[0]
+    return problem.split(", not")[0].split(" '")[0].split(" (")[0].split(": http")[0]
 
 
 def fetch_rate(count: int, settings: dict) -> dict:
@@ -79,9 +79,31 @@ def fetch_rate(count: int, settings: dict) -> dict:
         return result
 
 
+def example_build() -> dict:
+    """examples/iiif/site.yaml built as its test builds it: the shared documents served by a local server,
+    every image service replaced by a generated level-0 one; small test embedder, thumbnails 64/128."""
+    from atlas.build import build
+    from atlas.core.config import load_config
+    from tests.iiif_mirror import mirror_images, serve_documents
+
+    with LocalServer() as server, tempfile.TemporaryDirectory() as tmp:
+        overrides = {"output": f"{tmp}/site", "cache": f"{tmp}/cache", "collection.path": serve_documents(server, IIIF_DATA),
+                     "fetch.rewrite": mirror_images(server, IIIF_DATA), "fetch.rate": 0, "fetch.per_host": 8,
+                     "fetch.retries": 0, "thumbnails.sizes": [64, 128], "embedding.model": "resnet18",
+                     "embedding.weights": "none", "embedding.image_size": 128}
+        start = time.perf_counter()
+        report = build(load_config(ROOT / "examples/iiif/site.yaml", overrides=overrides))
+        seconds = time.perf_counter() - start
+        reasons = Counter(_kind(p.reason) for p in report.problems)
+        return {"seconds": round(seconds, 1), "records_read": report.counts["records_read"],
+                "works_published": report.counts["works_published"], "problems": dict(reasons),
+                "fetch": next((n for n in report.notes if n.startswith("fetch")), "")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=200)
+    parser.add_argument("--example", action="store_true", help="also build examples/iiif against the local mirror (~70 s)")
     args = parser.parse_args()
 
     rows = document_counts() if IIIF_DATA.is_dir() else []
@@ -104,10 +126,17 @@ def main() -> None:
             print(f"{name:36} {label:11} {count} images in {r['seconds']:6.2f} s = {r['images_per_s']:6.1f}/s; "
                   f"{r['requests']} requests, {r['downloads']} bodies, {r['not_modified']} x 304, {r['mb']} MB")
 
+    example = example_build() if args.example and IIIF_DATA.is_dir() else None
+    if example:
+        print(f"examples/iiif: {example['records_read']} records read, {example['works_published']} works published "
+              f"in {example['seconds']} s; {example['fetch']}")
+        print(example["problems"])
+
     out = HERE / "results" / "iiif_fetch.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                               "documents": rows, "totals": totals, "fetch": rates},
+                               "documents": rows, "totals": totals, "fetch": rates,
+                               "example": example},
                               indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out.relative_to(ROOT)}")
 

@@ -99,7 +99,9 @@ class _Reader:
     def _base_id(self, doc: dict, manifest: Manifest) -> str:
         ident = doc_id(doc)
         if not is_url(ident):  # a templated or missing id: where the document was found names it
-            return manifest.local_name or (_short(manifest.source) if is_url(manifest.source) else "") or ident or manifest.source
+            if manifest.local_name or not is_url(manifest.source):
+                return manifest.local_name or ident or manifest.source
+            ident = manifest.source
         short = _short(ident)
         if self.short.setdefault(short, ident) != ident:
             parts = urlsplit(ident)
