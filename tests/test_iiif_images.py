@@ -94,3 +94,16 @@ def test_remote_images_against_a_level0_server_ask_only_what_it_lists(tmp_path, 
     assert reasons["d"][0] == "warning" and reasons["d"][1].startswith("image service unusable (info.json is not valid JSON")
     assert reasons["e"] == ("skipped", f"image not fetched: HTTP 404: {server.url('/gone.jpg')}")
     assert set(reasons) == {"d", "e"}
+
+
+def test_a_csv_image_url_column_is_fetched_instead_of_reported_missing(tmp_path):
+    from atlas.core.config import CollectionConfig
+    from atlas.ingest.readers import read_collection
+
+    with LocalServer() as server:
+        url = server.static("/w1.jpg", jpeg(30, 20, 5))
+        (tmp_path / "t.csv").write_text(f"id,title,image_url\nw1,One,{url}\nw2,Two,\n", encoding="utf-8")
+        result = read_collection(CollectionConfig(path="t.csv", columns={"image_url": "image_url"}), tmp_path)
+        assert [p.record for p in result.problems] == ["w2"]  # no file and no URL: reported; w1 has its URL
+        out, problems = fetch_record_images(result.records, Fetcher(tmp_path / "fetch", FetchConfig(rate=0)), 128)
+    assert out[0].image_path.read_bytes() == jpeg(30, 20, 5) and out[1].image_path is None and not problems
