@@ -322,6 +322,14 @@ LIMITS: dict[str, tuple[float, float | None, str]] = {
     "heatmaps.size": (16, 4096, "the overlay is an image of this side in px"),
     "heatmaps.opacity": (0, 1, "a share of the colour"),
     "probes.test_size": (0.01, 0.99, "a share of the works held out"),
+    "collection.iiif_depth": (0, 100, "levels of nested IIIF collections followed"),
+    "fetch.per_host": (1, 64, "requests in flight to one museum's server; more is not polite"),
+    "fetch.rate": (0, None, "requests per second per host (0 = no limit)"),
+    "fetch.timeout": (0.1, 3600, "seconds to wait for a server"),
+    "fetch.retries": (0, 20, "further tries of one request"),
+    "fetch.max_retry_after": (0, 86400, "seconds"),
+    "fetch.max_redirects": (0, 50, "redirects followed per request"),
+    "fetch.max_bytes": (1, None, "bytes of one download"),
 }
 THUMBNAIL_SIZES = (16, 4096)  # px: smaller is not a picture, larger makes every page heavy for nothing
 

@@ -143,3 +143,12 @@ def test_the_aic_endpoint_config_lists_real_manifest_urls_and_reports_them_offli
     assert len(report.problems) == 12
     assert all(p.reason.startswith("cannot fetch the IIIF document: not in the fetch cache (offline build): "
                                    "https://api.artic.edu/api/v1/artworks/") for p in report.problems)
+
+
+def test_fetch_settings_out_of_bounds_are_refused_before_the_build(tmp_path):
+    from atlas.preflight import check_config
+
+    site = write_small_collection(tmp_path, [{"id": "a"}], "t", fetch={"per_host": 0, "retries": -1})
+    errors = check_config(load_config(site)).errors
+    assert any(e.startswith("fetch.per_host is 0; it must be between 1 and 64") for e in errors)
+    assert any(e.startswith("fetch.retries is -1") for e in errors)
