@@ -152,3 +152,13 @@ def test_fetch_settings_out_of_bounds_are_refused_before_the_build(tmp_path):
     errors = check_config(load_config(site)).errors
     assert any(e.startswith("fetch.per_host is 0; it must be between 1 and 64") for e in errors)
     assert any(e.startswith("fetch.retries is -1") for e in errors)
+
+
+def test_build_offline_flag_sets_fetch_offline(tmp_path, monkeypatch):
+    from atlas import cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "load_config", lambda path, overrides: seen.update(overrides) or (_ for _ in ()).throw(SystemExit(0)))
+    with pytest.raises(SystemExit):
+        cli.run_build(cli.make_parser("atlas").parse_args(["build", "--offline", "--config", str(tmp_path / "x.yaml")]))
+    assert seen == {"fetch.offline": True}
