@@ -241,3 +241,29 @@ def test_small_rules():
     assert rights_uri("Public domain") is None and rights_uri("https://example.org/licence") is None
     assert text("<script>x</script>") == {"none": ["<span>&lt;script&gt;x&lt;/script&gt;</span>"]}
     assert urls.PathNames().iiif_collection_path("culture", "a/b") == "iiif/collections/culture/a~2Fb.json"
+
+
+@pytest.mark.slow  # a build of the small atlas
+def test_the_collections_own_service_replaces_local_tiles_and_the_about_page_says_so(tmp_path):
+    """deep_zoom.source: service: a work whose image_url is a IIIF Image service zooms into it (no local tiles);
+    the others keep theirs; the about page names the host the pages then ask."""
+    import csv
+
+    config_path = small_atlas(tmp_path, source="service")
+    table = tmp_path / "collection.csv"
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    for row in rows:
+        row["image_url"] = "https://iiif.museum.example.org/iiif/3/L1-scan/full/max/0/default.jpg" if row["id"] == "L1" else ""
+    with table.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    config = load_config(config_path)
+    report = build(config)
+    site = config.output_dir
+    page = (site / "work/L1/index.html").read_text(encoding="utf-8")
+    assert 'data-info="https://iiif.museum.example.org/iiif/3/L1-scan/info.json"' in page and 'data-local="false"' in page
+    assert not (site / "iiif/L1/image").exists() and (site / "iiif/L2/image/info.json").is_file()
+    about = (site / "about/index.html").read_text(encoding="utf-8")
+    assert "make requests to iiif.museum.example.org" in about
+    assert any("1 works zoom into the collection's own IIIF service at iiif.museum.example.org" in n for n in report.notes)
