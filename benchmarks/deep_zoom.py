@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-import pyvips  # noqa: E402
+import numpy as np
+import pyvips
 
-from atlas.core.config import DeepZoomConfig  # noqa: E402
-from atlas.ingest.tiles import ensure_tiles  # noqa: E402
+from atlas.core.config import DeepZoomConfig
+from atlas.ingest.tiles import ensure_tiles
 
 AIC = ROOT.parent / "shared" / "data" / "aic-artwall" / "images"
 

@@ -6,7 +6,6 @@ real files; a rebuild reuses the cached tiles; the build summary states their co
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -95,9 +94,9 @@ def test_manifests_and_collections_load_in_the_presentation_3_model_and_referenc
         assert doc["id"] == f"{SITE_URL}{BASE}iiif/{path.parent.name}/manifest.json"
         for url in references(doc):
             assert local_path(site, url if not url.endswith("/") else url + "index.html").is_file(), url
-    collections = [site / "iiif/collection.json", *sorted((site / "iiif/collections").rglob("*.json"))]
+    collections = [site / "iiif/collection.json", *sorted(site.glob("iiif/*.collections/*.json"))]
     assert {p.relative_to(site).as_posix() for p in collections[1:]} == {
-        "iiif/collections/culture/Chinese.json", "iiif/collections/culture/Dutch.json", "iiif/collections/medium/Oil.json"}
+        "iiif/culture.collections/Chinese.json", "iiif/culture.collections/Dutch.json", "iiif/medium.collections/Oil.json"}
     for path in collections:
         doc = json.loads(path.read_text(encoding="utf-8"))
         prezi3.Collection(**doc)
@@ -240,7 +239,7 @@ def test_small_rules():
     assert rights_uri("https://rightsstatements.org/vocab/InC/1.0/") == "http://rightsstatements.org/vocab/InC/1.0/"
     assert rights_uri("Public domain") is None and rights_uri("https://example.org/licence") is None
     assert text("<script>x</script>") == {"none": ["<span>&lt;script&gt;x&lt;/script&gt;</span>"]}
-    assert urls.PathNames().iiif_collection_path("culture", "a/b") == "iiif/collections/culture/a~2Fb.json"
+    assert urls.PathNames().iiif_collection_path("culture", "a/b") == "iiif/culture.collections/a~2Fb.json"
 
 
 @pytest.mark.slow  # a build of the small atlas

@@ -8,7 +8,7 @@ So that Mirador, Universal Viewer or any other IIIF client can open any part of 
   the work has deep-zoom tiles, the Canvas has the full image's size and the image a level-0 service.
 * iiif/<id>/image/: those tiles (atlas.ingest.tiles) with an info.json whose id is the service's public URL.
 * iiif/collection.json: the whole atlas (every group's Collection, then every manifest);
-  iiif/collections/<culture|medium>/<group>.json: one Collection per group.
+  iiif/<culture|medium>.collections/<group>.json: one Collection per group.
 
 IIIF ids must be absolute URIs. They are built from site_url + base_url; with no site_url they use
 http://127.0.0.1:8000 (where `atlas serve` previews the site), and the build says so, since such ids only

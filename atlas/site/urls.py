@@ -184,11 +184,11 @@ class PathNames:
         return f"iiif/{self.segment('work', key)}/image"
 
     def iiif_collection_path(self, space: str | None = None, key: str | None = None) -> str:
-        """The IIIF Collection of the whole atlas, or of one culture / medium group. A dot never appears in a
-        segment, so 'collection.json' is never a work's folder, and a group's file never a work's."""
+        """The IIIF Collection of the whole atlas, or of one culture / medium group. A segment never holds a
+        dot, so neither 'collection.json' nor 'culture.collections' can be a work's folder in iiif/, in any case."""
         if space is None:
             return "iiif/collection.json"
-        return f"iiif/collections/{space}/{self.segment(space, key)}.json"
+        return f"iiif/{space}.collections/{self.segment(space, key)}.json"
 
     def parse_page_path(self, path: str) -> tuple[str, str | tuple[str, str] | None] | None:
         """Invert page_path: 'pair/S0001/S0002/' -> ('pair', ('S0001', 'S0002')); None for no known page."""
