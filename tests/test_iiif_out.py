@@ -266,3 +266,13 @@ def test_the_collections_own_service_replaces_local_tiles_and_the_about_page_say
     about = (site / "about/index.html").read_text(encoding="utf-8")
     assert "make requests to iiif.museum.example.org" in about
     assert any("1 works zoom into the collection's own IIIF service at iiif.museum.example.org" in n for n in report.notes)
+
+
+def test_deep_zoom_without_libvips_is_refused_before_the_build(tmp_path, monkeypatch):
+    from atlas.preflight import check_config
+
+    config = load_config(small_atlas(tmp_path))
+    assert not check_config(config).errors
+    monkeypatch.setitem(__import__("sys").modules, "pyvips", None)  # what `import pyvips` meets when it is absent
+    errors = check_config(config).errors
+    assert len(errors) == 1 and errors[0].startswith("deep_zoom.enabled: libvips cannot be loaded")
