@@ -1,7 +1,7 @@
 """The whole build, stage by stage, in one function a newcomer can read top to bottom.
 
-    check -> lock -> read -> images -> embed -> thumbnails -> labels -> neighbours -> quality -> culture -> map
-          -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages (PAGE_GROUPS, then the
+    check -> lock -> read -> images -> embed -> thumbnails -> labels -> deep zoom -> neighbours -> quality -> culture
+          -> map -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages (PAGE_GROUPS, then the
           URL ledger) -> publish
 
 Each stage is a plain function of a layer below (atlas.ingest, atlas.vectors, atlas.analysis, atlas.site);
