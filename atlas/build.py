@@ -367,6 +367,7 @@ def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searc
         "groups": labelled.groups,
         "dropped": {k: v for k, v in labelled.dropped.items() if v},
         "deep_zoom_hosts": sorted({url.split("/")[2] for url in zoom.services.values()}),
+        "iiif_collection": iiif_out.collection_url(config),
         "settings": {
             "image_size": config.embedding.image_size,
             "k": config.neighbours.k,

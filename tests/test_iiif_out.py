@@ -171,6 +171,8 @@ def test_the_artwork_page_offers_the_viewer_only_where_there_are_tiles(built):
     assert f'data-info="{BASE}iiif/L1/image/info.json"' in large and "openseadragon.min.js" in large
     assert "deep-zoom" not in small and "openseadragon" not in small
     assert f'href="{BASE}iiif/S1/manifest.json"' in small
+    assert f'href="{BASE}iiif/collection.json"' in (site / "about/index.html").read_text(encoding="utf-8")
+    assert '<button type="button" class="deep-zoom-open" hidden>' in large  # shown by the script only
     assert (site / "assets/vendor/openseadragon/openseadragon.min.js").stat().st_size > 100_000
     assert "BSD" in (site / "assets/vendor/openseadragon/LICENSE.txt").read_text(encoding="utf-8") or \
         "Redistribution" in (site / "assets/vendor/openseadragon/LICENSE.txt").read_text(encoding="utf-8")

@@ -15,6 +15,7 @@
   const area = box.querySelector('.deep-zoom-viewer');
   const figure = box.closest('figure');
   let viewer = null;
+  open.hidden = false; // without scripts there is nothing to open: the button stays hidden
 
   async function tileSource() {
     const info = box.dataset.info;

@@ -51,6 +51,11 @@ def origin_note(config: SiteConfig) -> str | None:
             "site_url for ids that resolve where the site is published")
 
 
+def collection_url(config: SiteConfig) -> str:
+    """The whole atlas's IIIF Collection as the about page links it ("" when manifests are off)."""
+    return urls.join_url(config.base_url, urls.PLAIN.iiif_collection_path()) if config.iiif.manifests else ""
+
+
 def iiif_files(ctx: SiteContext) -> Iterator[Output]:
     """The page group: tiles and their info.json, the viewer's files, manifests and collections."""
     zoom = ctx.data.deep_zoom
