@@ -1,7 +1,7 @@
 """The whole build, stage by stage, in one function a newcomer can read top to bottom.
 
-    check -> lock -> read -> images -> embed -> thumbnails -> labels -> neighbours -> quality -> culture -> map
-          -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages (PAGE_GROUPS, then the
+    check -> lock -> read -> images -> embed -> thumbnails -> labels -> deep zoom -> neighbours -> quality -> culture
+          -> map -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages (PAGE_GROUPS, then the
           URL ledger) -> publish
 
 Each stage is a plain function of a layer below (atlas.ingest, atlas.vectors, atlas.analysis, atlas.site);
@@ -58,8 +58,10 @@ from atlas.core.stage_cache import StageCache, code_digest, part_digest
 from atlas.ingest.collection import read_records
 from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
 from atlas.ingest.thumbnails import make_thumbnails
+from atlas.ingest.tiles import describe as describe_deep_zoom
+from atlas.ingest.tiles import plan_deep_zoom
 from atlas.preflight import Preflight, check_config
-from atlas.site import pages
+from atlas.site import iiif_out, pages
 from atlas.site.artworks import artwork_pages
 from atlas.site.context import SiteData, Studies
 from atlas.site.explorer import explorer_pages
@@ -78,7 +80,7 @@ log = logging.getLogger(__name__)
 
 # The page groups, in the order they are written (the sitemap lists pages in this order).
 PAGE_GROUPS = (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
-               pages.chord, pages.map_page, pages.about_and_404, pair_pages)
+               pages.chord, pages.map_page, pages.about_and_404, iiif_out.iiif_files, pair_pages)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
@@ -171,6 +173,15 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         report.notes.append(rule_hits_line(normalise_labels(catalogue, config.labels).rule_hits, len(catalogue)))
         stages.note("labels", False, "always runs: label rules applied to every published work")
 
+    with report.stage("deep zoom"):  # static IIIF tiles of the large images, cached by image content
+        zoom = plan_deep_zoom(works, digests, config.deep_zoom, max(config.thumbnails.sizes), config.cache_dir)
+        report.add(list(zoom.problems))
+        if config.deep_zoom.enabled:
+            report.counts.update(deep_zoom_works=len(zoom.tiles), deep_zoom_bytes=zoom.size_bytes)
+            report.notes.append(describe_deep_zoom(zoom))
+        report.notes += [note for note in [iiif_out.origin_note(config)] if note]
+        stages.note("deep zoom", zoom.made == 0, f"{zoom.made:,} images tiled now")
+
     ids = [w.id for w in works]
     conditions = {fld: [getattr(w, fld) for w in works] for fld in CONDITIONS}
     key = WorksKey.of(works, vectors)
@@ -257,8 +268,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         with report.stage("pages"):
             ctx = make_context(SiteData(
                 config, works, thumbs, dims, analogies, similarity, cmap,
-                about=dict(_about(config, report, device, labelled, searches), quality=measured),
-                pairings=pairings, studies=studies,
+                about=dict(_about(config, report, device, labelled, searches, zoom), quality=measured),
+                pairings=pairings, studies=studies, deep_zoom=zoom,
             ))
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
@@ -346,7 +357,8 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: P
     return [records[i] for i in keep], select_rows(vectors, keep, work)
 
 
-def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: tuple[SearchSummary, ...]) -> dict:
+def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: tuple[SearchSummary, ...],
+           zoom) -> dict:
     return {
         "model": report.model,
         "device": device,
@@ -354,6 +366,8 @@ def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searc
         "counts": {k: v for k, v in report.counts.items() if k in PUBLIC_COUNTS},
         "groups": labelled.groups,
         "dropped": {k: v for k, v in labelled.dropped.items() if v},
+        "deep_zoom_hosts": sorted({url.split("/")[2] for url in zoom.services.values()}),
+        "iiif_collection": iiif_out.collection_url(config),
         "settings": {
             "image_size": config.embedding.image_size,
             "k": config.neighbours.k,

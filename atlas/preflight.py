@@ -90,6 +90,7 @@ def check_config(config: SiteConfig) -> Preflight:
     _check_theme(config, found)
     _check_output(config, found)
     _check_limits(config, found)
+    _check_deep_zoom(config, found)
     return Preflight(tuple(found.errors), tuple(found.warnings))
 
 
@@ -353,6 +354,17 @@ def _check_limits(config: SiteConfig, found: _Found) -> None:
         if workers > 4 * cores:
             found.warnings.append(f"{key} is {workers}, but this machine has {cores} CPU cores: the extra "
                                   "processes only add memory")
+
+
+def _check_deep_zoom(config: SiteConfig, found: _Found) -> None:
+    """Deep zoom needs libvips (pyvips); say so before any image is read, not after the embeddings."""
+    if not config.deep_zoom.enabled:
+        return
+    try:
+        import pyvips  # noqa: F401  (heavy: only when deep zoom is on)
+    except (ImportError, OSError) as exc:
+        found.errors.append(f"deep_zoom.enabled: libvips cannot be loaded ({_one_line(exc)}); install it with "
+                            "pip install 'pyvips[binary]', or set deep_zoom.enabled: false")
 
 
 def _memory_note(key: str, value: float) -> str:

@@ -181,6 +181,25 @@ class PublishConfig:
 
 
 @dataclass
+class IiifConfig:
+    manifests: bool = True  # publish a IIIF Presentation 3 manifest per work (iiif/<id>/manifest.json) and IIIF
+        # Collections of the whole atlas and of each culture / medium group (iiif/collection.json, iiif/culture.collections/ ...);
+        # their ids are absolute under site_url, or under http://127.0.0.1:8000 (`atlas serve`) when it is empty
+
+
+@dataclass
+class DeepZoomConfig:
+    enabled: bool = False  # a zoomable view (OpenSeadragon, served by the site) on the artwork page of every work
+        # whose image is larger than the page image and at least min_size; costs disk: see the build summary
+    min_size: int = 1600  # longest side in px an image needs before it gets deep-zoom tiles
+    tile_size: int = 512  # side of one tile in px (IIIF level-0 tiles made by libvips, cached by image content)
+    quality: int = 80  # JPEG quality of the tiles
+    source: str = "tiles"  # tiles | service: `service` uses the collection's own public IIIF Image service (a
+        # record's image_url that is one) instead of local tiles for those works; the page then requests that host
+        # and the about page says so
+
+
+@dataclass
 class SiteConfig:
     title: str = "Atlas of visual analogies"  # site name, shown in every page header
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
@@ -206,6 +225,8 @@ class SiteConfig:
     theme: ThemeConfig = field(default_factory=ThemeConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)  # remote images and IIIF documents (image_url, iiif)
+    iiif: IiifConfig = field(default_factory=IiifConfig)
+    deep_zoom: DeepZoomConfig = field(default_factory=DeepZoomConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -231,6 +252,7 @@ CHOICES = {
     ("neighbours", "method"): {"auto", "exact", "ann"},
     ("map", "layout"): {"tsne", "pca"},
     ("patterns", "method"): {"hdbscan", "optics"},
+    ("deep_zoom", "source"): {"tiles", "service"},
 }
 
 
@@ -450,6 +472,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
         raise ConfigError(f"{path}: quality.k and quality.queries must be at least 1")
     if not config.thumbnails.sizes or any(s < 16 for s in config.thumbnails.sizes):
         raise ConfigError(f"{path}: thumbnails.sizes needs at least one size of 16 px or more")
+    if config.deep_zoom.tile_size < 64 or not 1 <= config.deep_zoom.quality <= 100:
+        raise ConfigError(f"{path}: deep_zoom.tile_size must be at least 64 and deep_zoom.quality from 1 to 100")
     if not 0 <= config.publish.max_shrink <= 1:
         raise ConfigError(f"{path}: publish.max_shrink is a share of the published works, from 0 to 1")
 

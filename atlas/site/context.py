@@ -30,6 +30,7 @@ from atlas.analysis.surprises import Surprises
 from atlas.core.config import SiteConfig
 from atlas.core.records import CONDITIONS, Record, byline
 from atlas.ingest.labels import condition_names
+from atlas.ingest.tiles import DeepZoom
 from atlas.site import urls
 from atlas.site.ledger import Ledger
 from atlas.site.pairings import PairingPlan
@@ -60,6 +61,7 @@ class SiteData:
     about: dict = field(default_factory=dict)  # model, counts, settings, problems for the about page
     pairings: PairingPlan | None = None  # atlas.site.pairings: pre-rendered pairs, curated pairs, previous URL ledger
     studies: Studies = field(default_factory=Studies)
+    deep_zoom: DeepZoom = field(default_factory=DeepZoom)  # atlas.ingest.tiles: tiles or IIIF services to zoom into
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from atlas.core.records import CONDITIONS
 from atlas.ingest import thumbnails
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
+from atlas.site.iiif_out import iiif_view
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
 INDEX_FIELDS = ("id", "title", "artist", "date", "culture", "medium", "url", "thumb")
@@ -49,7 +50,7 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
     return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=analogy_rows(ctx, work_id),
-                    cluster=ctx.clusters_by_work.get(work_id))
+                    cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id))
 
 
 def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:

@@ -175,6 +175,21 @@ class PathNames:
     def work_json_path(self, key: str) -> str:
         return f"data/work/{self.segment('work', key)}.json"
 
+    def iiif_manifest_path(self, key: str) -> str:
+        """A work's IIIF Presentation 3 manifest (atlas.site.iiif_out)."""
+        return f"iiif/{self.segment('work', key)}/manifest.json"
+
+    def iiif_image_path(self, key: str) -> str:
+        """A work's static IIIF level-0 image service (its deep-zoom tiles); info.json lies inside."""
+        return f"iiif/{self.segment('work', key)}/image"
+
+    def iiif_collection_path(self, space: str | None = None, key: str | None = None) -> str:
+        """The IIIF Collection of the whole atlas, or of one culture / medium group. A segment never holds a
+        dot, so neither 'collection.json' nor 'culture.collections' can be a work's folder in iiif/, in any case."""
+        if space is None:
+            return "iiif/collection.json"
+        return f"iiif/{space}.collections/{self.segment(space, key)}.json"
+
     def parse_page_path(self, path: str) -> tuple[str, str | tuple[str, str] | None] | None:
         """Invert page_path: 'pair/S0001/S0002/' -> ('pair', ('S0001', 'S0002')); None for no known page."""
         return parse_page_path(path, self.special)
