@@ -39,6 +39,7 @@ from atlas.analysis import (
     quality,
     surprises,
 )
+from atlas.analysis.curated_patterns import curate_patterns
 from atlas.analysis.neighbours import (
     Neighbours,
     SearchSummary,
@@ -227,6 +228,10 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
                                       settings=dataclasses.asdict(config.patterns), code=code_digest(patterns)),
                 lambda: patterns.find_patterns(works, vectors, config.patterns), tuple[patterns.Pattern, ...],
             )
+            found_patterns, problems = curate_patterns(  # patterns.yaml: confirmed, rejected, edited (every build)
+                found_patterns, works, vectors, config.resolve(config.patterns.file) if config.patterns.file else None,
+                config.patterns.suggestions)
+            report.add(problems)
             report.counts["patterns"] = len(found_patterns)
     with report.stage("surprises"):
         guesses = probe_report.guesses if probe_report else {}
