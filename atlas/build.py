@@ -74,6 +74,7 @@ from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
 from atlas.vectors.matrix import centre_in_place, select_rows
 from atlas.vectors.network import resolve_weights
+from atlas.vectors.tuning_record import read_record
 
 log = logging.getLogger(__name__)
 
@@ -354,6 +355,7 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: P
 def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: tuple[SearchSummary, ...]) -> dict:
     return {
         "model": report.model,
+        "tuning": read_record(config, report.model),  # `atlas finetune --objective connections`: before / after
         "device": device,
         # Only counts that follow from the inputs: cache hits differ between builds of the same input.
         "counts": {k: v for k, v in report.counts.items() if k in PUBLIC_COUNTS},
