@@ -263,7 +263,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         with report.stage("pages"):
             ctx = make_context(SiteData(
                 config, works, thumbs, dims, analogies, similarity, cmap,
-                about=dict(_about(config, report, device, labelled, searches), quality=measured),
+                about=dict(_about(config, report, device, labelled, searches), quality=measured,
+                           tuning=read_record(config, embedded.model.identity)),  # finetune's before / after
                 pairings=pairings, studies=studies,
             ))
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
@@ -355,7 +356,6 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: P
 def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: tuple[SearchSummary, ...]) -> dict:
     return {
         "model": report.model,
-        "tuning": read_record(config, report.model),  # `atlas finetune --objective connections`: before / after
         "device": device,
         # Only counts that follow from the inputs: cache hits differ between builds of the same input.
         "counts": {k: v for k, v in report.counts.items() if k in PUBLIC_COUNTS},

@@ -26,11 +26,11 @@ def write_record(checkpoint: Path, record: dict, identity: str) -> Path:
     return path
 
 
-def read_record(config: SiteConfig, model: dict | None) -> dict | None:
-    """The record of the weights this build used, or None (no local weights file, no record, or one made
+def read_record(config: SiteConfig, identity: str) -> dict | None:
+    """The record of the weights this build used (`identity`: ModelInfo.identity), or None (no local weights file, no record, or one made
     for other weights, or unreadable: the model page then simply has no tuning section)."""
     weights = config.embedding.weights
-    if not model or weights in ("none", "imagenet") or not str(model.get("identity", "")).startswith("file-"):
+    if weights in ("none", "imagenet") or not identity.startswith("file-"):
         return None
     path = Path(weights).expanduser()
     path = record_path(path if path.is_absolute() else config.root / path)
@@ -38,4 +38,4 @@ def read_record(config: SiteConfig, model: dict | None) -> dict | None:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return record if isinstance(record, dict) and record.get("identity") == model["identity"] else None
+    return record if isinstance(record, dict) and record.get("identity") == identity else None
