@@ -114,6 +114,7 @@ def _record(config: SiteConfig, settings: MetricSettings, conn: Connections, tun
         "device": tuned.device,
         "seconds": seconds,
         "epoch_seconds": tuned.epoch_seconds,
+        "mining_seconds": tuned.mining_seconds,
         "first_loss": tuned.losses[0] if tuned.losses else None,
         "last_loss": tuned.losses[-1] if tuned.losses else None,
         "before": before,

@@ -54,6 +54,7 @@ class TuneResult:
     losses: list[float]
     device: str
     epoch_seconds: list[float]
+    mining_seconds: list[float] = field(default_factory=list)  # of each epoch: embedding the training works, mining
     trained: set[str] = field(default_factory=set)  # every work that was in a training batch
 
 
@@ -74,6 +75,7 @@ def tune_on_connections(weights, works: list[Record], train: list[Pair], setting
         started = time.perf_counter()
         features = embed_works(model, works, settings.image_size, device, settings.batch_size * 3)
         triplets = mine_triplets(features, works, index, train, partners, settings.hard_k, rng)
+        result.mining_seconds.append(round(time.perf_counter() - started, 1))
         loader = _loader(works, triplets, settings)
         model.train()
         for batch in loader:
@@ -105,18 +107,32 @@ def mine_triplets(features: np.ndarray, works: list[Record], index: dict[str, in
                   partners: dict[str, set[str]], hard_k: int, rng: np.random.Generator) -> list[tuple[int, int, int]]:
     """(anchor, partner, negative) row triplets, shuffled: every trained pair in both directions, each with a
     negative drawn from the anchor's `hard_k` nearest works that are neither it nor connected to it."""
-    sims = features @ features.T
+    hard = _hard_negatives(features, index, partners, hard_k)
     triplets = []
     for a, b in train:
         for anchor, partner in ((a, b), (b, a)):
-            i = index[anchor]
-            banned = {i} | {index[p] for p in partners[anchor]}
-            order = np.argsort(-sims[i], kind="stable")
-            hard = [int(j) for j in order[: hard_k + len(banned)] if int(j) not in banned][:hard_k]
-            if hard:
-                triplets.append((i, index[partner], hard[int(rng.integers(len(hard)))]))
+            if hard[anchor]:
+                triplets.append((index[anchor], index[partner], hard[anchor][int(rng.integers(len(hard[anchor])))]))
     rng.shuffle(triplets)
     return triplets
+
+
+def _hard_negatives(features: np.ndarray, index: dict[str, int], partners: dict[str, set[str]], hard_k: int
+                    ) -> dict[str, list[int]]:
+    """For every anchor, the rows of its `hard_k` nearest works that are neither it nor connected to it."""
+    out = {}
+    for anchor, connected in partners.items():
+        i = index[anchor]
+        sims = features @ features[i]
+        sims[i] = -np.inf
+        sims[[index[p] for p in connected]] = -np.inf
+        keep = min(hard_k, len(sims) - 1 - len(connected))
+        if keep <= 0:
+            out[anchor] = []
+            continue
+        top = np.argpartition(-sims, keep - 1)[:keep]
+        out[anchor] = [int(j) for j in top[np.lexsort((top, -sims[top]))]]  # nearest first, ties by row
+    return out
 
 
 def _step(model, optimiser, loss_fn, images, device: str) -> float:
