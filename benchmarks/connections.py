@@ -89,6 +89,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workers", type=int, default=0, help="image-decoding processes (embedding.workers)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--tag", default="", help="added to the result file's name")
     args = parser.parse_args()
     embedding = {"model": args.model, "weights": "none", "image_size": args.image_size, "batch_size": 64,
                  "workers": args.workers}
@@ -111,7 +112,7 @@ def main() -> None:
                    epoch_seconds_projected=None if steps >= steps_per_epoch * epochs_run
                    else round(per_step * steps_per_epoch + mining / epochs_run, 1))
     _table(summary)
-    out = Path(args.out) / f"connections_{args.collection}_{args.device}.json"
+    out = Path(args.out) / f"connections_{args.collection}_{args.device}{'_' + args.tag if args.tag else ''}.json"
     out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
