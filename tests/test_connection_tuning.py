@@ -64,3 +64,15 @@ def test_tuning_improves_held_out_partners_never_trained_on(tmp_path_factory):
     tuned_config = load_config(site, {"embedding.weights": str(out)})
     assert read_record(tuned_config, record["identity"])["after"] == after
     assert read_record(tuned_config, "file-other") is None  # a record for other weights is not shown
+
+
+def test_connections_objective_without_connections_is_one_line_and_status_2(tmp_path, capsys):
+    from atlas import cli
+
+    from .test_preflight import make_project
+
+    path = make_project(tmp_path)
+    status = cli.main(["finetune", "--config", str(path), "--objective", "connections", "--out", str(tmp_path / "t.pt")])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and err.startswith("atlas: finetune failed: no connections to train on") and "\n" not in err
+    assert not (tmp_path / "t.pt").exists()

@@ -132,3 +132,16 @@ def test_confirmed_url_survives_changed_data_and_rejected_is_not_proposed(site):
     assert sorted(confirmed["members"]) == sorted(set(keep["members"]) - {gone})  # the removed member is gone
     assert f"/work/{gone}/" not in page.split("Suggest members")[0]
     assert confirmed["suggestions"] and not set(confirmed["suggestions"]) & set(confirmed["members"])
+
+
+def test_a_patterns_file_missing_or_not_a_list_is_refused_before_building(tmp_path):
+    from .test_preflight import check, make_project
+
+    path = make_project(tmp_path, patterns={"file": "patterns.yaml"})
+    (error,) = check(path).errors
+    assert error.startswith("patterns.file: patterns file not found") and "patterns.yaml" in error
+    (path.parent / "patterns.yaml").write_text("name: not a list\n", encoding="utf-8")
+    (error,) = check(path).errors
+    assert "must be a list" in error
+    (path.parent / "patterns.yaml").write_text("- {name: Fine, status: confirmed, members: [A1, GONE]}\n", encoding="utf-8")
+    assert not check(path).errors  # unknown ids are the build's warnings, named by file and line
