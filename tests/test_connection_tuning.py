@@ -76,3 +76,22 @@ def test_connections_objective_without_connections_is_one_line_and_status_2(tmp_
     err = capsys.readouterr().err.strip()
     assert status == 2 and err.startswith("atlas: finetune failed: no connections to train on") and "\n" not in err
     assert not (tmp_path / "t.pt").exists()
+
+
+def test_model_page_section_prints_the_records_figures_escaped():
+    from atlas.core.config import SiteConfig
+    from atlas.site.context import make_environment
+    from atlas.site.insights_pages import pct
+
+    env = make_environment(SiteConfig())
+    env.filters["pct"] = pct
+    figures = {"median_rank": 25.0, "recall_at_1": 0.0187, "recall_at_10": 0.2052, "recall_at_100": 1.0,
+               "culture_top1": 1.0}
+    tuning = {"model": "resnet18", "started_from": "<b>none</b>", "works": 96, "device": "cpu", "seconds": 9.5,
+              "connections": {"train": 250, "held_out": 134, "held_out_works": 19, "sources": {"pairings": 384}},
+              "settings": {"epochs": 1, "steps": 10, "margin": 0.2, "hard_k": 10, "held_out": 0.2, "seed": 0},
+              "before": figures, "after": dict(figures, median_rank=11.0, recall_at_10=0.4664, culture_top1=0.8333),
+              "identity": "file-60a34b31f101cc17"}
+    html = env.get_template("tuning.html").render(about={"tuning": tuning})
+    assert 'data-key="tuning.before.median_rank">25.0<' in html and 'data-key="tuning.after.median_rank">11.0<' in html
+    assert ">46.6%<" in html and ">83.3%<" in html and "&lt;b&gt;none&lt;/b&gt;" in html and "pairings: 384" in html
