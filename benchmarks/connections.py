@@ -1,6 +1,7 @@
 """Issue 19: `atlas finetune --objective connections` before / after, and its time per step and per epoch.
 
     python benchmarks/connections.py sample [--steps 20] [--image-size 128] [--device cpu]
+                                            [--cultures Chinese,Dutch,Persian --media Painting,Ceramic]
     python benchmarks/connections.py aic    [--steps 20] [--image-size 224] [--device cpu]
 
 Connections defined here (the collections come without curated ones):
@@ -22,6 +23,7 @@ import argparse
 import csv
 import itertools
 import json
+import os
 import re
 import sys
 import tempfile
@@ -43,13 +45,21 @@ AIC = ROOT.parent / "shared" / "data" / "aic-artwall"
 NOT_A_HAND = re.compile(r"^(after|workshop of|follower of|circle of|attributed to|school of|style of)\b", re.I)
 
 
-def sample_setup(tmp: Path, embedding: dict) -> tuple[Path, list[tuple[str, str]]]:
+def sample_setup(tmp: Path, embedding: dict, cultures: str = "", media: str = "") -> tuple[Path, list[tuple[str, str]]]:
+    """The sample (or the part of it in `cultures` and `media`, comma-separated group names) and its connections."""
     table = generate_sample(tmp / "sample")
     rows = list(csv.DictReader(table.open(encoding="utf-8")))
-    config = yaml.safe_load((ROOT / "site.yaml").read_text(encoding="utf-8"))
-    config.update(output=str(tmp / "site"), cache=str(tmp / "cache"), embedding=embedding,
-                  collection={"format": "sample", "path": str(tmp / "sample")}, pairings={})
     culture = {raw: g for g, raws in SAMPLE_LABEL_RULES["culture"].items() for raw in raws}
+    medium = {raw: g for g, raws in SAMPLE_LABEL_RULES["medium"].items() for raw in raws}
+    rows = [r for r in rows if (not cultures or culture[r["culture"]] in cultures.split(","))
+            and (not media or medium[r["medium"]] in media.split(","))]
+    with (table.parent / "part.csv").open("w", encoding="utf-8", newline="") as fh:  # beside images/
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    config = yaml.safe_load((ROOT / "site.yaml").read_text(encoding="utf-8"))
+    config.update(output=str(tmp / "site"), cache=str(tmp / "cache"), embedding=embedding, pairings={},
+                  collection={"format": "csv", "path": str(table.parent / "part.csv")})
     pairs = sorted((a["id"], b["id"]) for a, b in itertools.combinations(rows, 2)
                    if a["subject"] == b["subject"] and culture[a["culture"]] != culture[b["culture"]])
     return _write(tmp, config), pairs
@@ -90,17 +100,22 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="image-decoding processes (embedding.workers)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--tag", default="", help="added to the result file's name")
+    parser.add_argument("--cultures", default="", help="sample: only these culture groups (comma-separated)")
+    parser.add_argument("--media", default="", help="sample: only these medium groups (comma-separated)")
     args = parser.parse_args()
     embedding = {"model": args.model, "weights": "none", "image_size": args.image_size, "batch_size": 64,
                  "workers": args.workers}
     with tempfile.TemporaryDirectory(prefix="atlas-connections-") as tmp:
-        site, pairs = (sample_setup if args.collection == "sample" else aic_setup)(Path(tmp), embedding)
+        if args.collection == "sample":
+            site, pairs = sample_setup(Path(tmp), embedding, args.cultures, args.media)
+        else:
+            site, pairs = aic_setup(Path(tmp), embedding)
         write_pairs(Path(tmp) / "connections.yaml", pairs, "defined by benchmarks/connections.py")
         settings = MetricSettings(Path(tmp) / "tuned.pt", epochs=args.epochs, steps=args.steps, lr=args.lr,
                                   batch_size=args.batch_size, device=args.device)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         summary = tune_and_evaluate(load_config(site), settings, Path(tmp) / "connections.yaml")
-        total = time.perf_counter() - started
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
     summary.pop("trained"), summary.pop("problems")
     steps, train = summary["settings"]["steps"], summary["connections"]["train"]
     steps_per_epoch = -(-2 * train // args.batch_size)
@@ -108,6 +123,7 @@ def main() -> None:
     per_step = (sum(summary["epoch_seconds"]) - mining) / max(steps, 1)
     epochs_run = len(summary["epoch_seconds"])
     summary.update(name=args.collection, connections_defined=len(pairs), total_seconds=round(total, 1),
+                   total_cpu_seconds=round(cpu, 1), load_average=[round(x, 1) for x in os.getloadavg()],
                    seconds_per_step=round(per_step, 2), steps_per_epoch=steps_per_epoch,
                    epoch_seconds_projected=None if steps >= steps_per_epoch * epochs_run
                    else round(per_step * steps_per_epoch + mining / epochs_run, 1))
@@ -128,7 +144,8 @@ def _table(s: dict) -> None:
           f"{c['held_out_works']} works); {s['settings']['steps']} steps of {s['settings']['batch_size']} triplets in "
           f"{s['seconds']} s ({s['seconds_per_step']} s/step; mining {s['mining_seconds']} s); epoch = {s['steps_per_epoch']} steps: "
           + (f"{s['epoch_seconds']} s measured" if s["epoch_seconds_projected"] is None
-             else f"{s['epoch_seconds_projected']} s projected") + f"; total with evaluation {s['total_seconds']} s")
+             else f"{s['epoch_seconds_projected']} s projected") + f"; total with evaluation {s['total_seconds']} s "
+          f"({s['total_cpu_seconds']} s of CPU time, all threads; load average {s['load_average']})")
 
 
 if __name__ == "__main__":
