@@ -95,3 +95,20 @@ def test_model_page_section_prints_the_records_figures_escaped():
     html = env.get_template("tuning.html").render(about={"tuning": tuning})
     assert 'data-key="tuning.before.median_rank">25.0<' in html and 'data-key="tuning.after.median_rank">11.0<' in html
     assert ">46.6%<" in html and ">83.3%<" in html and "&lt;b&gt;none&lt;/b&gt;" in html and "pairings: 384" in html
+
+
+def test_connections_come_from_curated_pairings_and_confirmed_patterns_only(tmp_path):
+    from atlas.vectors.connections import load_connections
+
+    from .test_preflight import make_project
+
+    path = make_project(tmp_path, pairings={"file": "pairings.yaml"}, patterns={"file": "patterns.yaml"})
+    (path.parent / "pairings.yaml").write_text("- {a: B, b: A}\n- {a: A, b: GONE}\n", encoding="utf-8")
+    (path.parent / "patterns.yaml").write_text(
+        "- {name: Three, status: confirmed, members: [C, D, E], remove: [E], add: [F]}\n"
+        "- {status: rejected, members: [A, C, D]}\n", encoding="utf-8")
+    pairs, sources, problems = load_connections(load_config(path), {"A", "B", "C", "D", "E", "F"})
+    assert pairs == [("A", "B"), ("C", "D"), ("C", "F"), ("D", "F")]  # the rejected pattern adds nothing
+    assert sources == {"pairings": 1, "patterns": 3}
+    (gone,) = problems
+    assert gone.record == "GONE" and gone.line == 2 and gone.file.endswith("pairings.yaml")
