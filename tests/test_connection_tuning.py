@@ -4,7 +4,6 @@ untrained ResNet-18 bring held-out partners nearer than the untuned features, wi
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 

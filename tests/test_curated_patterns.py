@@ -14,7 +14,12 @@ from atlas.analysis.curated_patterns import curate_patterns
 from atlas.analysis.patterns import Pattern
 from atlas.build import build
 from atlas.core.config import load_config
-from atlas.core.patterns_file import connection_pairs, read_patterns_file, resolve_patterns, unique_slugs
+from atlas.core.patterns_file import (
+    connection_pairs,
+    read_patterns_file,
+    resolve_patterns,
+    unique_slugs,
+)
 from atlas.core.records import Record
 
 from .conftest import write_small_collection
