@@ -39,6 +39,7 @@ from atlas.analysis import (
     quality,
     surprises,
 )
+from atlas.analysis.curated_patterns import curate_patterns
 from atlas.analysis.neighbours import (
     Neighbours,
     SearchSummary,
@@ -75,6 +76,7 @@ from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
 from atlas.vectors.matrix import centre_in_place, select_rows
 from atlas.vectors.network import resolve_weights
+from atlas.vectors.tuning_record import read_record
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +240,10 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
                                       settings=dataclasses.asdict(config.patterns), code=code_digest(patterns)),
                 lambda: patterns.find_patterns(works, vectors, config.patterns), tuple[patterns.Pattern, ...],
             )
+            found_patterns, problems = curate_patterns(  # patterns.yaml: confirmed, rejected, edited (every build)
+                found_patterns, works, vectors, config.resolve(config.patterns.file) if config.patterns.file else None,
+                config.patterns.suggestions)
+            report.add(problems)
             report.counts["patterns"] = len(found_patterns)
     with report.stage("surprises"):
         guesses = probe_report.guesses if probe_report else {}
@@ -268,7 +274,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         with report.stage("pages"):
             ctx = make_context(SiteData(
                 config, works, thumbs, dims, analogies, similarity, cmap,
-                about=dict(_about(config, report, device, labelled, searches, zoom), quality=measured),
+                about=dict(_about(config, report, device, labelled, searches, zoom), quality=measured,
+                           tuning=read_record(config, embedded.model.identity)),  # finetune's before / after
                 pairings=pairings, studies=studies, deep_zoom=zoom,
             ))
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))

@@ -19,6 +19,7 @@ from atlas import __version__
 from atlas.core import exits
 from atlas.core.config import ConfigError, load_config
 from atlas.core.text import one_line, printable
+from atlas.tune_command import add_connection_options
 from atlas.vectors.network import WeightsUnavailable
 
 DESCRIPTION = """\
@@ -29,7 +30,7 @@ is shown with its closest visual analogies within each culture and each medium.
   {prog} build       read site.yaml, embed the images, write the site to build/site
   {prog} check       check site.yaml whole (files, paths, limits) without building
   {prog} serve       preview build/site at http://127.0.0.1:8000/
-  {prog} finetune    tune the network on the collection's cultures (then embedding.weights: <file>)
+  {prog} finetune    tune the network on its cultures or on curators' connections (then embedding.weights: <file>)
 
 Without a site.yaml of your own, start with `{prog} init` in the folder holding your table.
 """
@@ -189,6 +190,7 @@ def add_finetune_parser(sub) -> None:
     f.add_argument("--batch-size", type=int, default=32, help="images per step (default: 32)")
     f.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to train (default: auto = GPU when present)")
     f.add_argument("--max-per-class", type=int, default=0, help="use at most this many works per culture (default: 0 = all)")
+    add_connection_options(f)
 
 
 def add_check_parser(sub) -> None:
@@ -217,6 +219,10 @@ def run_finetune(args) -> int:
     from atlas.vectors.finetune import FinetuneSettings, finetune
 
     config = load_config(args.config)
+    if args.objective == "connections":
+        from atlas.tune_command import run_connections
+
+        return run_connections(config, args)
     settings = FinetuneSettings(
         Path(args.out).resolve(), args.epochs, args.steps, args.lr, args.batch_size, args.device, args.max_per_class
     )

@@ -37,11 +37,12 @@ from pathlib import Path
 import yaml
 
 from atlas.core.config import ConfigError, SiteConfig
+from atlas.core.pairings_file import read_pairings_file
+from atlas.core.patterns_file import read_patterns_file
 from atlas.core.records import CONDITIONS as LABEL_FIELDS
 from atlas.ingest.labels import REGEX_PREFIX, rule_key, rule_pattern
 from atlas.ingest.readers import FIELDS as COLUMN_FIELDS
 from atlas.site.ledger import load_renames
-from atlas.site.pairings import read_pairings_file
 from atlas.site.writer import foreign_files
 
 MAX_K = 1000  # neighbours.k and quality.k: pages list k works per group; see _check_limits
@@ -169,6 +170,8 @@ def _check_small_files(config: SiteConfig, found: _Found) -> None:
             for p in problems:
                 entry = f" ({p.record})" if p.record else ""
                 found.errors.append(f"pairings.file: {p.file}, line {p.line}: entry{entry}: {p.reason}")
+    if config.patterns.file:
+        _check_patterns_file(config, found)
     if config.id_renames:
         try:
             load_renames(config.resolve(config.id_renames))
@@ -176,6 +179,15 @@ def _check_small_files(config: SiteConfig, found: _Found) -> None:
             found.errors.append(f"id_renames: {_one_line(exc)}")
         except yaml.YAMLError as exc:
             found.errors.append(f"id_renames: {config.resolve(config.id_renames)}: not valid YAML: {_one_line(exc)}")
+
+
+def _check_patterns_file(config: SiteConfig, found: _Found) -> None:
+    """patterns.file is there and is a YAML list. A malformed entry or an unknown id is a warning the build
+    reports itself (naming the file and line) and leaves out, so it is not repeated here."""
+    try:
+        read_patterns_file(config.resolve(config.patterns.file), config.patterns.file)
+    except (OSError, ValueError) as exc:
+        found.errors.append(f"patterns.file: {_one_line(exc)}")
 
 
 def _check_theme(config: SiteConfig, found: _Found) -> None:

@@ -146,8 +146,10 @@ def test_pattern_pages_list_members_by_date(sample_build):
         dated = [y for y in years if y is not None]
         assert dated == sorted(dated)
         page = (site / urls.page_file("pattern", p["id"])).read_text(encoding="utf-8")
-        links = re.findall(r'href="/atlas/work/([^/]+)/"', page)
+        members, _, suggested = page.partition('class="pattern-suggestions"')  # then the nearest non-members
+        links = re.findall(r'href="/atlas/work/([^/]+)/"', members)
         assert [urls.unslug(s) for s in links] == p["members"]
+        assert [urls.unslug(s) for s in re.findall(r'href="/atlas/work/([^/]+)/"', suggested)] == p["suggestions"]
 
 
 def test_surprises_are_the_largest_errors_and_most_cross_cultural(sample_build):

@@ -2,6 +2,7 @@
 
 Conditional nearest neighbours (neighbours) and their quality (quality), culture similarity and its
 chord (culture, culture_pairs, chord, force_layout), the 2-D map and its clusters (clusters), and the
-studies of what the network sees (probes, patterns, surprises).
+studies of what the network sees (probes, patterns, surprises), the curators' decisions on patterns
+(curated_patterns) and the evaluation of tuning on known connections (tuning_eval).
 May import atlas.core, atlas.ingest and atlas.vectors.
 """

@@ -10,6 +10,7 @@ untrained network a pattern is mostly shared colour and layout.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
@@ -36,6 +37,10 @@ class Pattern(JsonData):
     media: dict[str, int]
     span: list[int] | None  # first and last year, when dated
     members: list[str]
+    status: str = "proposed"  # proposed (by the clustering) | confirmed (by a curator, patterns.yaml)
+    name: str = ""  # a confirmed pattern's name; its id is then the name's slug
+    text: str = ""  # the curator's text
+    suggestions: list[str] = dataclasses.field(default_factory=list)  # nearest works not in the pattern
 
 
 def find_patterns(works: list[Record], vectors: np.ndarray, cfg: PatternsConfig) -> tuple[Pattern, ...]:
@@ -50,7 +55,7 @@ def find_patterns(works: list[Record], vectors: np.ndarray, cfg: PatternsConfig)
         spread = float(np.mean(np.linalg.norm(features[idx] - features[idx].mean(axis=0), axis=1)))
         groups.append((idx, spread))
     groups.sort(key=lambda g: (-len({works[i].culture for i in g[0] if works[i].culture}), g[1], works[g[0][0]].id))
-    return tuple(_describe(number, idx, spread, works) for number, (idx, spread) in enumerate(groups, start=1))
+    return tuple(describe(number, idx, spread, works) for number, (idx, spread) in enumerate(groups, start=1))
 
 
 def _cluster(features: np.ndarray, cfg: PatternsConfig) -> np.ndarray:
@@ -64,7 +69,8 @@ def _cluster(features: np.ndarray, cfg: PatternsConfig) -> np.ndarray:
     return model.fit_predict(features).astype(np.int64)
 
 
-def _describe(number: int, idx: np.ndarray, spread: float, works: list[Record]) -> dict:
+def describe(number: int, idx: np.ndarray, spread: float, works: list[Record]) -> Pattern:
+    """A pattern of the works at positions `idx`, numbered `number`, members ordered by date."""
     members = sorted(idx.tolist(), key=lambda i: _date_key(works[i]))
     cultures = Counter(works[i].culture for i in members if works[i].culture)
     media = Counter(works[i].medium for i in members if works[i].medium)

@@ -166,6 +166,9 @@ class PatternsConfig:
     pca_dims: int = 20  # PCA dimensions kept before clustering
     min_cluster_size: int = 5  # HDBSCAN: smallest motif that counts as a pattern
     method: str = "hdbscan"  # hdbscan (leaf clusters) | optics
+    file: str = ""  # patterns.yaml: curators name, confirm or reject proposed patterns and edit members ("" = none);
+        # see "The curator's workflow"
+    suggestions: int = 6  # works nearest to each pattern but not in it, listed on its page to add
 
 
 @dataclass

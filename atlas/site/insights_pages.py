@@ -17,6 +17,7 @@ from atlas.analysis.surprises import Surprises
 from atlas.core.jsonio import json_bytes
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
+from atlas.site.pattern_views import pattern_view
 from atlas.vectors import heatmaps
 
 
@@ -56,8 +57,7 @@ def insights_pages(ctx: SiteContext) -> Iterator[Output]:
         yield Output("data/probes.json", json_bytes(public))
         yield Output("data/guesses.json", json_bytes(probes.guesses))
     if patterns is not None:
-        views = [{**p.to_json(), "url": ctx.url("pattern", p.id), "works": [ctx.work_view(i) for i in p.members]}
-                 for p in patterns]
+        views = [pattern_view(ctx, p) for p in patterns]
         yield ctx.page("patterns", None, "patterns.html", patterns=views)
         for view in views:
             yield ctx.page("pattern", view["id"], "pattern.html", pattern=view)
