@@ -29,6 +29,7 @@ from atlas.vectors.descriptors import (
 from atlas.vectors.embed import EmbedResult, embed_records
 from atlas.vectors.matrix import new_matrix
 from atlas.vectors.network import INIT_SEED, ModelInfo, Weights
+from atlas.vectors.weights_note import plain_explanation
 
 
 def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
@@ -46,6 +47,7 @@ def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
         warning=f"WEIGHTS-FREE FALLBACK: {reason}. Features are a normalised concatenation of "
         f"{'; '.join(parts)}: the best weights-free embedder measured ({FALLBACK_MEASURE}). Analogies reflect "
         f"colour, texture and layout, not meaning.",
+        explanation=plain_explanation(cfg.model, cfg.weights, "fallback"),
         features="normalised concatenation (each part centred on the collection mean and L2-normalised) of: "
         + "; ".join(parts),
     )
