@@ -33,10 +33,12 @@ from atlas.analysis import (
     clusters,
     culture,
     force_layout,
+    match_parts,
     neighbours,
     patterns,
     probes,
     quality,
+    similarity_scale,
     surprises,
 )
 from atlas.analysis.neighbours import (
@@ -73,6 +75,7 @@ from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
 from atlas.vectors.matrix import centre_in_place, select_rows
 from atlas.vectors.network import resolve_weights
+from atlas.vectors.parts import Weighing, weigh_parts
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +168,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         works, vectors = _published(embedded_records, embedded.vectors, thumbs, config.cache_dir / "work")
         embedded.vectors = embedded.vectors[:0]  # the published rows are copied out: let the first matrix go
         vectors = centre_in_place(vectors)
+        weighing = _weigh_fallback(embedded, works, vectors)  # the fallback's parts, weighed for this collection
+        report.notes += [weighing.line()] if weighing else []
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)
@@ -197,6 +202,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     with report.stage("culture"):
         similarity = stages.run("culture", key.parts(code=code_digest(culture)),
                                 lambda: culture.culture_similarity(vectors, conditions["culture"]), culture.CultureSimilarity)
+    with report.stage("scale"):
+        scale = stages.run("scale", key.parts(code=code_digest(similarity_scale)),
+                           lambda: similarity_scale.similarity_scale(vectors), similarity_scale.SimilarityScale)
     with report.stage("map"):
         cmap = stages.run(
             "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
@@ -243,6 +251,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
         report.add(problems)
+        why = match_parts.pair_shares(ids, vectors, embedded.parts, pairings.similarity)  # each part's share
 
     report.counts.update({
         "works_published": len(works),
@@ -258,7 +267,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
             ctx = make_context(SiteData(
                 config, works, thumbs, dims, analogies, similarity, cmap,
                 about=dict(_about(config, report, device, labelled, searches), quality=measured),
-                pairings=pairings, studies=studies,
+                pairings=pairings, studies=studies, scale=scale, why=why,
             ))
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
@@ -330,6 +339,14 @@ def _report_embedding(embedded, report: BuildReport, stages: StageCache) -> None
         report.notes.append(embedded.model.warning)
     stages.note("embed", embedded.computed == 0, f"{embedded.computed:,} images embedded, "
                 f"{embedded.reused:,} vectors reused from the cache")
+
+
+def _weigh_fallback(embedded, works: list[Record], vectors: np.ndarray) -> Weighing | None:
+    """The fallback's parts weighed for this collection, colour off for monochrome images (atlas.vectors.parts);
+    None for a network's features, which have no parts."""
+    if not embedded.parts:
+        return None
+    return weigh_parts(vectors, embedded.parts, np.array([embedded.monochrome.get(w.id, False) for w in works]))
 
 
 def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> Neighbours:
