@@ -206,9 +206,11 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         scale = stages.run("scale", key.parts(code=code_digest(similarity_scale)),
                            lambda: similarity_scale.similarity_scale(vectors), similarity_scale.SimilarityScale)
     with report.stage("map"):
+        described = {"years": [probes.work_year(w) for w in works], "titles": [w.title for w in works]}  # labels
         cmap = stages.run(
-            "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
-            lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
+            "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters), described=described),
+            lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map,
+                                         described["years"], described["titles"]),
             clusters.ClusterMap,
         )
 
@@ -266,7 +268,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         with report.stage("pages"):
             ctx = make_context(SiteData(
                 config, works, thumbs, dims, analogies, similarity, cmap,
-                about=dict(_about(config, report, device, labelled, searches), quality=measured),
+                about=dict(_about(config, report, device, labelled, searches, cmap), quality=measured),
                 pairings=pairings, studies=studies, scale=scale, why=why,
             ))
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
@@ -363,7 +365,8 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: P
     return [records[i] for i in keep], select_rows(vectors, keep, work)
 
 
-def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: tuple[SearchSummary, ...]) -> dict:
+def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: tuple[SearchSummary, ...],
+           cmap: clusters.ClusterMap) -> dict:
     return {
         "model": report.model,
         "device": device,
@@ -375,7 +378,6 @@ def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searc
             "image_size": config.embedding.image_size,
             "k": config.neighbours.k,
             "search": describe_search(searches),
-            "map": f"PCA to {config.map.pca_dims} dimensions, {config.map.layout} layout, HDBSCAN clusters "
-            f"(at least {config.map.min_cluster_size} works)",
+            "map": f"PCA to {config.map.pca_dims} dimensions, {config.map.layout} layout; clusters: {cmap.method}",
         },
     }

@@ -231,3 +231,21 @@ def test_a_fallback_build_shows_percentiles_shares_and_the_plain_sentence(tmp_pa
     about = (site / "about" / "index.html").read_text(encoding="utf-8")
     assert "The weights file missing.pth named in the configuration could not be read" in about
     assert "weights file not found" not in about
+
+
+# -- map clusters ----------------------------------------------------------------------------------
+def test_a_map_without_islands_still_gets_a_useful_number_of_labelled_clusters():
+    """Structureless vectors (HDBSCAN finds one blob or only noise): Ward's clusters are used instead, as many
+    as the silhouette prefers up to sqrt(n / 2), none below the minimum size; a cluster whose works share no
+    over-represented value is named after its most central work."""
+    from atlas.analysis.clusters import cluster_map
+    from atlas.core.config import MapConfig
+
+    n = 200
+    vectors = _unit(np.random.default_rng(6).normal(size=(n, 12)))
+    ids, titles = [f"w{i:03d}" for i in range(n)], [f"Work {i}" for i in range(n)]
+    cmap = cluster_map(ids, vectors, [None] * n, [None] * n, MapConfig(layout="pca"), [None] * n, titles)
+    assert cmap.method.startswith("Ward") and 2 <= len(cmap.clusters) <= 10
+    assert all(c.size >= 8 for c in cmap.clusters)
+    assert all(c.label == f"Cluster {c.id + 1}: around \u201c{titles[ids.index(c.representatives[0])]}\u201d"
+               for c in cmap.clusters)
