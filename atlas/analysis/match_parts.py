@@ -30,13 +30,27 @@ def part_shares(a: np.ndarray, b: np.ndarray, parts: tuple[Part, ...]) -> dict[s
 
 
 def pair_shares(ids: list[str], vectors: np.ndarray, parts: tuple[Part, ...],
-                pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, float]]:
-    """{(a, b): {family: share}} for `pairs` of published work ids (rounded; empty when there are no parts)."""
+                pairs: Iterable[tuple[str, str]], block: int = 8192) -> dict[tuple[str, str], dict[str, float]]:
+    """{(a, b): {family: share}} for `pairs` of published work ids (rounded; empty when there are no parts).
+
+    Computed a block of pairs at a time with one multiply-and-sum per part, so a site with millions of
+    pre-rendered pairs is not a Python loop per pair."""
     if not parts:
         return {}
     row = {work_id: i for i, work_id in enumerate(ids)}
-    return {(a, b): {f: round(s, DECIMALS) for f, s in part_shares(vectors[row[a]], vectors[row[b]], parts).items()}
-            for a, b in sorted(pairs) if a in row and b in row}
+    chosen = [(a, b) for a, b in sorted(pairs) if a in row and b in row]
+    found: dict[tuple[str, str], dict[str, float]] = {}
+    for start in range(0, len(chosen), block):
+        some = chosen[start : start + block]
+        left = np.asarray(vectors[[row[a] for a, _ in some]], dtype=np.float64)
+        right = np.asarray(vectors[[row[b] for _, b in some]], dtype=np.float64)
+        per_family: dict[str, np.ndarray] = {}
+        for p in parts:
+            dots = np.einsum("ij,ij->i", left[:, p.start : p.stop], right[:, p.start : p.stop])
+            per_family[p.family] = per_family.get(p.family, 0.0) + dots
+        for k, pair in enumerate(some):
+            found[pair] = {f: round(float(v[k]), DECIMALS) for f, v in per_family.items()}
+    return found
 
 
 def describe(shares: dict[str, float]) -> list[dict]:
