@@ -125,8 +125,9 @@ def test_labels_name_the_most_over_represented_culture(blob_map):
 def test_labels_name_medium_and_culture_and_skip_minorities():
     vectors, truth = blobs(per_blob=30, seed=3)
     cultures = [CULTURES[t] for t in truth]
-    # Blob 0 is all "Ceramic"; blob 1 is split between four media (none holds 40%); blob 2 has none.
-    media = [("Ceramic" if t == 0 else ["Ink", "Oil", "Bronze", "Jade"][i % 4] if t == 1 else None) for i, t in enumerate(truth)]
+    # Blob 0 is all "Ceramic"; blob 1 is split between five media (none holds a quarter); blob 2 has none.
+    split = iter(["Ink", "Oil", "Bronze", "Jade", "Silk"] * 6)  # blob 1's 30 works: six of each medium
+    media = [("Ceramic" if t == 0 else next(split) if t == 1 else None) for t in truth]
     ids, cmap = run(vectors, cultures, media, layout="pca")  # pca: quicker, and the blobs separate in it
     assert len(cmap.clusters) == 3
     index = {i: k for k, i in enumerate(ids)}
@@ -134,7 +135,7 @@ def test_labels_name_medium_and_culture_and_skip_minorities():
     for cluster in cmap.clusters:
         blob = int(np.bincount([truth[index[m]] for m in cluster.members]).argmax())
         labels[blob] = re.findall(r"(?:: |, )([^,(]+) \(", cluster.label)
-    assert labels == {0: ["Chinese", "Ceramic"], 1: ["Egyptian"], 2: ["Greek"]}  # no medium holds 40% of blob 1
+    assert labels == {0: ["Chinese", "Ceramic"], 1: ["Egyptian"], 2: ["Greek"]}  # no medium holds 25% of blob 1
 
 
 def test_same_input_gives_identical_output(blob_map):

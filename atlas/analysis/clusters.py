@@ -37,7 +37,7 @@ SIZE_SHARE = 50  # a cluster holds at least 1/50 of the works
 MIN_CLUSTERS = 3
 MAX_CLUSTERS = 20
 MAX_NOISE = 0.4
-LABEL_SHARE = 0.4
+LABEL_SHARE = 0.25  # the label says the shares, so a quarter of the works at 1.5 times the base is honest
 LABEL_LIFT = 1.5
 
 
