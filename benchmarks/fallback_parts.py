@@ -14,6 +14,8 @@ Three tasks, each scored for every embedder against raw 32x32 pixels:
   in every face; for a letter in one face, is its best match among the 26 letters of another face the same
   letter? top-1, averaged over every ordered pair of faces. The weights are found on the glyphs without
   their letters (agreement between parts is unsupervised), so the letters stay held out.
+- sample: the bundled sample (480 generated works, untrained ResNet-18 at 128 px as the tests build it):
+  how often a top-1 analogy in another culture shows the same subject (tests/test_build.py's measure).
 - wikiart: style precision@10 on a stratified subset of ../shared/data/wikiart-styles (as
   benchmarks/wikiart_features.py), and the monochrome pairing share.
 
@@ -71,6 +73,39 @@ def wikiart_records(per_style: int) -> tuple[list[Record], dict[str, list]]:
     return records, {"style": [r.culture_raw for r in records]}
 
 
+def sample_records(folder: Path) -> tuple[list[Record], dict[str, list]]:
+    """The bundled sample (480 generated works), labelled by the repository's site.yaml rules: the subject
+    decides whether a cross-culture analogy shows the same thing (as tests/test_build.py measures it)."""
+    import yaml
+
+    from atlas.core.config import load_config
+    from atlas.core.report import BuildReport
+    from atlas.ingest.collection import read_records
+    from atlas.ingest.labels import normalise_labels
+
+    folder.mkdir(parents=True, exist_ok=True)
+    site = yaml.safe_load((ROOT / "site.yaml").read_text(encoding="utf-8"))
+    site.update(collection={"format": "sample", "path": str(folder / "sample")}, output=str(folder / "site"),
+                cache=str(folder / "cache"), pairings={})
+    (folder / "site.yaml").write_text(yaml.safe_dump(site), encoding="utf-8")
+    config = load_config(folder / "site.yaml")
+    records = sorted(read_records(config, BuildReport()), key=lambda r: r.id)
+    works = normalise_labels(records, config.labels).records
+    return works, {"culture": [w.culture for w in works], "subject": [w.extra.get("subject") for w in works]}
+
+
+def cross_culture_subject(vectors: np.ndarray, cultures: list, subjects: list) -> float:
+    """Share of top-1 analogies within another culture that show the work's subject."""
+    sims = vectors @ vectors.T
+    culture, subject = np.array([c or "" for c in cultures]), np.array(subjects)
+    hits = total = 0
+    for group in sorted(set(c for c in cultures if c)):
+        cols, rows = np.flatnonzero(culture == group), np.flatnonzero((culture != group) & (culture != ""))
+        best = cols[sims[np.ix_(rows, cols)].argmax(axis=1)]
+        hits, total = hits + int((subject[best] == subject[rows]).sum()), total + len(rows)
+    return round(hits / total, 4)
+
+
 def font_files() -> list[Path]:
     """Every TrueType/OpenType face under /usr/share/fonts that draws all capitals, sorted by path."""
     from PIL import ImageFont
@@ -120,10 +155,11 @@ def raw_pixels(records: list[Record]) -> np.ndarray:
     return centre_in_place(np.stack(rows))
 
 
-def fallback_parts(records: list[Record], cache: Path, image_size: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def fallback_parts(records: list[Record], cache: Path, image_size: int,
+                   model: str = "resnet50") -> tuple[dict[str, np.ndarray], np.ndarray]:
     """({part: raw vectors}, monochrome flags) for the records, in order; every image must embed."""
     digests, problems = hash_images(records)
-    cfg = EmbeddingConfig(model="resnet50", weights="none", image_size=image_size)
+    cfg = EmbeddingConfig(model=model, weights="none", image_size=image_size)
     net = embed_records(records, digests, cfg, cache, ROOT)
     found, bad = descriptor_vectors(records, digests, PARTS[1:] + ["tint"], cache)
     assert not problems and not bad and net.ids == [r.id for r in records], "every image should embed"
@@ -183,14 +219,20 @@ def run_task(task: str, args) -> dict:
         records, labels = aic_records()
     elif task == "wikiart":
         records, labels = wikiart_records(args.wikiart_per_style)
+    elif task == "sample":
+        records, labels = sample_records(args.cache / "sample-collection")
     else:
         records, labels = font_records(args.cache / "glyphs")
-    raw, mono = fallback_parts(records, args.cache / task, 224 if task != "fonts" else GLYPH_PX)
+    raw, mono = fallback_parts(records, args.cache / task, {"fonts": GLYPH_PX, "sample": 128}.get(task, 224),
+                               "resnet18" if task == "sample" else "resnet50")
     rows = []
     for name, (vectors, weighing) in embedders(raw, mono, raw_pixels(records)).items():
         row = {"embedder": name, "weighing": weighing}
         if task == "fonts":
             row["letter_top1"] = font_top1(vectors, labels["letter"], labels["face"])
+        elif task == "sample":
+            row["mono_to_mono_top1"] = mono_share(vectors, mono)
+            row["cross_culture_same_subject"] = cross_culture_subject(vectors, labels["culture"], labels["subject"])
         else:
             row["mono_to_mono_top1"] = mono_share(vectors, mono)
             for label, values in labels.items():
@@ -215,7 +257,7 @@ def print_table(task: str, result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tasks", nargs="+", default=["aic", "fonts", "wikiart"], choices=["aic", "fonts", "wikiart"])
+    parser.add_argument("--tasks", nargs="+", default=["aic", "fonts", "wikiart"], choices=["aic", "fonts", "wikiart", "sample"])
     parser.add_argument("--wikiart-per-style", type=int, default=100)
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "bench-cache")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fallback_parts.json")
