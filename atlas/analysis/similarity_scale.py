@@ -18,6 +18,7 @@ from atlas.core.typed import JsonData
 
 EXACT_ROWS = 3000  # up to this many works every pair is counted (4.5 million pairs); above, a sample of works
 LEVELS = 1001  # the scale holds the score at every 0.1 percentile
+DECIMALS = 3
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,10 @@ def similarity_scale(vectors: np.ndarray, seed: int = 0, exact_rows: int = EXACT
     rows = np.arange(n) if n <= exact_rows else np.sort(np.random.default_rng(seed).choice(n, exact_rows, replace=False))
     scores = pair_scores(np.asarray(vectors[rows], dtype=np.float32))
     table = np.quantile(scores.astype(np.float64), np.linspace(0.0, 1.0, LEVELS))
-    return SimilarityScale([round(float(s), 5) for s in np.maximum.accumulate(table)], int(len(scores)), n > exact_rows)
+    # 3 decimals: fine enough for a percentile shown to 0.1, and coarse enough that vectors recomputed with
+    # float noise (a damaged cache entry embedded again) give the same file
+    return SimilarityScale([round(float(s), DECIMALS) for s in np.maximum.accumulate(table)], int(len(scores)),
+                           n > exact_rows)
 
 
 def pair_scores(rows: np.ndarray, block: int = 256) -> np.ndarray:
