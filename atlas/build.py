@@ -33,10 +33,12 @@ from atlas.analysis import (
     clusters,
     culture,
     force_layout,
+    match_parts,
     neighbours,
     patterns,
     probes,
     quality,
+    similarity_scale,
     surprises,
 )
 from atlas.analysis.curated_patterns import curate_patterns
@@ -76,6 +78,7 @@ from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
 from atlas.vectors.matrix import centre_in_place, select_rows
 from atlas.vectors.network import resolve_weights
+from atlas.vectors.parts import Weighing, weigh_parts
 from atlas.vectors.tuning_record import read_record
 
 log = logging.getLogger(__name__)
@@ -169,6 +172,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         works, vectors = _published(embedded_records, embedded.vectors, thumbs, config.cache_dir / "work")
         embedded.vectors = embedded.vectors[:0]  # the published rows are copied out: let the first matrix go
         vectors = centre_in_place(vectors)
+        weighing = _weigh_fallback(embedded, works, vectors)  # the fallback's parts, weighed for this collection
+        report.notes += [weighing.line()] if weighing else []
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)
@@ -210,10 +215,15 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     with report.stage("culture"):
         similarity = stages.run("culture", key.parts(code=code_digest(culture)),
                                 lambda: culture.culture_similarity(vectors, conditions["culture"]), culture.CultureSimilarity)
+    with report.stage("scale"):
+        scale = stages.run("scale", key.parts(code=code_digest(similarity_scale)),
+                           lambda: similarity_scale.similarity_scale(vectors), similarity_scale.SimilarityScale)
     with report.stage("map"):
+        described = {"years": [probes.work_year(w) for w in works], "titles": [w.title for w in works]}  # labels
         cmap = stages.run(
-            "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
-            lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
+            "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters), described=described),
+            lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map,
+                                         described["years"], described["titles"]),
             clusters.ClusterMap,
         )
 
@@ -260,6 +270,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
         report.add(problems)
+        why = match_parts.pair_shares(ids, vectors, embedded.parts, pairings.similarity)  # each part's share
 
     report.counts.update({
         "works_published": len(works),
@@ -274,9 +285,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
         with report.stage("pages"):
             ctx = make_context(SiteData(
                 config, works, thumbs, dims, analogies, similarity, cmap,
-                about=dict(_about(config, report, device, labelled, searches, zoom), quality=measured,
+                about=dict(_about(config, report, device, labelled, searches, zoom, cmap), quality=measured,
                            tuning=read_record(config, embedded.model.identity)),  # finetune's before / after
-                pairings=pairings, studies=studies, deep_zoom=zoom,
+                pairings=pairings, studies=studies, deep_zoom=zoom, scale=scale, why=why,
             ))
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
@@ -350,6 +361,14 @@ def _report_embedding(embedded, report: BuildReport, stages: StageCache) -> None
                 f"{embedded.reused:,} vectors reused from the cache")
 
 
+def _weigh_fallback(embedded, works: list[Record], vectors: np.ndarray) -> Weighing | None:
+    """The fallback's parts weighed for this collection, colour off for monochrome images (atlas.vectors.parts);
+    None for a network's features, which have no parts."""
+    if not embedded.parts:
+        return None
+    return weigh_parts(vectors, embedded.parts, np.array([embedded.monochrome.get(w.id, False) for w in works]))
+
+
 def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> Neighbours:
     """Conditional neighbours: analogies per work, and how each group was searched."""
     results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
@@ -365,7 +384,7 @@ def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: P
 
 
 def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searches: tuple[SearchSummary, ...],
-           zoom) -> dict:
+           zoom, cmap: clusters.ClusterMap) -> dict:
     return {
         "model": report.model,
         "device": device,
@@ -379,7 +398,6 @@ def _about(config: SiteConfig, report: BuildReport, device: str, labelled, searc
             "image_size": config.embedding.image_size,
             "k": config.neighbours.k,
             "search": describe_search(searches),
-            "map": f"PCA to {config.map.pca_dims} dimensions, {config.map.layout} layout, HDBSCAN clusters "
-            f"(at least {config.map.min_cluster_size} works)",
+            "map": f"PCA to {config.map.pca_dims} dimensions, {config.map.layout} layout; clusters: {cmap.method}",
         },
     }

@@ -22,6 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from atlas.analysis.baseline_rule import (
+    classifier_beats_baseline,
+    date_beats_baseline,
+    shown_guesses,
+    verdict,
+)
 from atlas.core.config import ProbesConfig
 from atlas.core.records import CONDITIONS, Record
 from atlas.core.splits import split, usable_classes
@@ -54,7 +60,7 @@ class ProbeReport(JsonData):
 
     classifiers: dict  # {label: report}
     date: dict
-    guesses: dict  # {work id: {label: guess}}
+    guesses: dict  # {work id: {label: guess}}, only for the probes that beat their baseline (baseline_rule)
     settings: dict
 
     def public(self) -> dict:
@@ -70,18 +76,21 @@ def run_probes(works: list[Record], vectors: np.ndarray, cfg: ProbesConfig) -> P
     for name in dict.fromkeys([*CONDITIONS, *cfg.labels]):
         values = [work_label(w, name) for w in works]
         report, per_work = probe_classifier(vectors, values, cfg)
-        classifiers[name] = dict(report, label=name)
+        classifiers[name] = verdict(dict(report, label=name), classifier_beats_baseline(report),
+                                    f"always guessing the most common class ({report.get('majority_class')})")
         for i, guess in zip(ids, per_work):
             if guess is not None:
                 guesses[i][name] = guess
     date_report, per_work = probe_dates(vectors, [work_year(w) for w in works], cfg)
+    date_report = verdict(date_report, date_beats_baseline(date_report), "always guessing the median year")
     for i, guess in zip(ids, per_work):
         if guess is not None:
             guesses[i]["date"] = guess
+    shown = {name for name, r in classifiers.items() if r["guesses_shown"]} | ({"date"} if date_report["guesses_shown"] else set())
     return ProbeReport(
         classifiers=classifiers,
         date=date_report,
-        guesses=guesses,
+        guesses=shown_guesses(guesses, shown),  # the baseline rule: only probes that beat their baseline
         settings={
             "test_size": cfg.test_size,
             "folds": cfg.folds,

@@ -117,7 +117,7 @@ class MapConfig:
     layout: str = "tsne"  # tsne | pca
     pca_dims: int = 50  # PCA dimensions kept before the 2-D layout
     perplexity: float = 30.0  # t-SNE perplexity (lowered automatically for tiny collections)
-    min_cluster_size: int = 8  # HDBSCAN on the 2-D layout: smallest group of works that counts as a cluster
+    min_cluster_size: int = 8  # smallest cluster in works; raised to 1/50 of the collection (atlas/analysis/clusters.py)
     representatives: int = 6  # works shown for each cluster
     seed: int = 0  # seed for PCA and t-SNE (same seed, same map)
 

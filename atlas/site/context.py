@@ -26,6 +26,7 @@ from atlas.analysis.culture import CultureSimilarity
 from atlas.analysis.force_layout import CultureGraph
 from atlas.analysis.patterns import Pattern
 from atlas.analysis.probes import ProbeReport
+from atlas.analysis.similarity_scale import SimilarityScale
 from atlas.analysis.surprises import Surprises
 from atlas.core.config import SiteConfig
 from atlas.core.records import CONDITIONS, Record, byline
@@ -62,6 +63,8 @@ class SiteData:
     pairings: PairingPlan | None = None  # atlas.site.pairings: pre-rendered pairs, curated pairs, previous URL ledger
     studies: Studies = field(default_factory=Studies)
     deep_zoom: DeepZoom = field(default_factory=DeepZoom)  # atlas.ingest.tiles: tiles or IIIF services to zoom into
+    scale: SimilarityScale | None = None  # where a score falls among all pairs (atlas.analysis.similarity_scale)
+    why: dict = field(default_factory=dict)  # (a, b) -> {family: share of the score}, fallback features only
 
 
 @dataclass(frozen=True)

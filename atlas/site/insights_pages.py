@@ -90,6 +90,8 @@ def work_insights(r: SiteContext, work_id: str, probes: ProbeReport | None, heat
         "date": {"phrase": f"about {date['year']} \u00b1 {date['pm']}", "catalogue": r.by_id[work_id].date_text} if date else None,
         "heatmap": urls.join_url(r.base, r.paths.heatmap_path(work_id)) if work_id in heatmaps else "",
         "heatmap_size": r.config.heatmaps.size,
+        # heat maps of an untrained network show where random filters respond, not what a trained one sees
+        "heatmap_untrained": not r.data.about.get("model", {}).get("pretrained", False),
     }
 
 

@@ -155,6 +155,8 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
     yield Output("data/works.json", json_bytes(index))
     yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity.to_json()))
     yield Output("data/map.json", json_bytes(ctx.data.cluster_map.to_json()))
+    if ctx.data.scale is not None:  # turns any raw score in the JSON into its percentile among all pairs
+        yield Output("data/similarity-scale.json", json_bytes(ctx.data.scale.to_json()))
 
 
 def sitemap(ctx: SiteContext, listed: Iterable[str]) -> Output:

@@ -19,6 +19,7 @@ from atlas.site.context import Output, SiteContext
 from atlas.site.ledger import Ledger, page_paths, work_entry
 from atlas.site.og_image import CARD_SIZE, cached_card
 from atlas.site.pairings import Pair, PairingPlan, viewer_query
+from atlas.site.similarity_views import similarity_text, why_view
 
 KIND_WORDS = {("culture", True): "same culture", ("culture", False): "cross-culture",
               ("medium", True): "same medium", ("medium", False): "cross-medium"}
@@ -94,6 +95,8 @@ class PairPages:
                        + (f", similarity {similarity:.2f}." if similarity is not None else "."))
         url = self.r.url("pair", (a, b))
         return {"a": va, "b": vb, "title": title, "description": description, "similarity": similarity,
+                "similarity_text": similarity_text(self.r.data.scale, similarity) if similarity is not None else "",
+                "why": why_view(self.r.data.why, a, b),
                 "conditions": conditions, "curated": curated, "url": url, "absolute_url": self.absolute(url),
                 "card": self.absolute(card) if card else "", "card_size": CARD_SIZE}
 

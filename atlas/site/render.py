@@ -13,6 +13,7 @@ from atlas.site.context import Output, SiteContext, SiteData, new_context, site_
 from atlas.site.explorer import explorer_globals
 from atlas.site.insights_pages import insights_globals, pct, years
 from atlas.site.pair_pages import ledger_pages, pairing_globals
+from atlas.site.similarity_views import similarity_text
 from atlas.site.writer import SiteWriter
 
 PageGroup = Callable[[SiteContext], Iterable[Output]]
@@ -21,7 +22,7 @@ PageGroup = Callable[[SiteContext], Iterable[Output]]
 def make_context(data: SiteData) -> SiteContext:
     """The SiteContext of one build with all its template globals and filters."""
     ctx = new_context(data)
-    ctx.env.filters.update(pct=pct, years=years)
+    ctx.env.filters.update(pct=pct, years=years, similarity=lambda score: similarity_text(data.scale, score))
     ctx.env.globals.update(
         url=ctx.url,
         asset=ctx.asset,

@@ -41,6 +41,7 @@ from atlas.core.checked import (
 from atlas.core.progress import progress
 from atlas.core.records import Problem, Record
 from atlas.ingest.images import ImageError, open_rgb
+from atlas.ingest.monochrome import tint_spread
 from atlas.vectors.matrix import normalise_rows_in_place
 
 DESCRIPTOR_SIZE = 128  # images are reduced to this square before any descriptor is computed
@@ -104,6 +105,11 @@ def hog_descriptor(rgb: np.ndarray) -> np.ndarray:
     return _l2(np.sqrt(np.maximum(vector, 0.0)))
 
 
+def tint_descriptor(rgb: np.ndarray) -> np.ndarray:
+    """One number, the tint spread (atlas.ingest.monochrome): cached like a descriptor, never a feature."""
+    return np.array([tint_spread(rgb)])
+
+
 @dataclass(frozen=True)
 class Descriptor:
     name: str
@@ -121,6 +127,16 @@ DESCRIPTORS: dict[str, Descriptor] = {
         Descriptor("hog", f"oriented-gradient layout (HOG, {HOG_GRID}x{HOG_GRID} grid)", 1, hog_descriptor),
     )
 }
+# Per-image numbers computed and cached like descriptors, but never features: the tint spread that tells a
+# monochrome image (atlas.ingest.monochrome), read by the fallback to compare colour only between colour images.
+FLAGS: dict[str, Descriptor] = {
+    "tint": Descriptor("tint", "tint spread (monochrome detector, atlas.ingest.monochrome)", 1, tint_descriptor),
+}
+
+
+def lookup(name: str) -> Descriptor:
+    """A descriptor or a flag by name."""
+    return DESCRIPTORS[name] if name in DESCRIPTORS else FLAGS[name]
 
 # The weights-free embedder a build falls back to (embedding.on_missing_weights: fallback). Chosen as
 # the best style precision@10 on wikiart-styles of every embedder and combination measured by
@@ -147,12 +163,12 @@ def descriptor_pixels(image) -> np.ndarray:
 def describe(path: Path, names: list[str]) -> dict[str, np.ndarray]:
     """{descriptor name: vector} for one image file. Raises ImageError when it cannot be decoded."""
     rgb = descriptor_pixels(open_rgb(path))
-    return {name: DESCRIPTORS[name].compute(rgb).astype(np.float32) for name in names}
+    return {name: lookup(name).compute(rgb).astype(np.float32) for name in names}
 
 
 def descriptor_store(cache_dir: Path, name: str) -> Path:
     """Cache folder of one descriptor: its name, version and input size are in the folder name."""
-    d = DESCRIPTORS[name]
+    d = lookup(name)
     return Path(cache_dir) / "descriptors" / f"{d.name}-v{d.version}-{DESCRIPTOR_SIZE}px"
 
 
@@ -212,7 +228,7 @@ def combine(parts: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarra
 
 def descriptor_dim(name: str) -> int:
     """Length of one descriptor's vector."""
-    return len(DESCRIPTORS[name].compute(np.zeros((DESCRIPTOR_SIZE, DESCRIPTOR_SIZE, 3))))
+    return len(lookup(name).compute(np.zeros((DESCRIPTOR_SIZE, DESCRIPTOR_SIZE, 3))))
 
 
 def _hellinger(hist: np.ndarray) -> np.ndarray:

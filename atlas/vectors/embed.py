@@ -62,6 +62,8 @@ class EmbedResult:
     reused: int = 0  # vectors found in the cache
     problems: list[Problem] = field(default_factory=list)
     corrupt_cache: list[str] = field(default_factory=list)  # cache files found damaged and recomputed
+    parts: tuple = ()  # the fallback's parts (atlas.vectors.parts.Part), in column order; empty for a network
+    monochrome: dict[str, bool] = field(default_factory=dict)  # record id -> monochrome image (fallback only)
 
 
 def hash_images(records: list[Record], index: DigestIndex | None = None) -> tuple[dict[str, str], list[Problem]]:

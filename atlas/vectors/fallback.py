@@ -26,9 +26,12 @@ from atlas.vectors.descriptors import (
     descriptor_dim,
     descriptor_vectors,
 )
+from atlas.ingest.monochrome import is_monochrome
 from atlas.vectors.embed import EmbedResult, embed_records
 from atlas.vectors.matrix import new_matrix
 from atlas.vectors.network import INIT_SEED, ModelInfo, Weights
+from atlas.vectors.parts import layout
+from atlas.vectors.weights_note import plain_explanation
 
 
 def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
@@ -46,6 +49,7 @@ def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
         warning=f"WEIGHTS-FREE FALLBACK: {reason}. Features are a normalised concatenation of "
         f"{'; '.join(parts)}: the best weights-free embedder measured ({FALLBACK_MEASURE}). Analogies reflect "
         f"colour, texture and layout, not meaning.",
+        explanation=plain_explanation(cfg.model, cfg.weights, "fallback"),
         features="normalised concatenation (each part centred on the collection mean and L2-normalised) of: "
         + "; ".join(parts),
     )
@@ -57,14 +61,14 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
 
     `weights` are the build's resolved weights, whose fallback_reason says why the fallback is used."""
     names = [n for n in FALLBACK if n != "net"]
-    found, problems = descriptor_vectors(records, digests, names, cache_dir)
+    found, problems = descriptor_vectors(records, digests, names + ["tint"], cache_dir)
     net = None
     if "net" in FALLBACK:  # the seeded untrained network, whose ModelInfo carries no warning of its own
         net = embed_records(records, digests, cfg, cache_dir, root, maps, weights=weights.network_part())
         reported = {p.record for p in net.problems}
         problems = net.problems + [p for p in problems if p.record not in reported]  # one reason per image
     usable = set(net.ids) if net is not None else {r.id for r in records if r.id in digests}
-    ids = [r.id for r in records if r.id in usable and all(digests[r.id] in found[n] for n in names)]
+    ids = [r.id for r in records if r.id in usable and all(digests[r.id] in found[n] for n in [*names, "tint"])]
     parts = [np.stack([found[n][digests[i]] for i in ids]) if ids else np.zeros((0, descriptor_dim(n)), np.float32)
              for n in names]
     if net is not None:
@@ -76,4 +80,7 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
     device = net.device if net is not None else "cpu"
     computed, reused = (net.computed, net.reused) if net is not None else (0, 0)
     corrupt = net.corrupt_cache if net is not None else []
-    return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems, corrupt)
+    part_names = ["net"] * (net is not None) + names
+    mono = {i: is_monochrome(float(found["tint"][digests[i]][0])) for i in ids}
+    return EmbedResult(ids, vectors, digests, info, device, computed, reused, problems, corrupt,
+                       layout(part_names, [p.shape[1] for p in parts]), mono)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atlas.core.cache import file_digest
+from atlas.vectors.weights_note import plain_explanation
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class ModelInfo:
     identity: str  # stable string naming exactly these weights (goes into cache keys)
     warning: str = ""  # non-empty when the features come from an untrained network
     features: str = ""  # what the vectors are, when not the network's pooled features (weights-free fallback)
+    explanation: str = ""  # missing weights in one plain sentence for visitors (atlas.vectors.weights_note)
 
     def as_dict(self) -> dict:
         """What the about page and the report show (the cache identity is internal)."""
@@ -94,7 +96,8 @@ def resolve_weights(model: str, weights: str, on_missing: str, root: Path) -> We
             return Weights(model, None, untrained, fallback_reason=exc.reason)
         warning = (f"UNTRAINED NETWORK: {exc.reason}. Features come from a randomly initialised {model}; "
                    f"analogies reflect colour and layout more than meaning.")
-        return Weights(model, None, dataclasses.replace(untrained, warning=warning))
+        return Weights(model, None, dataclasses.replace(
+            untrained, warning=warning, explanation=plain_explanation(model, weights, "untrained")))
     return Weights(model, state, info)
 
 
