@@ -1,0 +1,176 @@
+"""Journeys in a real browser (Debian's chromium through Playwright): the page's answer equals the Python
+reference (atlas.analysis.journey_graph) on the same graph files, for random pairs of a small built
+collection and of a synthetic 100k-work graph; `via` is honoured; the no-path case is said plainly; the
+page works from a sub-path (/sub/) and keeps answering offline once its shards are loaded.
+
+The small collection is built once per module (40 works, shards of 8 works so a journey walks several).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from atlas.analysis import journey_graph as jg
+from atlas.site import urls
+from atlas.site.journeys import GRAPH_DIR, graph_outputs
+
+from .browser_support import LocalSite, find_chromium
+from .conftest import write_small_collection
+from .journey_support import read_graph, synthetic_graph
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+CHROMIUM = find_chromium()
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")]
+BASE = "/sub/"
+CULTURES = ("Dutch", "Chinese", "Japanese", "Persian")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The published folder of a 40-work collection built with base_url /sub/ and graph shards of 8 works."""
+    from atlas.build import build
+    from atlas.core.config import load_config
+
+    folder = tmp_path_factory.mktemp("journeys")
+    (folder / "img").mkdir()
+    rng = random.Random(5)
+    rows = []
+    for i in range(40):
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        Image.new("RGB", (48, 48), colour).save(folder / "img" / f"{i}.png")
+        rows.append({"id": f"W{i:03d}", "title": f"Work {i} <b>", "artist": "Anon", "date": "1800",
+                     "culture": CULTURES[i % 4], "medium": ("Oil", "Ink")[i % 2], "image": f"img/{i}.png"})
+    config = load_config(write_small_collection(folder, rows, "Journeys", journeys={"shard_size": 8}))
+    config.base_url = BASE
+    build(config)
+    return config.output_dir
+
+
+def serve_copy(built: Path, tmp: Path, graph: jg.JourneyGraph | None = None, ids: list[str] | None = None) -> LocalSite:
+    """Serve a copy of the built site, its journey graph replaced by `graph` when given."""
+    target = tmp / "site"
+    shutil.copytree(built, target)
+    if graph is not None:
+        shutil.rmtree(target / GRAPH_DIR)
+        (target / GRAPH_DIR).mkdir()
+        rows = [[i, f"Synthetic {i}", "", urls.slug(i)] for i in ids]
+        for out in graph_outputs(graph, rows, 1024, jg.MAX_WORKS, 64):
+            (target / out.path).write_bytes(out.data)
+    return LocalSite(target, BASE)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    pg = context.new_page()
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield pg
+    context.close()
+    assert not errors, f"console errors: {errors}"
+
+
+def browser_journey(pg, a: str, b: str, via: list[str]) -> dict | None:
+    return pg.evaluate(
+        """async ([url, a, b, via]) => {
+             const g = new window.atlasJourney.Graph(url);
+             const r = await window.atlasJourney.journey(g, a, b, via);
+             return r && {path: r.path, steps: r.steps, error: r.error || null};
+           }""", [BASE + GRAPH_DIR, a, b, via])
+
+
+def reference(graph, ids, a, b, via=()):
+    found = jg.find_journey(graph, ids.index(a), ids.index(b), jg.via_numbers(graph, list(via)))
+    return found and {"path": [ids[i] for i in found.path], "steps": list(found.steps), "error": None}
+
+
+def compare_random_pairs(pg, graph, ids, pairs: int, seed: int, via=()) -> int:
+    rng = random.Random(seed)
+    answered = 0
+    for _ in range(pairs):
+        a, b = rng.sample(ids, 2)
+        want = reference(graph, ids, a, b, via)
+        got = browser_journey(pg, a, b, [f"{f}:{g}" for f, g in via])
+        assert got == want, (a, b, via)
+        answered += want is not None
+    return answered
+
+
+def test_browser_equals_reference_on_the_built_collection(built, tmp_path, page):
+    graph, ids = read_graph(built / GRAPH_DIR)
+    site = serve_copy(built, tmp_path)
+    try:
+        page.goto(site.base + "journey/", wait_until="load")
+        assert compare_random_pairs(page, graph, ids, 25, seed=1) >= 20
+        assert compare_random_pairs(page, graph, ids, 15, seed=2, via=[("culture", "Persian"), ("medium", "Ink")]) >= 5
+    finally:
+        site.close()
+
+
+def test_page_shows_the_journey_from_a_sub_path_and_offline(built, tmp_path, page):
+    graph, ids = read_graph(built / GRAPH_DIR)
+    a, b = ids[3], ids[30]
+    want = reference(graph, ids, a, b, [("culture", "Chinese")])
+    site = serve_copy(built, tmp_path)
+    try:
+        page.goto(site.base + f"journey/?from={a}&to={b}&via=culture:Chinese", wait_until="load")
+        page.wait_for_selector("[data-done]")
+        steps = page.eval_on_selector_all(".journey-step", "els => els.map(e => [e.dataset.a, e.dataset.b])")
+        assert [s[0] for s in steps] + [steps[-1][1]] == want["path"]
+        chinese = {w for w, c in zip(ids, graph.groups["culture"]) if graph.group_names["culture"][c] == "Chinese"}
+        assert chinese & set(want["path"])
+        links = page.eval_on_selector_all(".journey-step a", "els => els.map(e => e.getAttribute('href'))")
+        assert links and all(link.startswith(BASE) for link in links)
+        page.screenshot(path=str(tmp_path / "journey.png"))
+        print(f"screenshot: {tmp_path / 'journey.png'}")
+        # offline: the same journey again (form, no reload) comes from the shards already in memory
+        page.context.set_offline(True)
+        page.evaluate("document.querySelector('[data-done]').removeAttribute('data-done')")
+        page.fill("input[name=via]", "")
+        page.click(".journey-form button[type=submit]")
+        page.wait_for_selector("[data-done]")
+        offline = page.eval_on_selector_all(".journey-step", "els => els.map(e => e.dataset.a)")
+        assert offline == reference(graph, ids, a, b)["path"][:-1]
+        page.context.set_offline(False)
+    finally:
+        site.close()
+
+
+def test_no_path_is_said_plainly(built, tmp_path, page):
+    # two separate rings of 10 works: no chain joins them
+    ids = [f"R{i:02d}" for i in range(20)]
+    lists = {w: {"culture": {"x": [(ids[(i + 1) % 10 + 10 * (i // 10)], 0.9)]}} for i, w in enumerate(ids)}
+    graph = jg.graph_from_analogies(ids, lists, {"culture": ["x"] * 20}, k=3)
+    site = serve_copy(built, tmp_path, graph, ids)
+    try:
+        assert reference(graph, ids, "R01", "R15") is None
+        page.goto(site.base + "journey/?from=R01&to=R15", wait_until="load")
+        page.wait_for_selector("[data-done]")
+        assert "No chain of at most 8 works" in page.inner_text("[data-slot=status]")
+        assert page.locator(".journey-step").count() == 0
+        assert browser_journey(page, "R01", "R09", []) == reference(graph, ids, "R01", "R09")
+        page.goto(site.base + "journey/?from=R01&to=NOPE", wait_until="load")
+        page.wait_for_selector("[data-done]")
+        assert "NOPE is not in this atlas" in page.inner_text("[data-slot=status]")
+    finally:
+        site.close()
+
+
+def test_browser_equals_reference_on_a_synthetic_100k_graph(built, tmp_path, page):
+    graph, ids = synthetic_graph(100_000, 10, seed=3)
+    site = serve_copy(built, tmp_path, graph, ids)
+    try:
+        page.goto(site.base + "journey/", wait_until="load")
+        assert compare_random_pairs(page, graph, ids, 6, seed=4) >= 1
+        compare_random_pairs(page, graph, ids, 3, seed=5, via=[("culture", "C03")])
+        assert np.all(np.diff(graph.offsets) > 0)
+    finally:
+        site.close()
