@@ -62,6 +62,7 @@ from atlas.preflight import Preflight, check_config
 from atlas.site import pages
 from atlas.site.artworks import artwork_pages
 from atlas.site.context import SiteData, Studies
+from atlas.site.downloads import downloads
 from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
 from atlas.site.journeys import journey_pages
@@ -79,7 +80,8 @@ log = logging.getLogger(__name__)
 
 # The page groups, in the order they are written (the sitemap lists pages in this order).
 PAGE_GROUPS = (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
-               pages.chord, pages.map_page, pages.about_and_404, pair_pages, journey_pages)
+               pages.chord, pages.map_page, pages.about_and_404, pair_pages, journey_pages,
+               downloads)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
