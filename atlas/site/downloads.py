@@ -176,12 +176,16 @@ def readme(ctx: SiteContext) -> str:
     lines = [f"Data downloads of {ctx.config.title}", "", f"Licence: {licence(ctx)}", f"Credit: {credit(ctx)}", "",
              "CSV files are UTF-8 with a byte-order mark and CRLF line ends; each has a JSON twin",
              '({"columns": [...], "rows": [{...}]}) holding the same rows. Years are ISO 8601 years.', ""]
-    files = {"works": "data/tables/works.csv, culture/<name>/works.csv, medium/<name>/works.csv, pattern/<id>/works.csv, "
-                      "data/cluster/<n>.csv",
-             "analogies": "data/tables/analogies.csv, work/<id>/analogies.csv",
+    studies, clusters = ctx.data.studies, ctx.data.cluster_map.clusters
+    works = ["data/tables/works.csv", "culture/<name>/works.csv", "medium/<name>/works.csv"]
+    works += ["pattern/<id>/works.csv"] if studies.patterns else []
+    works += ["data/cluster/<n>.csv"] if clusters else []
+    files = {"works": ", ".join(works), "analogies": "data/tables/analogies.csv, work/<id>/analogies.csv",
              "culture_similarity": "data/tables/culture-similarity.csv", "map": "data/tables/map.csv",
-             "probes": "data/tables/probes.csv (when the probes ran)"}
+             "probes": "data/tables/probes.csv" if studies.probes else ""}
     for kind, columns in COLUMNS.items():
+        if not files[kind]:
+            continue  # a study that was switched off wrote no file
         lines += [f"## {kind}: {files[kind]}", ""]
         lines += [f"{name}: {meaning}" for name, meaning in columns]
         lines.append("")
