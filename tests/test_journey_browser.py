@@ -8,6 +8,7 @@ The small collection is built once per module (40 works, shards of 8 works so a 
 
 from __future__ import annotations
 
+import io
 import random
 import shutil
 from pathlib import Path
@@ -173,4 +174,83 @@ def test_browser_equals_reference_on_a_synthetic_100k_graph(built, tmp_path, pag
         compare_random_pairs(page, graph, ids, 3, seed=5, via=[("culture", "C03")])
         assert np.all(np.diff(graph.offsets) > 0)
     finally:
+        site.close()
+
+
+# -- worksheets ------------------------------------------------------------------------------------------
+def worksheet_codes(pg) -> list[str]:
+    pg.wait_for_function("[...document.querySelectorAll('.worksheet-item')].every(e => e.dataset.ready)")
+    return pg.eval_on_selector_all(".worksheet-item", "els => els.map(e => e.dataset.code)")
+
+
+def test_worksheet_by_clicking_reload_share_and_print(built, tmp_path, browser):
+    from pypdf import PdfReader
+
+    pair = next(p for p in sorted((built / "pair").glob("*/*")) if (p / "index.html").is_file())
+    a, b = urls.unslug(pair.parent.name), urls.unslug(pair.name)
+    journey = next(p for p in sorted((built / "journey").glob("*/*")) if (p / "index.html").is_file())
+    site = serve_copy(built, tmp_path)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        pg.goto(site.base + f"pair/{pair.parent.name}/{pair.name}/", wait_until="load")
+        pg.click("[data-worksheet-add]")
+        pg.goto(site.base + f"journey/{journey.parent.name}/{journey.name}/", wait_until="load")
+        pg.click("[data-worksheet-add]")
+        pg.goto(site.base + "journey/?from=W001&to=W020&via=culture:Japanese", wait_until="load")
+        pg.wait_for_selector("[data-done]")
+        pg.click("[data-worksheet-add]")
+        assert "3 items" in pg.inner_text("[data-worksheet-status]")
+        pg.goto(site.base + "worksheet/", wait_until="load")
+        first = [f"p.{a}.{b}", f"j.{urls.unslug(journey.parent.name)}.{urls.unslug(journey.name)}", "j.W001.W020.culture%3AJapanese"]
+        assert worksheet_codes(pg) == first
+        pg.locator(".worksheet-item").nth(2).get_by_role("button", name="Move up").click()
+        pg.locator(".worksheet-item").nth(0).get_by_role("button", name="Remove").click()
+        pg.reload(wait_until="load")
+        kept = worksheet_codes(pg)
+        assert kept == [first[2], first[1]]
+        share = pg.inner_text("[data-slot=share]")
+        for paper in ("A4", "Letter"):
+            pdf = PdfReader(io.BytesIO(pg.pdf(format=paper)))
+            text = " ".join(p.extract_text() for p in pdf.pages)
+            assert len(pdf.pages) == 1, paper  # two items, one per half page
+            captions = pg.eval_on_selector_all(".worksheet-item figcaption strong", "els => els.map(e => e.textContent)")
+            for caption in captions:
+                assert caption in text, (paper, caption)
+            for url in pg.eval_on_selector_all(".worksheet-item > .worksheet-url", "els => els.map(e => e.textContent)"):
+                assert url in text.replace("\n", ""), (paper, url)
+        pg.emulate_media(media="print")
+        pg.screenshot(path=str(tmp_path / "worksheet-print.png"), full_page=True)
+        print(f"screenshot: {tmp_path / 'worksheet-print.png'}")
+        fresh = browser.new_context()
+        other = fresh.new_page()
+        other.goto(share, wait_until="load")
+        assert worksheet_codes(other) == kept
+        fresh.close()
+    finally:
+        context.close()
+        site.close()
+    assert not errors
+
+
+def test_a_share_link_of_30_items_fits_the_stated_limit(built, tmp_path, browser):
+    """30 pairs of 25-character ids (not in the atlas: their cards say so, and their JSON answers 404)."""
+    from atlas.site.journeys import SHARE_LIMIT
+
+    site = serve_copy(built, tmp_path)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(site.base + "worksheet/", wait_until="load")
+        items = [{"kind": "pair", "a": f"{i:025d}", "b": f"{i + 1:025d}"} for i in range(30)]
+        page.evaluate("items => localStorage.setItem('atlas-worksheet:' + document.querySelector('link[rel=icon]')"
+                      ".getAttribute('href').replace(/assets\\/favicon\\.svg$/, ''), JSON.stringify(items))", items)
+        page.reload(wait_until="load")
+        assert page.locator(".worksheet-item").count() == 30
+        length = int(page.get_attribute("[data-slot=share]", "data-length"))
+        assert length < SHARE_LIMIT, length
+    finally:
+        context.close()
         site.close()
