@@ -39,6 +39,10 @@
 
   document.querySelectorAll("[data-worksheet-add]").forEach(function (button) {
     var status = button.parentNode.querySelector("[data-worksheet-status]");
+    if (button.hasAttribute("data-item-from-query")) { // the pair viewer: pair/?a=ID&b=ID
+      var q = new URL(window.location.href).searchParams;
+      if (q.get("a") && q.get("b")) { button.setAttribute("data-item", JSON.stringify({ kind: "pair", a: q.get("a"), b: q.get("b") })); }
+    }
     if (button.hasAttribute("data-item")) { button.hidden = false; }
     button.addEventListener("click", function () {
       var item = JSON.parse(button.getAttribute("data-item"));
