@@ -254,3 +254,36 @@ def test_a_share_link_of_30_items_fits_the_stated_limit(built, tmp_path, browser
     finally:
         context.close()
         site.close()
+
+
+# -- pre-rendered journeys (no browser needed; they share the module's build) --------------------------------
+def prerendered_paths(site: Path) -> dict[tuple[str, str], list[str]]:
+    """{(from, to): [ids of the chain]} of every pre-rendered journey page."""
+    import re
+
+    out = {}
+    for page in sorted(site.glob("journey/*/*/index.html")):
+        html = page.read_text(encoding="utf-8")
+        steps = re.findall(r'class="journey-step" data-a="([^"]+)" data-b="([^"]+)"', html)
+        key = (urls.unslug(page.parent.parent.name), urls.unslug(page.parent.name))
+        out[key] = [s[0] for s in steps] + [steps[-1][1]] if steps else []
+    return out
+
+
+def test_prerendered_journeys_follow_the_reference_and_are_kept_by_the_ledger(built):
+    from atlas.build import build
+    from atlas.core.config import load_config
+
+    graph, ids = read_graph(built / GRAPH_DIR)
+    pages = prerendered_paths(built)
+    assert len(pages) >= 3  # the featured pairs of the four cultures
+    for (a, b), chain in pages.items():
+        want = reference(graph, ids, a, b)
+        assert chain == (want["path"] if want else [])
+    ledger = (built / "_atlas" / "ledger.json").read_text(encoding="utf-8")
+    assert all(f"journey/{urls.slug(a)}/{urls.slug(b)}/" in ledger for a, b in pages)
+    config = load_config(built.parent.parent / "site.yaml")
+    config.base_url = BASE
+    config.journeys.featured = 0  # none chosen now: the published ones stay, from the ledger
+    build(config)
+    assert prerendered_paths(built) == pages
