@@ -14,9 +14,9 @@ The rule (assets/journey.js follows it step for step, and the tests compare the 
   * `via` names groups ((field, group) pairs) the chain must pass through in order: a state is (work, how
     many via groups are met so far), and entering a work of the next wanted group meets it (the start
     work counts too);
-  * the weakest-step value B is found by binary search over every finite float16 value (scores are float16,
-    so B is one of them): feasible(t) = a breadth-first search over the edges scoring >= t reaches the end
-    within max_works - 1 steps. The answer is that search at t = B, whose frontier is walked in discovery
+  * the weakest-step value B is searched for among every finite float16 value (scores are float16, so B is
+    one of them), from the top down (find_journey): feasible(t) = a breadth-first search over the edges
+    scoring >= t reaches the end within max_works - 1 steps. The answer is that search at t = B, whose frontier is walked in discovery
     order and each work's edges in stored order, the first discovery of a state naming its parent. So the
     result is fully determined by the graph, and two implementations that agree on this text agree on it.
 """
@@ -172,20 +172,45 @@ def _unwind(parent: dict[int, int], state: int, width: int) -> list[int]:
 def find_journey(graph: JourneyGraph, start: int, end: int, via: list[tuple[str, int]] | None = None,
                  max_works: int = MAX_WORKS) -> Journey | None:
     """The journey from `start` to `end` by the rule of the module docstring, or None when no chain of at
-    most max_works works exists (through the via groups, in order)."""
+    most max_works works exists (through the via groups, in order).
+
+    B is searched from the top, so that the first searches, at high thresholds, walk few works (and the
+    browser fetches few shards): every chain starts with one of the start's edges, so any threshold above
+    its best edge fails; thresholds below that are tried at 1, 2, 4, ... float16 values down until one
+    succeeds, then the gap is halved. A search that succeeds at t finds a chain whose weakest step w >= t,
+    so w is feasible too and becomes the lower end."""
     via = via or []
     values = float16_values()
-    if search(graph, start, end, via, values[0], max_works) is None:
+    if search(graph, start, end, via, values[-1], max_works) == [start]:
+        return Journey((start,), ())  # the start already is the end, every via group met
+    scores = graph.edges(start)[1]
+    if len(scores) == 0:
         return None
-    lo, hi = 0, len(values)  # feasible at values[lo]; infeasible at values[hi] (hi = len: past the end)
+    hi = int(np.searchsorted(values, float(scores.max()), side="right"))  # values[hi] and above: infeasible
+    lo, gap = None, 1
+    while lo is None:
+        at = max(hi - gap, 0)
+        path = search(graph, start, end, via, values[at], max_works)
+        if path is not None:
+            lo = _weakest_index(graph, path, values)
+        elif at == 0:
+            return None
+        else:
+            hi, gap = at, gap * 2
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if search(graph, start, end, via, values[mid], max_works) is not None:
-            lo = mid
+        path = search(graph, start, end, via, values[mid], max_works)
+        if path is not None:
+            lo = _weakest_index(graph, path, values)
         else:
             hi = mid
     path = search(graph, start, end, via, values[lo], max_works)
     return Journey(tuple(path), tuple(_step(graph, a, b) for a, b in zip(path, path[1:])))
+
+
+def _weakest_index(graph: JourneyGraph, path: list[int], values: np.ndarray) -> int:
+    weakest = min(_step(graph, a, b) for a, b in zip(path, path[1:]))
+    return int(np.searchsorted(values, weakest))
 
 
 def _step(graph: JourneyGraph, a: int, b: int) -> float:

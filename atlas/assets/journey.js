@@ -9,6 +9,7 @@
   "use strict";
 
   var F16 = null; // every finite float16 value, ascending
+  var HALF = null; // float16 bits -> value, made once: shards decode by lookup
 
   function half(bits) {
     var sign = bits & 0x8000 ? -1 : 1, exp = (bits >> 10) & 0x1f, frac = bits & 0x3ff;
@@ -16,10 +17,14 @@
     if (exp === 31) { return frac ? NaN : sign * Infinity; }
     return sign * (1 + frac / 1024) * Math.pow(2, exp - 15);
   }
+  function halfTable() {
+    if (!HALF) { HALF = new Float64Array(65536); for (var b = 0; b < 65536; b++) { HALF[b] = half(b); } }
+    return HALF;
+  }
   function float16Values() {
     if (F16) { return F16; }
-    var all = [];
-    for (var b = 0; b < 65536; b++) { var v = half(b); if (isFinite(v)) { all.push(v); } }
+    var all = [], table = halfTable();
+    for (var b = 0; b < 65536; b++) { if (isFinite(table[b])) { all.push(table[b]); } }
     all.sort(function (x, y) { return x - y; });
     F16 = all.filter(function (v, i) { return i === 0 || v !== all[i - 1]; });
     return F16;
@@ -64,8 +69,8 @@
         var offsets = new Uint32Array(buf, 8, count + 1);
         var targets = new Int32Array(buf, 8 + 4 * (count + 1), edges);
         var bits = new Uint16Array(buf, 8 + 4 * (count + 1) + 4 * edges, edges);
-        var scores = new Float64Array(edges);
-        for (var i = 0; i < edges; i++) { scores[i] = half(bits[i]); }
+        var scores = new Float64Array(edges), table = halfTable();
+        for (var i = 0; i < edges; i++) { scores[i] = table[bits[i]]; }
         var shard = { first: n * self.manifest.shard_size, offsets: offsets, targets: targets, scores: scores };
         self.loaded.set(n, shard);
         return shard;
@@ -149,19 +154,43 @@
     return path.reverse();
   }
 
+  // B from the top down, as find_journey() in journey_graph.py: thresholds above the start's best edge fail;
+  // below it, 1, 2, 4, ... values down until one succeeds, then halving; a success at t finds a chain whose
+  // weakest step w >= t, and w becomes the lower end. High thresholds walk few works, so few shards load.
   async function findJourney(graph, start, end, via, groups) {
     var values = float16Values();
-    if (!(await search(graph, start, end, via, groups, values[0]))) { return null; }
-    var lo = 0, hi = values.length;
+    var top = await search(graph, start, end, via, groups, values[values.length - 1]);
+    if (top && top.length === 1) { return { path: top, steps: [] }; }
+    await graph.ensure([start]);
+    var shard = graph.loaded.get(Math.floor(start / graph.manifest.shard_size)), local = start - shard.first;
+    if (shard.offsets[local] === shard.offsets[local + 1]) { return null; }
+    var hi = upperIndex(values, shard.scores[shard.offsets[local]]), lo = -1, gap = 1, path;
+    while (lo < 0) {
+      var at = Math.max(hi - gap, 0);
+      path = await search(graph, start, end, via, groups, values[at]);
+      if (path) { lo = weakestIndex(graph, path, values); } else if (at === 0) { return null; } else { hi = at; gap *= 2; }
+    }
     while (hi - lo > 1) {
       var mid = (lo + hi) >> 1;
-      if (await search(graph, start, end, via, groups, values[mid])) { lo = mid; } else { hi = mid; }
+      path = await search(graph, start, end, via, groups, values[mid]);
+      if (path) { lo = weakestIndex(graph, path, values); } else { hi = mid; }
     }
-    var path = await search(graph, start, end, via, groups, values[lo]);
-    await graph.ensure(path);
+    path = await search(graph, start, end, via, groups, values[lo]);
     var steps = [];
     for (var i = 0; i + 1 < path.length; i++) { steps.push(edgeScore(graph, path[i], path[i + 1])); }
     return { path: path, steps: steps };
+  }
+  function upperIndex(values, v) { // the first index whose value is > v (numpy searchsorted side="right")
+    var lo = 0, hi = values.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (values[mid] <= v) { lo = mid + 1; } else { hi = mid; } }
+    return lo;
+  }
+  function weakestIndex(graph, path, values) { // the index of the chain's weakest step (searchsorted side="left")
+    var w = Infinity;
+    for (var i = 0; i + 1 < path.length; i++) { w = Math.min(w, edgeScore(graph, path[i], path[i + 1])); }
+    var lo = 0, hi = values.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (values[mid] < w) { lo = mid + 1; } else { hi = mid; } }
+    return lo;
   }
   function edgeScore(graph, a, b) {
     var size = graph.manifest.shard_size, shard = graph.loaded.get(Math.floor(a / size)), local = a - shard.first;
