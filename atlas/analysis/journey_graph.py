@@ -69,10 +69,14 @@ def graph_from_analogies(ids: list[str], analogies: dict, labels: dict[str, list
     `labels` ({field: [group of each work, or None]}) number the groups a `via` may name."""
     index = {w: i for i, w in enumerate(ids)}
     rows = [_edges(i, analogies.get(work, {}), index, labels, k) for i, work in enumerate(ids)]
+    counts = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    sources = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    targets = np.fromiter((j for r in rows for j, _ in r), dtype=np.int64, count=len(sources))
+    scores = np.fromiter((v for r in rows for _, v in r), dtype=np.float64, count=len(sources)).astype(np.float16)
+    order = np.lexsort((targets, -scores.astype(np.float64), sources))  # per work: highest score, then index
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(r) for r in rows])
-    targets = np.fromiter((j for r in rows for _, j in r), dtype=np.int32, count=int(offsets[-1]))
-    scores = np.fromiter((s for r in rows for s, _ in r), dtype=np.float16, count=int(offsets[-1]))
+    offsets[1:] = np.cumsum(counts)
+    targets, scores = targets[order].astype(np.int32), scores[order]
     names = {fld: sorted({v for v in values if v}) for fld, values in labels.items()}
     if any(len(n) >= NO_GROUP for n in names.values()):
         raise ValueError("more than 65,534 groups in one field: the journey graph numbers them in 16 bits")
@@ -83,8 +87,8 @@ def graph_from_analogies(ids: list[str], analogies: dict, labels: dict[str, list
     return JourneyGraph(offsets, targets, scores, groups, names)
 
 
-def _edges(me: int, lists: dict, index: dict[str, int], labels: dict, k: int) -> list[tuple[np.float16, int]]:
-    """One work's edges, (float16 score, index), highest score first, then lowest index."""
+def _edges(me: int, lists: dict, index: dict[str, int], labels: dict, k: int) -> list[tuple[int, float]]:
+    """One work's edges, (index, similarity), unordered: its k best overall and the first of every list."""
     ranked_lists = [pairs for fld in labels for _, pairs in sorted(lists.get(fld, {}).items())]
     best: dict[int, float] = {}
     for pairs in ranked_lists:
@@ -94,8 +98,7 @@ def _edges(me: int, lists: dict, index: dict[str, int], labels: dict, k: int) ->
                 best[j] = max(best.get(j, -2.0), float(score))
     keep = set(sorted(best, key=lambda j: (-best[j], j))[:k])
     keep |= {index[p[0][0]] for p in ranked_lists if p and index.get(p[0][0], me) != me}
-    edges = [(np.float16(best[j]), j) for j in keep]
-    return sorted(edges, key=lambda e: (-float(e[0]), e[1]))
+    return [(j, best[j]) for j in keep]
 
 
 # -- the rule ------------------------------------------------------------------------------------------
