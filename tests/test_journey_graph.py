@@ -124,7 +124,11 @@ def test_shard_bytes_round_trip():
     offsets = np.frombuffer(data, "<u4", count + 1, 8)
     targets = np.frombuffer(data, "<i4", edges, 8 + 4 * (count + 1))
     scores = np.frombuffer(data, "<f2", edges, 8 + 4 * (count + 1) + 4 * edges)
+    incoming = np.frombuffer(data, "<f2", count, 8 + 4 * (count + 1) + 6 * edges)
     assert count == 10 and len(data) % 4 == 0
+    for i in range(10):  # each work's best incoming score, NaN when nothing points to it
+        into = graph.scores[graph.targets == 10 + i]
+        assert (np.isnan(incoming[i]) and len(into) == 0) or incoming[i] == into.max()
     for i in range(10):
         want_t, want_s = graph.edges(10 + i)
         assert targets[offsets[i]:offsets[i + 1]].tolist() == want_t.tolist()

@@ -178,18 +178,18 @@ def find_journey(graph: JourneyGraph, start: int, end: int, via: list[tuple[str,
     most max_works works exists (through the via groups, in order).
 
     B is searched from the top, so that the first searches, at high thresholds, walk few works (and the
-    browser fetches few shards): every chain starts with one of the start's edges, so any threshold above
-    its best edge fails; thresholds below that are tried at 1, 2, 4, ... float16 values down until one
+    browser fetches few shards): every chain starts with one of the start's edges and ends with one of the
+    end's incoming edges (best_in), so any threshold above the lesser of the two best fails; thresholds below that are tried at 1, 2, 4, ... float16 values down until one
     succeeds, then the gap is halved. A search that succeeds at t finds a chain whose weakest step w >= t,
     so w is feasible too and becomes the lower end."""
     via = via or []
     values = float16_values()
     if search(graph, start, end, via, values[-1], max_works) == [start]:
         return Journey((start,), ())  # the start already is the end, every via group met
-    scores = graph.edges(start)[1]
-    if len(scores) == 0:
-        return None
-    hi = int(np.searchsorted(values, float(scores.max()), side="right"))  # values[hi] and above: infeasible
+    bound = min(float(graph.edges(start)[1].max(initial=-np.inf)), float(best_in(graph)[end]))
+    if np.isnan(bound) or bound == -np.inf:
+        return None  # the start has no edge, or no edge leads to the end
+    hi = int(np.searchsorted(values, bound, side="right"))  # values[hi] and above: infeasible
     lo, gap = None, 1
     while lo is None:
         at = max(hi - gap, 0)
@@ -211,6 +211,15 @@ def find_journey(graph: JourneyGraph, start: int, end: int, via: list[tuple[str,
     return Journey(tuple(path), tuple(_step(graph, a, b) for a, b in zip(path, path[1:])))
 
 
+def best_in(graph: JourneyGraph) -> np.ndarray:
+    """Each work's best incoming edge score (float16; NaN when no edge leads to it): written in the shards,
+    so a journey to a work nothing points to is known to have no chain at once."""
+    out = np.full(graph.size, -np.inf)
+    np.maximum.at(out, graph.targets.astype(np.int64), graph.scores.astype(np.float64))
+    out[out == -np.inf] = np.nan
+    return out.astype(np.float16)
+
+
 def _weakest_index(graph: JourneyGraph, path: list[int], values: np.ndarray) -> int:
     weakest = min(_step(graph, a, b) for a, b in zip(path, path[1:]))
     return int(np.searchsorted(values, weakest))
@@ -222,13 +231,15 @@ def _step(graph: JourneyGraph, a: int, b: int) -> float:
 
 
 # -- files ---------------------------------------------------------------------------------------------
-def shard_bytes(graph: JourneyGraph, first: int, last: int) -> bytes:
+def shard_bytes(graph: JourneyGraph, first: int, last: int, incoming: np.ndarray | None = None) -> bytes:
     """Works first..last-1 as one little-endian binary shard: uint32 count, uint32 edges, uint32 offsets
-    (count + 1, from 0), int32 targets, uint16 float16 score bits, zero-padded to 4 bytes."""
+    (count + 1, from 0), int32 targets, float16 scores, float16 best incoming score of each work (NaN:
+    none), zero-padded to 4 bytes. `incoming` is best_in(graph), passed in when writing many shards."""
     lo, hi = int(graph.offsets[first]), int(graph.offsets[last])
     offsets = (graph.offsets[first : last + 1] - lo).astype("<u4")
+    incoming = best_in(graph) if incoming is None else incoming
     body = (struct.pack("<II", last - first, hi - lo) + offsets.tobytes() + graph.targets[lo:hi].astype("<i4").tobytes()
-            + graph.scores[lo:hi].astype("<f2").tobytes())
+            + graph.scores[lo:hi].astype("<f2").tobytes() + incoming[first:last].astype("<f2").tobytes())
     return body + b"\0" * (-len(body) % 4)
 
 

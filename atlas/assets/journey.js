@@ -69,9 +69,11 @@
         var offsets = new Uint32Array(buf, 8, count + 1);
         var targets = new Int32Array(buf, 8 + 4 * (count + 1), edges);
         var bits = new Uint16Array(buf, 8 + 4 * (count + 1) + 4 * edges, edges);
-        var scores = new Float64Array(edges), table = halfTable();
+        var inBits = new Uint16Array(buf, 8 + 4 * (count + 1) + 6 * edges, count);
+        var scores = new Float64Array(edges), bestIn = new Float64Array(count), table = halfTable();
         for (var i = 0; i < edges; i++) { scores[i] = table[bits[i]]; }
-        var shard = { first: n * self.manifest.shard_size, offsets: offsets, targets: targets, scores: scores };
+        for (var j = 0; j < count; j++) { bestIn[j] = table[inBits[j]]; }
+        var shard = { first: n * self.manifest.shard_size, offsets: offsets, targets: targets, scores: scores, bestIn: bestIn };
         self.loaded.set(n, shard);
         return shard;
       }));
@@ -154,17 +156,20 @@
     return path.reverse();
   }
 
-  // B from the top down, as find_journey() in journey_graph.py: thresholds above the start's best edge fail;
+  // B from the top down, as find_journey() in journey_graph.py: thresholds above the lesser of the start's
+  // best edge and the end's best incoming edge fail;
   // below it, 1, 2, 4, ... values down until one succeeds, then halving; a success at t finds a chain whose
   // weakest step w >= t, and w becomes the lower end. High thresholds walk few works, so few shards load.
   async function findJourney(graph, start, end, via, groups) {
     var values = float16Values();
     var top = await search(graph, start, end, via, groups, values[values.length - 1]);
     if (top && top.length === 1) { return { path: top, steps: [] }; }
-    await graph.ensure([start]);
-    var shard = graph.loaded.get(Math.floor(start / graph.manifest.shard_size)), local = start - shard.first;
-    if (shard.offsets[local] === shard.offsets[local + 1]) { return null; }
-    var hi = upperIndex(values, shard.scores[shard.offsets[local]]), lo = -1, gap = 1, path;
+    await graph.ensure([start, end]);
+    var size = graph.manifest.shard_size, shard = graph.loaded.get(Math.floor(start / size)), local = start - shard.first;
+    var into = graph.loaded.get(Math.floor(end / size)).bestIn[end % size]; // NaN: no edge leads to the end
+    if (shard.offsets[local] === shard.offsets[local + 1] || isNaN(into)) { return null; }
+    var bound = Math.min(shard.scores[shard.offsets[local]], into);
+    var hi = upperIndex(values, bound), lo = -1, gap = 1, path;
     while (lo < 0) {
       var at = Math.max(hi - gap, 0);
       path = await search(graph, start, end, via, groups, values[at]);

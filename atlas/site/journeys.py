@@ -2,7 +2,7 @@
 
 The graph (atlas.analysis.journey_graph) is written under data/journey/: manifest.json (counts, shard
 size, group names, the first id of each shard so the browser finds a work's shard by binary search),
-<n>.bin (a shard's edges: int32 indices, float16 scores), <n>.json (a shard's works: id, title, byline,
+<n>.bin (a shard's edges: int32 indices, float16 scores; each work's best incoming score), <n>.json (a shard's works: id, title, byline,
 path segment) and groups.bin (every work's group numbers, read only when the visitor asks for a `via`).
 The journey page (journey/?from=&to=&via=) runs assets/journey.js on them. Pre-rendered journeys
 (journey/<a>/<b>/, plain HTML) follow the same rule in Python: one per curated pairing, one between the
@@ -39,9 +39,10 @@ def graph_outputs(graph: jg.JourneyGraph, rows: list[list[str]], shard_size: int
                   thumb_size: int) -> Iterator[Output]:
     """The graph's files. `rows` are [id, title, byline, path segment] per work, in graph order (ids sorted)."""
     starts = list(range(0, graph.size, shard_size))
+    incoming = jg.best_in(graph)
     for number, first in enumerate(starts):
         last = min(first + shard_size, graph.size)
-        yield Output(f"{GRAPH_DIR}{number}.bin", jg.shard_bytes(graph, first, last))
+        yield Output(f"{GRAPH_DIR}{number}.bin", jg.shard_bytes(graph, first, last, incoming))
         yield Output(f"{GRAPH_DIR}{number}.json", json_bytes({"works": rows[first:last]}))
     yield Output(f"{GRAPH_DIR}groups.bin", jg.groups_bytes(graph))
     manifest = {"count": graph.size, "shard_size": shard_size, "shards": len(starts), "max_works": max_works,
