@@ -90,7 +90,7 @@ def test_downloads_agree_with_the_pages(site):
         shown = set(re.findall(r'class="card" href="/work/([^/]+)/"', html))
         listed = {urls.slug(r["id"]) for r in read_csv(folder / "works.csv")}
         assert shown == listed and listed, folder.name
-        assert 'href="works.csv"' in html and 'href="works.json"' in html
+        assert f'href="/culture/{folder.name}/works.csv"' in html and f'href="/culture/{folder.name}/works.json"' in html
     whole = read_csv(site / "data" / "tables" / "analogies.csv")
     for work in ("D000", "D017"):
         html = (site / "work" / work / "index.html").read_text(encoding="utf-8")
@@ -101,7 +101,7 @@ def test_downloads_agree_with_the_pages(site):
         rows = read_csv(site / "work" / work / "analogies.csv")
         assert [(r["field"], r["group"], r["rank"], r["neighbour_id"], f"{float(r['similarity']):.2f}") for r in rows] == page_rows
         assert rows == [r for r in whole if r["id"] == work]
-        assert 'href="analogies.csv"' in html
+        assert f'href="/work/{work}/analogies.csv"' in html
 
 
 def test_readme_lists_exactly_the_columns_of_each_file(site):
