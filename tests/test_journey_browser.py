@@ -292,3 +292,15 @@ def test_prerendered_journeys_follow_the_reference_and_are_kept_by_the_ledger(bu
     config.journeys.featured = 0  # none chosen now: the published ones stay, from the ledger
     build(config)
     assert prerendered_paths(built) == pages
+
+
+def test_pair_viewer_offers_the_worksheet_and_a_journey_from_its_query(built, tmp_path, page):
+    site = serve_copy(built, tmp_path)
+    try:
+        page.goto(site.base + "pair/?a=W001&b=W002", wait_until="load")
+        page.wait_for_selector("[data-worksheet-add]:not([hidden])")
+        assert page.input_value("input[name=journey_from]") == "W002"
+        page.click("[data-worksheet-add]")
+        assert "1 items" in page.inner_text("[data-worksheet-status]")
+    finally:
+        site.close()

@@ -37,6 +37,9 @@
       .filter(Boolean);
   }
 
+  document.querySelectorAll("input[name=journey_from]").forEach(function (input) {
+    if (!input.value) { input.value = new URL(window.location.href).searchParams.get("b") || ""; } // the pair viewer
+  });
   document.querySelectorAll("[data-worksheet-add]").forEach(function (button) {
     var status = button.parentNode.querySelector("[data-worksheet-status]");
     if (button.hasAttribute("data-item-from-query")) { // the pair viewer: pair/?a=ID&b=ID
