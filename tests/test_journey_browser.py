@@ -47,7 +47,8 @@ def built(tmp_path_factory) -> Path:
         colour = tuple(rng.randrange(256) for _ in range(3))
         Image.new("RGB", (48, 48), colour).save(folder / "img" / f"{i}.png")
         rows.append({"id": f"W{i:03d}", "title": f"Work {i} <b>", "artist": "Anon", "date": "1800",
-                     "culture": CULTURES[i % 4], "medium": ("Oil", "Ink")[i % 2], "image": f"img/{i}.png"})
+                     "culture": CULTURES[i % 4], "medium": ("Oil", "Ink")[i % 2], "image": f"img/{i}.png",
+                     "credit": f"Gift of donor #{i:03d}"})
     config = load_config(write_small_collection(folder, rows, "Journeys", journeys={"shard_size": 8}))
     config.base_url = BASE
     build(config)
@@ -224,6 +225,7 @@ def test_worksheet_by_clicking_reload_share_and_print(built, tmp_path, browser):
             captions = pg.eval_on_selector_all(".worksheet-item figcaption strong", "els => els.map(e => e.textContent)")
             for caption in captions:
                 assert caption in text, (paper, caption)
+            assert "Gift of donor #001" in " ".join(text.split())  # W001 starts the kept journey: its credit is printed
             for url in pg.eval_on_selector_all(".worksheet-item > .worksheet-url", "els => els.map(e => e.textContent)"):
                 assert url in text.replace("\n", ""), (paper, url)
         pg.emulate_media(media="print")
