@@ -67,8 +67,10 @@ from atlas.preflight import Preflight, check_config
 from atlas.site import iiif_out, pages
 from atlas.site.artworks import artwork_pages
 from atlas.site.context import SiteData, Studies
+from atlas.site.downloads import downloads
 from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
+from atlas.site.journeys import journey_pages
 from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
 from atlas.site.render import make_context, render_site
@@ -85,7 +87,8 @@ log = logging.getLogger(__name__)
 
 # The page groups, in the order they are written (the sitemap lists pages in this order).
 PAGE_GROUPS = (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
-               pages.chord, pages.map_page, pages.about_and_404, iiif_out.iiif_files, pair_pages)
+               pages.chord, pages.map_page, pages.about_and_404, iiif_out.iiif_files, pair_pages, journey_pages,
+               downloads)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 

@@ -95,7 +95,10 @@
     const li = document.createElement('li');
     const a = document.createElement('a');
     a.className = 'card';
-    a.href = doc.url;
+    // "Journey to..." (atlas/templates/journey_entry.html): a result opens the journey from that work to it.
+    const from = new URL(window.location.href).searchParams.get('journey_from');
+    a.href = from && doc.id ? new URL(`../journey/?from=${encodeURIComponent(from)}&to=${encodeURIComponent(doc.id)}`,
+      window.location.href).href : doc.url;
     const img = document.createElement('img');
     img.src = doc.thumb;
     img.alt = `${doc.title}, ${doc.byline}`;

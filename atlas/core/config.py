@@ -142,6 +142,21 @@ class PairingsConfig:
 
 
 @dataclass
+class JourneysConfig:
+    top_k: int = 10  # each work's overall nearest works kept in the journey graph (besides its top-1 in every group)
+    max_works: int = 8  # most works in one journey, both ends included
+    shard_size: int = 1024  # works per graph shard; a journey fetches only the shards of the works it walks
+    featured: int = 12  # journeys pre-rendered as pages between the covers of the most similar pairs of cultures,
+        # besides one per curated pairing and every journey published before
+
+
+@dataclass
+class DownloadsConfig:
+    licence: str = ""  # the licence of the data downloads, shown on the data/ page and in its README ("" = not stated)
+    credit: str = ""  # how to credit the collection when using the downloads ("" = the site title)
+
+
+@dataclass
 class ProbesConfig:
     enabled: bool = True  # train the culture / medium / date probes and build the model page
     labels: list[str] = field(default_factory=list)  # further label columns to probe (artist, style, genre, subject)
@@ -218,6 +233,8 @@ class SiteConfig:
     map: MapConfig = field(default_factory=MapConfig)
     thumbnails: ThumbnailsConfig = field(default_factory=ThumbnailsConfig)
     pairings: PairingsConfig = field(default_factory=PairingsConfig)
+    journeys: JourneysConfig = field(default_factory=JourneysConfig)
+    downloads: DownloadsConfig = field(default_factory=DownloadsConfig)
     id_renames: str = ""  # renamed work ids, old -> new: a YAML mapping or a two-column CSV (`old,new`); the old
         # URLs redirect
     probes: ProbesConfig = field(default_factory=ProbesConfig)
@@ -471,6 +488,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
         raise ConfigError(f"{path}: neighbours.k must be at least 1")
     if config.pairings.budget < 0:
         raise ConfigError(f"{path}: pairings.budget must be 0 (all) or more")
+    if config.journeys.top_k < 1 or config.journeys.max_works < 2 or config.journeys.shard_size < 1:
+        raise ConfigError(f"{path}: journeys.top_k and journeys.shard_size must be at least 1, journeys.max_works at least 2")
     if config.quality.k < 1 or config.quality.queries < 1:
         raise ConfigError(f"{path}: quality.k and quality.queries must be at least 1")
     if not config.thumbnails.sizes or any(s < 16 for s in config.thumbnails.sizes):

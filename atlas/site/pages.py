@@ -148,7 +148,8 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
         record = dict(entry, image=view["image"], culture_raw=w.culture_raw, medium_raw=w.medium_raw,
-                      date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}))
+                      date_begin=w.date_begin, date_end=w.date_end, credit=w.credit,  # the printed worksheet shows it
+                      analogies=ctx.data.analogies.get(w.id, {}))
         yield Output(ctx.paths.work_json_path(w.id), json_bytes(record))
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))

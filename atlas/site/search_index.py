@@ -66,6 +66,7 @@ def build_index(works: Sequence[Record]) -> dict[str, dict[str, list[int]]]:
 def doc(work: Record, base_url: str, thumb_size: int, paths: urls.PathNames = urls.PLAIN) -> dict:
     """What a result card shows."""
     return {
+        "id": work.id,  # the journey picker (search/?journey_from=ID) links a result to journey/?from=ID&to=<id>
         "title": work.title or "Untitled",
         "byline": byline(work.artist, work.date_text),
         "meta": " · ".join(x for x in (work.culture_raw or work.culture or "", work.medium or work.medium_raw) if x),

@@ -60,6 +60,10 @@ PAGE_PATTERNS = {
     "pair": "pair/{slug}/{slug_b}/",  # key = (query work id, analogy work id), in the analogy's direction
     "pair_viewer": "pair/",  # one static page that shows any other pair: pair/?a=<id>&b=<id>
     "pairings": "pairings/",  # index of the curated pairings
+    "journey": "journey/",  # one static page that finds any journey: journey/?from=<id>&to=<id>[&via=field:group,...]
+    "journey_page": "journey/{slug}/{slug_b}/",  # a pre-rendered journey (no script needed)
+    "worksheet": "worksheet/",  # the teacher's worksheet, kept in the browser
+    "downloads": "data/",  # the whole-collection downloads and the README of their columns
     "404": "404.html",
     "sitemap": "sitemap.xml",
 }
@@ -121,7 +125,7 @@ def unslug(encoded: str) -> str:
 
 
 # The key space of each kind of page: two keys need different segments only within one space.
-KIND_SPACE = {"work": "work", "pair": "work", "culture": "culture", "medium": "medium", "pattern": "pattern"}
+KIND_SPACE = {"work": "work", "pair": "work", "journey_page": "work", "culture": "culture", "medium": "medium", "pattern": "pattern"}
 SPACES = ("work", "culture", "medium", "pattern")
 
 

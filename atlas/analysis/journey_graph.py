@@ -1,0 +1,248 @@
+"""The journey graph, and the journey rule the browser follows on it (this is its Python reference).
+
+A journey is a chain of works from one work to another in which each step is a visual analogy. The graph
+is made from the neighbours stage's analogies, so no new search runs: each work keeps its overall top-k
+(the k most similar works of all the analogy lists: exact whenever every work has a culture, since a work's
+overall k nearest each sit in the top-k of their own culture) and its top-1 in every group. Edges are
+directed (a work's own lists), sorted by score (highest first, then index) and stored as int32 indices and
+float16 scores in compressed-row form, in shards of `shard_size` consecutive works (works are sorted by id),
+so the browser fetches only the shards of the works a search walks.
+
+The rule (assets/journey.js follows it step for step, and the tests compare the two):
+  * the best journey maximises its weakest step's similarity (= minimises the largest step), then has the
+    fewest steps, with at most `max_works` works;
+  * `via` names groups ((field, group) pairs) the chain must pass through in order: a state is (work, how
+    many via groups are met so far), and entering a work of the next wanted group meets it (the start
+    work counts too);
+  * the weakest-step value B is searched for among every finite float16 value (scores are float16, so B is
+    one of them), from the top down (find_journey): feasible(t) = a breadth-first search over the edges
+    scoring >= t reaches the end within max_works - 1 steps. The answer is that search at t = B, whose frontier is walked in discovery
+    order and each work's edges in stored order, the first discovery of a state naming its parent. So the
+    result is fully determined by the graph, and two implementations that agree on this text agree on it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_WORKS = 8  # a journey shows at most this many works (7 steps)
+NO_GROUP = 0xFFFF  # a work outside every group of a field (uint16 in groups.bin)
+
+
+@dataclass(frozen=True)
+class JourneyGraph:
+    """Directed graph over works 0..n-1 in compressed-row form; scores are float16."""
+
+    offsets: np.ndarray  # (n + 1,) int64: the edges of work i are offsets[i]:offsets[i + 1]
+    targets: np.ndarray  # (E,) int32
+    scores: np.ndarray  # (E,) float16
+    groups: dict[str, np.ndarray]  # field -> (n,) uint16 group number (NO_GROUP: none)
+    group_names: dict[str, list[str]]  # field -> names, sorted; the numbers index them
+
+    @property
+    def size(self) -> int:
+        return len(self.offsets) - 1
+
+    def edges(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.offsets[node], self.offsets[node + 1]
+        return self.targets[lo:hi], self.scores[lo:hi]
+
+
+@dataclass(frozen=True)
+class Journey:
+    """The answer: the works in order (indices) and each step's similarity (float16 values, as floats)."""
+
+    path: tuple[int, ...]
+    steps: tuple[float, ...]
+
+    @property
+    def weakest(self) -> float:
+        return min(self.steps) if self.steps else 1.0
+
+
+def graph_from_analogies(ids: list[str], analogies: dict, labels: dict[str, list[str | None]], k: int) -> JourneyGraph:
+    """The journey graph of the works `ids` (sorted, as published) from the neighbours stage's
+    {work: {field: {group: [(id, similarity), ...]}}}: overall top-k plus the top-1 of every group.
+    `labels` ({field: [group of each work, or None]}) number the groups a `via` may name."""
+    index = {w: i for i, w in enumerate(ids)}
+    rows = [_edges(i, analogies.get(work, {}), index, labels, k) for i, work in enumerate(ids)]
+    counts = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    sources = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    targets = np.fromiter((j for r in rows for j, _ in r), dtype=np.int64, count=len(sources))
+    scores = np.fromiter((v for r in rows for _, v in r), dtype=np.float64, count=len(sources)).astype(np.float16)
+    order = np.lexsort((targets, -scores.astype(np.float64), sources))  # per work: highest score, then index
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    targets, scores = targets[order].astype(np.int32), scores[order]
+    names = {fld: sorted({v for v in values if v}) for fld, values in labels.items()}
+    if any(len(n) >= NO_GROUP for n in names.values()):
+        raise ValueError("more than 65,534 groups in one field: the journey graph numbers them in 16 bits")
+    groups = {}
+    for fld, values in labels.items():
+        number = {name: i for i, name in enumerate(names[fld])}
+        groups[fld] = np.array([number[v] if v else NO_GROUP for v in values], dtype=np.uint16)
+    return JourneyGraph(offsets, targets, scores, groups, names)
+
+
+def _edges(me: int, lists: dict, index: dict[str, int], labels: dict, k: int) -> list[tuple[int, float]]:
+    """One work's edges, (index, similarity), unordered: its k best overall and the first of every list."""
+    ranked_lists = [pairs for fld in labels for _, pairs in sorted(lists.get(fld, {}).items())]
+    best: dict[int, float] = {}
+    for pairs in ranked_lists:
+        for other, score in pairs:
+            j = index.get(other)
+            if j is not None and j != me:
+                best[j] = max(best.get(j, -2.0), float(score))
+    keep = set(sorted(best, key=lambda j: (-best[j], j))[:k])
+    keep |= {index[p[0][0]] for p in ranked_lists if p and index.get(p[0][0], me) != me}
+    return [(j, best[j]) for j in keep]
+
+
+# -- the rule ------------------------------------------------------------------------------------------
+def float16_values() -> np.ndarray:
+    """Every finite float16 value once, ascending, as float64 (journey.js builds the same list)."""
+    values = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float64)
+    return np.unique(values[np.isfinite(values)])
+
+
+def via_numbers(graph: JourneyGraph, via: list[tuple[str, str]]) -> list[tuple[str, int]]:
+    """[(field, group number)], KeyError naming the first (field, group) the graph does not have."""
+    out = []
+    for fld, group in via:
+        names = graph.group_names.get(fld)
+        if names is None or group not in names:
+            raise KeyError(f"{fld}:{group}")
+        out.append((fld, names.index(group)))
+    return out
+
+
+def _advance(graph: JourneyGraph, via: list[tuple[str, int]], stages: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """The via stage after entering `nodes` from `stages`: one more where the node is in the next wanted group."""
+    out = stages.copy()
+    for number, (fld, group) in enumerate(via):
+        out[(stages == number) & (graph.groups[fld][nodes] == group)] = number + 1
+    return out
+
+
+def search(graph: JourneyGraph, start: int, end: int, via: list[tuple[str, int]], threshold: float,
+           max_works: int = MAX_WORKS) -> list[int] | None:
+    """Breadth-first over (work, via stage) states along edges scoring >= threshold; the path to the first
+    discovery of (end, all via met) within max_works - 1 steps, or None (see the module docstring).
+
+    Each layer is expanded at once with numpy, in the order a one-by-one walk takes (frontier in discovery
+    order, each work's edges in stored order), keeping each new state's first discovery."""
+    width = len(via) + 1  # a state is node * width + stage
+    stage0 = int(_advance(graph, via, np.zeros(1, np.int64), np.array([start]))[0])
+    goal = end * width + len(via)
+    first = start * width + stage0
+    if first == goal:
+        return [start]
+    parent = {first: -1}
+    frontier = np.array([first], dtype=np.int64)
+    for _ in range(max_works - 1):
+        nodes, stages = frontier // width, frontier % width
+        lo, counts = graph.offsets[nodes], graph.offsets[nodes + 1] - graph.offsets[nodes]
+        source = np.repeat(np.arange(len(nodes)), counts)
+        edge = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+        keep = graph.scores[edge].astype(np.float64) >= threshold
+        source, edge = source[keep], edge[keep]
+        other = graph.targets[edge].astype(np.int64)
+        states = other * width + _advance(graph, via, stages[source], other)
+        _, at = np.unique(states, return_index=True)
+        at = np.sort(at)
+        fresh = [i for i in at.tolist() if int(states[i]) not in parent]
+        for i in fresh:
+            parent[int(states[i])] = int(frontier[source[i]])
+        if goal in parent:
+            return _unwind(parent, goal, width)
+        if not fresh:
+            return None
+        frontier = states[fresh]
+    return None
+
+
+def _unwind(parent: dict[int, int], state: int, width: int) -> list[int]:
+    path = []
+    while state != -1:
+        path.append(state // width)
+        state = parent[state]
+    return path[::-1]
+
+
+def find_journey(graph: JourneyGraph, start: int, end: int, via: list[tuple[str, int]] | None = None,
+                 max_works: int = MAX_WORKS) -> Journey | None:
+    """The journey from `start` to `end` by the rule of the module docstring, or None when no chain of at
+    most max_works works exists (through the via groups, in order).
+
+    B is searched from the top, so that the first searches, at high thresholds, walk few works (and the
+    browser fetches few shards): every chain starts with one of the start's edges and ends with one of the
+    end's incoming edges (best_in), so any threshold above the lesser of the two best fails; thresholds below that are tried at 1, 2, 4, ... float16 values down until one
+    succeeds, then the gap is halved. A search that succeeds at t finds a chain whose weakest step w >= t,
+    so w is feasible too and becomes the lower end."""
+    via = via or []
+    values = float16_values()
+    if search(graph, start, end, via, values[-1], max_works) == [start]:
+        return Journey((start,), ())  # the start already is the end, every via group met
+    bound = min(float(graph.edges(start)[1].max(initial=-np.inf)), float(best_in(graph)[end]))
+    if np.isnan(bound) or bound == -np.inf:
+        return None  # the start has no edge, or no edge leads to the end
+    hi = int(np.searchsorted(values, bound, side="right"))  # values[hi] and above: infeasible
+    lo, gap = None, 1
+    while lo is None:
+        at = max(hi - gap, 0)
+        path = search(graph, start, end, via, values[at], max_works)
+        if path is not None:
+            lo = _weakest_index(graph, path, values)
+        elif at == 0:
+            return None
+        else:
+            hi, gap = at, gap * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        path = search(graph, start, end, via, values[mid], max_works)
+        if path is not None:
+            lo = _weakest_index(graph, path, values)
+        else:
+            hi = mid
+    path = search(graph, start, end, via, values[lo], max_works)
+    return Journey(tuple(path), tuple(_step(graph, a, b) for a, b in zip(path, path[1:])))
+
+
+def best_in(graph: JourneyGraph) -> np.ndarray:
+    """Each work's best incoming edge score (float16; NaN when no edge leads to it): written in the shards,
+    so a journey to a work nothing points to is known to have no chain at once."""
+    out = np.full(graph.size, -np.inf)
+    np.maximum.at(out, graph.targets.astype(np.int64), graph.scores.astype(np.float64))
+    out[out == -np.inf] = np.nan
+    return out.astype(np.float16)
+
+
+def _weakest_index(graph: JourneyGraph, path: list[int], values: np.ndarray) -> int:
+    weakest = min(_step(graph, a, b) for a, b in zip(path, path[1:]))
+    return int(np.searchsorted(values, weakest))
+
+
+def _step(graph: JourneyGraph, a: int, b: int) -> float:
+    targets, scores = graph.edges(a)
+    return float(scores[int(np.flatnonzero(targets == b)[0])])
+
+
+# -- files ---------------------------------------------------------------------------------------------
+def shard_bytes(graph: JourneyGraph, first: int, last: int, incoming: np.ndarray | None = None) -> bytes:
+    """Works first..last-1 as one little-endian binary shard: uint32 count, uint32 edges, uint32 offsets
+    (count + 1, from 0), int32 targets, float16 scores, float16 best incoming score of each work (NaN:
+    none), zero-padded to 4 bytes. `incoming` is best_in(graph), passed in when writing many shards."""
+    lo, hi = int(graph.offsets[first]), int(graph.offsets[last])
+    offsets = (graph.offsets[first : last + 1] - lo).astype("<u4")
+    incoming = best_in(graph) if incoming is None else incoming
+    body = (struct.pack("<II", last - first, hi - lo) + offsets.tobytes() + graph.targets[lo:hi].astype("<i4").tobytes()
+            + graph.scores[lo:hi].astype("<f2").tobytes() + incoming[first:last].astype("<f2").tobytes())
+    return body + b"\0" * (-len(body) % 4)
+
+
+def groups_bytes(graph: JourneyGraph) -> bytes:
+    """Every work's group number per field (fields in sorted order), uint16 little-endian: read only for via."""
+    return b"".join(graph.groups[fld].astype("<u2").tobytes() for fld in sorted(graph.groups))

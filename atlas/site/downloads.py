@@ -1,0 +1,192 @@
+"""Data to take away: CSV and JSON beside every culture, medium, pattern and artwork page, per-cluster
+files, and a `data/` page of whole-collection downloads with a README of every column.
+
+Why beside the page (culture/<name>/works.csv, work/<id>/analogies.csv): a page links its files with a
+relative href, so the links hold under any base_url and the files share the page's URL-safe segment. The
+columns of each kind of file are declared once (COLUMNS); the CSV header, the JSON keys and the README
+come from that one table, so the README cannot drift from the files (tests/test_downloads.py reads both).
+CSV is UTF-8 with a byte-order mark (so spreadsheet programs read accents right) and CRLF line ends; years
+are ISO 8601 years (0800; 500 BCE is -0499); floats are rounded as on the pages. Same inputs, same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from atlas.core.jsonio import json_bytes
+from atlas.core.records import CONDITIONS, Record
+from atlas.site.context import Output, SiteContext
+
+# kind -> [(column, meaning)]: the single source of the files' columns and of the README.
+COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "works": [
+        ("id", "the work's identifier in the collection"),
+        ("title", "title as catalogued"),
+        ("artist", "artist or maker as catalogued"),
+        ("date", "the catalogue's own date text"),
+        ("date_begin", "first year of the date, ISO 8601 year (0000 = 1 BCE, -0499 = 500 BCE); empty when unknown"),
+        ("date_end", "last year of the date, ISO 8601 year; empty when unknown"),
+        ("culture", "the culture group the atlas uses (after the label rules)"),
+        ("culture_raw", "culture as written in the source"),
+        ("medium", "the medium group the atlas uses"),
+        ("medium_raw", "medium as written in the source"),
+        ("credit", "credit line of the work, as given by the source"),
+        ("rights", "licence or rights statement of the work, as given by the source"),
+        ("url", "the work's page in this atlas (path from the site root)"),
+    ],
+    "analogies": [
+        ("id", "the work"),
+        ("field", "the condition: culture or medium"),
+        ("group", "the group searched within"),
+        ("rank", "1 = the closest work of that group"),
+        ("neighbour_id", "the analogy's identifier"),
+        ("similarity", "cosine similarity of the two image vectors (1 = identical), 4 decimals"),
+    ],
+    "culture_similarity": [
+        ("culture_a", "one culture"),
+        ("culture_b", "another culture (every ordered pair, the diagonal included)"),
+        ("similarity", "normalised similarity of the two cultures' mean image vectors, as on the chord page"),
+    ],
+    "map": [
+        ("id", "the work"),
+        ("x", "position on the map, 0-1 from left"),
+        ("y", "position on the map, 0-1 from top"),
+        ("cluster", "the visual cluster's number (-1 = in none)"),
+        ("cluster_label", "the cluster's label; empty when in none"),
+    ],
+    "probes": [
+        ("probe", "what the probe predicts from the image vector: a label (culture, medium, ...) or date"),
+        ("figure", "the measure: top1, top3 (accuracy on held-out works), mae (years), ..."),
+        ("value", "its value, as on the model page"),
+    ],
+}
+TABLES = "data/tables/"  # the whole-collection files (data/works.json and others are the front end's)
+WHOLE = {  # data/tables/ file stem -> (kind, what it holds)
+    "works": ("works", "every published work, one row each"),
+    "analogies": ("analogies", "all analogies: one row per work, group and rank"),
+    "culture-similarity": ("culture_similarity", "the culture similarity matrix, one row per ordered pair"),
+    "map": ("map", "map coordinates and clusters of every work"),
+    "probes": ("probes", "the probes' figures (what the network's vectors predict)"),
+}
+
+
+def iso_year(year: int | None) -> str:
+    """ISO 8601 year of an atlas year (atlas.ingest.dates: BCE negative, no year 0): four digits at least,
+    and ISO's astronomical numbering before 1 CE (1 BCE = 0000, 500 BCE = -0499)."""
+    if year is None:
+        return ""
+    iso = year if year > 0 else year + 1
+    return f"{iso:04d}" if iso >= 0 else f"-{-iso:04d}"
+
+
+def csv_bytes(kind: str, rows: list[dict]) -> bytes:
+    """UTF-8 with BOM, CRLF, the kind's columns in order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    names = [name for name, _ in COLUMNS[kind]]
+    writer.writerow(names)
+    writer.writerows([["" if row[n] is None else row[n] for n in names] for row in rows])
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def both(path_stem: str, kind: str, rows: list[dict]) -> Iterator[Output]:
+    """The same rows as <stem>.csv and <stem>.json ({"columns": [...], "rows": [{...}]})."""
+    names = [name for name, _ in COLUMNS[kind]]
+    yield Output(f"{path_stem}.csv", csv_bytes(kind, rows))
+    yield Output(f"{path_stem}.json", json_bytes({"columns": names, "rows": [{n: row[n] for n in names} for row in rows]}))
+
+
+def work_row(ctx: SiteContext, w: Record) -> dict:
+    return {"id": w.id, "title": w.title, "artist": w.artist, "date": w.date_text, "date_begin": iso_year(w.date_begin),
+            "date_end": iso_year(w.date_end), "culture": w.culture or "", "culture_raw": w.culture_raw,
+            "medium": w.medium or "", "medium_raw": w.medium_raw, "credit": w.credit, "rights": w.rights,
+            "url": ctx.paths.page_path("work", w.id)}
+
+
+def analogy_rows(ctx: SiteContext, work_id: str) -> list[dict]:
+    lists = ctx.data.analogies.get(work_id, {})
+    return [{"id": work_id, "field": fld, "group": group, "rank": rank, "neighbour_id": other, "similarity": score}
+            for fld in CONDITIONS for group, pairs in sorted(lists.get(fld, {}).items())
+            for rank, (other, score) in enumerate(pairs, start=1)]
+
+
+def downloads(ctx: SiteContext) -> Iterator[Output]:
+    """Every download and the data/ page."""
+    works = ctx.data.works
+    for fld in CONDITIONS:
+        for group in sorted({getattr(w, fld) for w in works if getattr(w, fld)}):
+            rows = [work_row(ctx, w) for w in works if getattr(w, fld) == group]
+            yield from both(ctx.paths.page_path(fld, group) + "works", "works", rows)
+    for pattern in ctx.data.studies.patterns or ():
+        rows = [work_row(ctx, ctx.by_id[m]) for m in pattern.members if m in ctx.by_id]
+        yield from both(ctx.paths.page_path("pattern", pattern.id) + "works", "works", rows)
+    for cluster in ctx.data.cluster_map.clusters:
+        rows = [work_row(ctx, ctx.by_id[m]) for m in sorted(cluster.members) if m in ctx.by_id]
+        yield from both(f"data/cluster/{cluster.id}", "works", rows)
+    for w in works:
+        yield from both(ctx.paths.page_path("work", w.id) + "analogies", "analogies", analogy_rows(ctx, w.id))
+    wholes = whole_rows(ctx)
+    for stem, rows in wholes.items():
+        yield from both(f"{TABLES}{stem}", WHOLE[stem][0], rows)
+    yield Output("data/README.txt", readme(ctx).encode("utf-8"))
+    files = [{"stem": stem, "what": WHOLE[stem][1], "rows": len(rows)} for stem, rows in wholes.items()]
+    clusters = [{"id": c.id, "label": c.label, "size": c.size} for c in ctx.data.cluster_map.clusters]
+    yield ctx.page("downloads", None, "downloads.html", files=files, clusters=clusters, licence=licence(ctx),
+                   credit=credit(ctx))
+
+
+def whole_rows(ctx: SiteContext) -> dict[str, list[dict]]:
+    sim = ctx.data.similarity
+    labels = {c.id: c.label for c in ctx.data.cluster_map.clusters}
+    out = {
+        "works": [work_row(ctx, w) for w in ctx.data.works],
+        "analogies": [row for w in ctx.data.works for row in analogy_rows(ctx, w.id)],
+        "culture-similarity": [{"culture_a": a, "culture_b": b, "similarity": round(float(sim.similarity[i][j]), 4)}
+                               for i, a in enumerate(sim.labels) for j, b in enumerate(sim.labels)],
+        "map": [{"id": p.id, "x": p.x, "y": p.y, "cluster": p.cluster, "cluster_label": labels.get(p.cluster, "")}
+                for p in ctx.data.cluster_map.points],
+    }
+    probes = ctx.data.studies.probes
+    if probes is not None:
+        out["probes"] = probe_rows(probes.public())
+    return out
+
+
+def probe_rows(public: dict) -> list[dict]:
+    """The scalar figures of each classifier probe and of the date probe (lists and notes stay in probes.json)."""
+    reports = dict(sorted(public.get("classifiers", {}).items()))
+    reports["date"] = public.get("date", {})
+    return [{"probe": name, "figure": key, "value": value}
+            for name, report in reports.items() for key, value in sorted(report.items())
+            if isinstance(value, (int, float)) and not isinstance(value, bool)]
+
+
+def licence(ctx: SiteContext) -> str:
+    return ctx.config.downloads.licence or "not stated by the publisher of this atlas"
+
+
+def credit(ctx: SiteContext) -> str:
+    return ctx.config.downloads.credit or ctx.config.title
+
+
+def readme(ctx: SiteContext) -> str:
+    """data/README.txt: what each file holds and every column, with the licence and credit."""
+    lines = [f"Data downloads of {ctx.config.title}", "", f"Licence: {licence(ctx)}", f"Credit: {credit(ctx)}", "",
+             "CSV files are UTF-8 with a byte-order mark and CRLF line ends; each has a JSON twin",
+             '({"columns": [...], "rows": [{...}]}) holding the same rows. Years are ISO 8601 years.', ""]
+    studies, clusters = ctx.data.studies, ctx.data.cluster_map.clusters
+    works = ["data/tables/works.csv", "culture/<name>/works.csv", "medium/<name>/works.csv"]
+    works += ["pattern/<id>/works.csv"] if studies.patterns else []
+    works += ["data/cluster/<n>.csv"] if clusters else []
+    files = {"works": ", ".join(works), "analogies": "data/tables/analogies.csv, work/<id>/analogies.csv",
+             "culture_similarity": "data/tables/culture-similarity.csv", "map": "data/tables/map.csv",
+             "probes": "data/tables/probes.csv" if studies.probes else ""}
+    for kind, columns in COLUMNS.items():
+        if not files[kind]:
+            continue  # a study that was switched off wrote no file
+        lines += [f"## {kind}: {files[kind]}", ""]
+        lines += [f"{name}: {meaning}" for name, meaning in columns]
+        lines.append("")
+    return "\n".join(lines)

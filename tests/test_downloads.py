@@ -1,0 +1,136 @@
+"""Data downloads (atlas.site.downloads) of a small built collection: every file parses, its CSV and JSON
+hold the same rows, they agree with the pages they sit beside, the README lists exactly the files'
+columns, and a rebuild writes the same bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from atlas.site import urls
+from atlas.site.downloads import COLUMNS, iso_year
+
+from .conftest import write_small_collection
+
+pytestmark = pytest.mark.slow
+CULTURES = ("Dutch", "Chinese", "Japanese", "Persian")
+DATES = ("1650", "ca. 300 BCE", "19th century", "")
+
+
+def make_collection(folder: Path) -> Path:
+    (folder / "img").mkdir()
+    rng = random.Random(9)
+    rows = []
+    for i in range(40):
+        Image.new("RGB", (48, 48), tuple(rng.randrange(256) for _ in range(3))).save(folder / "img" / f"{i}.png")
+        rows.append({"id": f"D{i:03d}", "title": f"Été, n° {i}, \"quoted\", <b>", "artist": "Anon", "date": DATES[i % 4],
+                     "culture": CULTURES[i % 4], "medium": ("Oil", "Ink")[i % 2], "image": f"img/{i}.png"})
+    return write_small_collection(folder, rows, "Downloads", probes={"enabled": True, "min_class_size": 5, "folds": 2},
+                                  downloads={"licence": "CC BY 4.0", "credit": "Example Museum"})
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    from atlas.build import build
+    from atlas.core.config import load_config
+
+    folder = tmp_path_factory.mktemp("downloads")
+    build(load_config(make_collection(folder)))
+    return folder / "out" / "site"
+
+
+def read_csv(path: Path) -> list[dict]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path} has no byte-order mark"
+    assert b"\r\n" in raw
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def as_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def check_pair(stem: Path, kind: str) -> list[dict]:
+    rows = read_csv(stem.with_suffix(".csv"))
+    data = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+    names = [n for n, _ in COLUMNS[kind]]
+    assert data["columns"] == names
+    assert [{k: as_text(v) for k, v in r.items()} for r in data["rows"]] == rows
+    with open(stem.with_suffix(".csv"), encoding="utf-8-sig", newline="") as fh:
+        assert next(csv.reader(fh)) == names
+    return rows
+
+
+def test_every_download_parses_and_csv_equals_json(site):
+    tables = site / "data" / "tables"
+    for stem, kind in (("works", "works"), ("analogies", "analogies"), ("culture-similarity", "culture_similarity"),
+                       ("map", "map"), ("probes", "probes")):
+        assert check_pair(tables / stem, kind), stem
+    works = check_pair(tables / "works", "works")
+    assert len(works) == 40 and works[0]["title"] == 'Été, n° 0, "quoted", <b>'
+    assert {w["date_begin"] for w in works} >= {"1650", "-0299"}  # 300 BCE in ISO 8601's numbering
+    for path in sorted(site.glob("culture/*/works.csv")) + sorted(site.glob("data/cluster/*.csv")):
+        check_pair(path.with_suffix(""), "works")
+    for path in sorted(site.glob("work/*/analogies.csv")):
+        check_pair(path.with_suffix(""), "analogies")
+
+
+def test_downloads_agree_with_the_pages(site):
+    for folder in sorted((site / "culture").iterdir()):
+        if not folder.is_dir():
+            continue
+        html = (folder / "index.html").read_text(encoding="utf-8")
+        shown = set(re.findall(r'class="card" href="/work/([^/]+)/"', html))
+        listed = {urls.slug(r["id"]) for r in read_csv(folder / "works.csv")}
+        assert shown == listed and listed, folder.name
+        assert f'href="/culture/{folder.name}/works.csv"' in html and f'href="/culture/{folder.name}/works.json"' in html
+    whole = read_csv(site / "data" / "tables" / "analogies.csv")
+    for work in ("D000", "D017"):
+        html = (site / "work" / work / "index.html").read_text(encoding="utf-8")
+        page_rows = []
+        for field, group, body in re.findall(r'data-field="(\w+)" data-group="([^"]+)">(.*?)</div>', html, re.S):
+            for rank, (other, score) in enumerate(re.findall(r'href="/work/([^/]+)/".*?similarity (-?[\d.]+)', body, re.S), 1):
+                page_rows.append((field, group, str(rank), other, score))
+        rows = read_csv(site / "work" / work / "analogies.csv")
+        assert [(r["field"], r["group"], r["rank"], r["neighbour_id"], f"{float(r['similarity']):.2f}") for r in rows] == page_rows
+        assert rows == [r for r in whole if r["id"] == work]
+        assert f'href="/work/{work}/analogies.csv"' in html
+
+
+def test_readme_lists_exactly_the_columns_of_each_file(site):
+    readme = (site / "data" / "README.txt").read_text(encoding="utf-8")
+    assert "Licence: CC BY 4.0" in readme and "Credit: Example Museum" in readme
+    page = (site / "data" / "index.html").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in page and "Example Museum" in page
+    for section in readme.split("## ")[1:]:
+        head, *body = section.strip().splitlines()
+        files = [f.strip().split(" ")[0] for f in head.split(":", 1)[1].split(",")]
+        columns = [line.split(":", 1)[0] for line in body if line.strip()]
+        for pattern in files:
+            matches = sorted(site.glob(re.sub(r"<[^>]+>", "*", pattern)))
+            assert matches, pattern
+            for path in matches[:3]:
+                with open(path, encoding="utf-8-sig", newline="") as fh:
+                    assert next(csv.reader(fh)) == columns, path
+
+
+def test_a_rebuild_writes_the_same_bytes(site, tmp_path):
+    from atlas.build import build
+    from atlas.core.config import load_config
+
+    before = {p: p.read_bytes() for p in sorted(site.rglob("*.csv")) + sorted(site.rglob("*.json"))
+              if "tables" in p.parts or p.name in ("works.csv", "analogies.csv")}
+    build(load_config(site.parent.parent / "site.yaml"))
+    after = {p: p.read_bytes() for p in before}
+    assert before == after
+
+
+def test_iso_years():
+    assert [iso_year(y) for y in (1650, 800, 1, -1, -500, None)] == ["1650", "0800", "0001", "0000", "-0499", ""]

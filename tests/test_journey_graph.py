@@ -1,0 +1,135 @@
+"""The journey rule's Python reference (atlas.analysis.journey_graph) against a brute-force answer.
+
+The brute force is a different algorithm: dynamic programming over (steps, work, via stage) of the best
+weakest step, so it checks the binary search and the breadth-first search, not a copy of them.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+
+import numpy as np
+
+from atlas.analysis import journey_graph as jg
+
+
+def random_graph(n: int, degree: int, seed: int, groups: int = 3) -> jg.JourneyGraph:
+    rng = random.Random(seed)
+    ids = [f"W{i:04d}" for i in range(n)]
+    labels = {"culture": [f"C{rng.randrange(groups)}" for _ in ids], "medium": [f"M{rng.randrange(2)}" for _ in ids]}
+    analogies = {}
+    for i, w in enumerate(ids):
+        others = rng.sample([j for j in range(n) if j != i], degree)
+        pairs = sorted(((ids[j], round(rng.uniform(-0.2, 1.0), 4)) for j in others), key=lambda p: -p[1])
+        analogies[w] = {"culture": {"C0": pairs}}
+    return jg.graph_from_analogies(ids, analogies, labels, k=degree)
+
+
+def brute_force(graph: jg.JourneyGraph, start: int, end: int, via: list, max_works: int) -> tuple[float, int] | None:
+    """(best weakest step, fewest steps for it) by dynamic programming over step counts, or None."""
+    width = len(via) + 1
+
+    def advance(stage: int, node: int) -> int:
+        if stage < len(via) and int(graph.groups[via[stage][0]][node]) == via[stage][1]:
+            return stage + 1
+        return stage
+
+    best = {(start, advance(0, start)): np.inf}
+    found = []  # (weakest, steps)
+    if (end, len(via)) in best:
+        return (1.0, 0)
+    for steps in range(1, max_works):
+        nxt: dict = {}
+        for (node, stage), value in best.items():
+            targets, scores = graph.edges(node)
+            for t, s in zip(targets.tolist(), scores.astype(np.float64).tolist()):
+                key = (t, advance(stage, t))
+                nxt[key] = max(nxt.get(key, -np.inf), min(value, s))
+        for key, value in nxt.items():
+            best[key] = max(best.get(key, -np.inf), value)
+        if (end, width - 1) in nxt:
+            found.append((nxt[(end, width - 1)], steps))
+    if not found:
+        return None
+    top = max(v for v, _ in found)
+    return top, min(s for v, s in found if v == top)
+
+
+def check(graph, start, end, via, max_works=jg.MAX_WORKS):
+    got = jg.find_journey(graph, start, end, via, max_works)
+    want = brute_force(graph, start, end, via, max_works)
+    if want is None:
+        assert got is None
+        return got
+    assert got is not None and got.path[0] == start and got.path[-1] == end
+    assert (got.weakest, len(got.steps)) == want
+    for a, b in zip(got.path, got.path[1:]):
+        assert b in graph.edges(a)[0].tolist()
+    return got
+
+
+def test_reference_matches_brute_force_on_random_pairs():
+    graph = random_graph(60, 3, seed=1)
+    rng = random.Random(7)
+    answered = 0
+    for _ in range(40):
+        a, b = rng.randrange(60), rng.randrange(60)
+        answered += check(graph, a, b, []) is not None
+    assert answered > 20  # most pairs are joined, so the comparison is not all "no path"
+
+
+def test_via_groups_are_met_in_order():
+    graph = random_graph(60, 4, seed=2)
+    rng = random.Random(3)
+    via = jg.via_numbers(graph, [("culture", "C1"), ("medium", "M0")])
+    met = 0
+    for _ in range(25):
+        a, b = rng.randrange(60), rng.randrange(60)
+        got = check(graph, a, b, via)
+        if got is None:
+            continue
+        met += 1
+        stage = 0
+        for node in got.path:
+            fld, number = via[stage] if stage < len(via) else (None, None)
+            if fld and graph.groups[fld][node] == number:
+                stage += 1
+        assert stage == len(via)
+    assert met > 10
+
+
+def test_no_path_and_hop_limit():
+    ids = ["A", "B", "C", "D"]
+    labels = {"culture": ["x", "x", "y", "y"]}
+    chain = {"A": {"culture": {"x": [("B", 0.9)]}}, "B": {"culture": {"y": [("C", 0.8)]}}, "C": {"culture": {"y": [("D", 0.7)]}}}
+    graph = jg.graph_from_analogies(ids, chain, labels, k=5)
+    assert jg.find_journey(graph, 0, 3).path == (0, 1, 2, 3)
+    assert jg.find_journey(graph, 0, 3, max_works=3) is None  # four works needed
+    assert jg.find_journey(graph, 3, 0) is None  # edges are directed: D has none
+    assert jg.find_journey(graph, 0, 2).steps == (np.float16(0.9), np.float16(0.8))
+
+
+def test_prefers_the_smoothest_chain_over_the_shortest():
+    ids = ["A", "B", "C"]
+    lists = {"A": {"culture": {"x": [("B", 0.9), ("C", 0.3)]}}, "B": {"culture": {"x": [("C", 0.85)]}}}
+    graph = jg.graph_from_analogies(ids, lists, {"culture": ["x", "x", "x"]}, k=5)
+    assert jg.find_journey(graph, 0, 2).path == (0, 1, 2)
+
+
+def test_shard_bytes_round_trip():
+    graph = random_graph(30, 3, seed=4)
+    data = jg.shard_bytes(graph, 10, 20)
+    count, edges = struct.unpack_from("<II", data)
+    offsets = np.frombuffer(data, "<u4", count + 1, 8)
+    targets = np.frombuffer(data, "<i4", edges, 8 + 4 * (count + 1))
+    scores = np.frombuffer(data, "<f2", edges, 8 + 4 * (count + 1) + 4 * edges)
+    incoming = np.frombuffer(data, "<f2", count, 8 + 4 * (count + 1) + 6 * edges)
+    assert count == 10 and len(data) % 4 == 0
+    for i in range(10):  # each work's best incoming score, NaN when nothing points to it
+        into = graph.scores[graph.targets == 10 + i]
+        assert (np.isnan(incoming[i]) and len(into) == 0) or incoming[i] == into.max()
+    for i in range(10):
+        want_t, want_s = graph.edges(10 + i)
+        assert targets[offsets[i]:offsets[i + 1]].tolist() == want_t.tolist()
+        assert scores[offsets[i]:offsets[i + 1]].tolist() == want_s.tolist()
