@@ -52,7 +52,7 @@ from atlas.core.checked import start_corrupt_log
 from atlas.core.config import ConfigError, SiteConfig
 from atlas.core.jsonio import json_bytes
 from atlas.core.locks import build_locks
-from atlas.core.records import CONDITIONS, Record
+from atlas.core.records import CONDITIONS, Problem, Record
 from atlas.core.report import BuildReport
 from atlas.core.stage_cache import StageCache, code_digest, part_digest
 from atlas.ingest.collection import read_records
@@ -66,7 +66,9 @@ from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
 from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
+from atlas.site.precompress import precompress
 from atlas.site.render import make_context, render_site
+from atlas.site.weight import host_warnings
 from atlas.site.writer import check_shrink, publish, recover, staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
@@ -266,7 +268,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
             report.add(pairings.problems)
             report.counts.update(pairings.counts)
             report.timings["pages: pairings"] = pairings.render_seconds
-            report.counts["site_bytes"] = writer.bytes_written
+            if config.publish.precompress:
+                report.counts["precompressed_files"] = precompress(writer, config.publish.precompress)
+            _report_weight(report, config, writer)
             report.notes += corrupt.lines()
         with report.stage("publish"):
             check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
@@ -280,6 +284,13 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     report.decisions = stages.decisions
     _write_report(report, config)
     return report
+
+
+def _report_weight(report: BuildReport, config: SiteConfig, writer) -> None:
+    """The site's size and file count in the summary, and a warning past the host's limits (publish.max_*)."""
+    report.counts.update(site_bytes=writer.bytes_written, site_files=len(writer.written))
+    report.add([Problem("publish", "", line, severity="warning") for line in host_warnings(
+        writer.bytes_written, len(writer.written), config.publish.max_bytes, config.publish.max_files)])
 
 
 def _write_report(report: BuildReport, config: SiteConfig) -> None:

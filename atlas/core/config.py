@@ -159,6 +159,10 @@ class ThemeConfig:
 class PublishConfig:
     max_shrink: float = 0.2  # most share of the published works (data/works.json) a build may remove (0-1); a build
         # that would remove more stops before publishing, the old site untouched, until run with --allow-shrink
+    max_bytes: int = 1_000_000_000  # the build warns when the site is larger (bytes; GitHub Pages takes 1 GB; 0 = no limit)
+    max_files: int = 20_000  # the build warns when the site has more files (Cloudflare Pages takes 20,000; 0 = no limit)
+    precompress: list[str] = field(default_factory=list)  # also write `.gz` and/or `.br` copies of text files
+        # ([gz, br]) for hosts that serve them as they are (nginx gzip_static, Caddy precompressed); [] = none
 
 
 @dataclass
@@ -431,6 +435,10 @@ def _check_values(config: SiteConfig, path: Path) -> None:
         raise ConfigError(f"{path}: thumbnails.sizes needs at least one size of 16 px or more")
     if not 0 <= config.publish.max_shrink <= 1:
         raise ConfigError(f"{path}: publish.max_shrink is a share of the published works, from 0 to 1")
+    if config.publish.max_bytes < 0 or config.publish.max_files < 0:
+        raise ConfigError(f"{path}: publish.max_bytes and publish.max_files must be 0 (no limit) or more")
+    if unknown := sorted(set(config.publish.precompress) - {"gz", "br"}):
+        raise ConfigError(f"{path}: publish.precompress takes gz and br; not {', '.join(unknown)}")
 
 
 def _at(path: Path, node: yaml.Node) -> str:
