@@ -33,20 +33,13 @@ from atlas.analysis import (
     clusters,
     culture,
     force_layout,
-    neighbours,
     patterns,
     probes,
     quality,
     surprises,
 )
-from atlas.analysis.neighbours import (
-    Neighbours,
-    SearchSummary,
-    analogies_by_work,
-    conditional_neighbours,
-    describe_search,
-    search_summary,
-)
+from atlas.analysis.neighbour_stage import find_neighbours
+from atlas.analysis.neighbours import SearchSummary, describe_search
 from atlas.core.cache import DigestIndex, atomic_write_text, key_digest
 from atlas.core.checked import start_corrupt_log
 from atlas.core.config import ConfigError, SiteConfig
@@ -73,7 +66,8 @@ from atlas.site.writer import check_shrink, publish, recover, staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
-from atlas.vectors.matrix import centre_in_place, select_rows
+from atlas.vectors.centring import centre_on_stored_mean
+from atlas.vectors.matrix import select_rows
 from atlas.vectors.network import resolve_weights
 
 log = logging.getLogger(__name__)
@@ -102,7 +96,7 @@ class WorksKey:
 
 
 def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_seconds: float | None = None,
-          allow_shrink: bool = False) -> BuildReport:
+          allow_shrink: bool = False, full: bool = False) -> BuildReport:
     """Build the site described by `config` and publish it atomically. Returns the report.
 
     The whole config is checked first (atlas.preflight; pass `preflight` when the caller already ran it):
@@ -111,6 +105,7 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
     `wait_seconds`), and what builds that died left behind is repaired, before anything is written.
     Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
     `allow_shrink` publishes even a site that drops more than publish.max_shrink of the published works.
+    `full` recomputes what is otherwise updated incrementally (the neighbours, the stored mean of the vectors).
     """
     preflight = preflight if preflight is not None else check_config(config)
     preflight.raise_for_errors()
@@ -121,7 +116,7 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
                          "running" for lock in locks if lock.stale]
         report.notes += recover(config.output_dir)  # under the lock: every staging folder now is a dead build's
         with naming_the_folders(config):
-            return _build_locked(config, report, allow_shrink)
+            return _build_locked(config, report, allow_shrink, full)
 
 
 @contextlib.contextmanager
@@ -137,7 +132,7 @@ def naming_the_folders(config: SiteConfig):
         raise type(exc)(exc.errno, exc.strerror or os.strerror(exc.errno), where) from exc
 
 
-def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -> BuildReport:
+def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, full: bool = False) -> BuildReport:
     """The build proper, stage by stage; runs while this process holds the output's and the cache's locks."""
     corrupt = start_corrupt_log()  # every cache file found damaged from here on: one note per kind at the end
     stages = StageCache(stage_folder(config))
@@ -166,7 +161,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     with report.stage("labels"):
         works, vectors = _published(embedded_records, embedded.vectors, thumbs, config.cache_dir / "work")
         embedded.vectors = embedded.vectors[:0]  # the published rows are copied out: let the first matrix go
-        vectors = centre_in_place(vectors)
+        features = key_digest(embedded.model.identity, emb.model, emb.image_size)
+        vectors, centred = centre_on_stored_mean(vectors, stages.root, features, full)  # kept until it drifts
+        report.notes.append(centred)
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)
@@ -178,11 +175,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     key = WorksKey.of(works, vectors)
     device = embedded.device
     with report.stage("neighbours"):
-        ncfg = config.neighbours
-        found = stages.run(
-            "neighbours", key.parts(settings=dataclasses.asdict(ncfg), device=device, code=code_digest(neighbours)),
-            lambda: _neighbours(ids, vectors, conditions, ncfg, device), Neighbours,
-        )
+        ncfg = config.neighbours  # reused, patched where few works changed, or searched whole (--full)
+        found = find_neighbours(stages.root, ids, vectors, conditions, ncfg, device, full)
+        stages.note("neighbours", found.reused, found.reason)
         analogies, searches = found.analogies, found.searches
         report.notes.append(describe_search(searches))
         report.notes += [f"neighbours, {s.field} {s.group}: {s.method}, {s.note}"
@@ -341,12 +336,6 @@ def _report_embedding(embedded, report: BuildReport, stages: StageCache) -> None
         report.notes.append(embedded.model.warning)
     stages.note("embed", embedded.computed == 0, f"{embedded.computed:,} images embedded, "
                 f"{embedded.reused:,} vectors reused from the cache")
-
-
-def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> Neighbours:
-    """Conditional neighbours: analogies per work, and how each group was searched."""
-    results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
-    return Neighbours(analogies_by_work(ids, results), search_summary(results))
 
 
 def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: Path) -> tuple[list[Record], np.ndarray]:
