@@ -113,6 +113,9 @@ class ThumbnailsConfig:
 class RenderConfig:
     workers: int = 0  # processes rendering artwork pages: 0 = one per CPU core (up to 8) for sites of 1,000+ works,
         # 1 = serial; output is identical either way
+    groups_shown: int = 12  # groups of each condition whose analogies an artwork page shows as pictures (those with
+        # the closest top analogy); the others are one text link each in a closed list, so a page does not grow
+        # with the number of groups (0 = all as pictures)
 
 
 @dataclass
@@ -427,6 +430,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
             )
     if config.neighbours.k < 1:
         raise ConfigError(f"{path}: neighbours.k must be at least 1")
+    if config.render.groups_shown < 0:
+        raise ConfigError(f"{path}: render.groups_shown must be 0 (all) or more")
     if config.pairings.budget < 0:
         raise ConfigError(f"{path}: pairings.budget must be 0 (all) or more")
     if config.quality.k < 1 or config.quality.queries < 1:
