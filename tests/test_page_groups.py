@@ -33,5 +33,6 @@ def test_artwork_page_pictures_only_the_closest_groups(tmp_path):
     assert "8 more" in culture
     # the pictured groups are those whose top analogy is closest
     scores = {g: float(s) for g, s in re.findall(r'<li id="culture-[^"]+"><a href="[^"]+">([^<]+)</a>: <a [^>]+>[^<]+</a> \(([0-9.]+)\)', culture)}
-    top_shown = [float(s)  # one card per pictured group: each group here has one work for s in re.findall(r'similarity ([0-9.]+)', culture)]
+    # one card per pictured group: each group here has one work
+    top_shown = [float(s) for s in re.findall(r'similarity ([0-9.]+)', culture)]
     assert min(top_shown) >= max(scores.values()) - 0.005

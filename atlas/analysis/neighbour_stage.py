@@ -86,9 +86,9 @@ def find_neighbours(folder: Path, ids: list[str], vectors: np.ndarray, condition
     if previous is not None and not previous.changed.any() and not previous.stale.any() and not full:
         return Found(old["table"], old["searches"], True, "none of its inputs changed")
     found = _search(ids, vectors, conditions, ncfg, device, previous if not full else None)
-    why = ("no cached result yet" if old is None else "changed: settings or code" if previous is None
-           else "changed: vectors or labels")
-    found.reason = ("--full: " if full else "") + f"{why}; {found.reason}"
+    why = ("--full" if full else "no cached result yet" if old is None
+           else "changed: settings or code" if previous is None else "changed: vectors or labels")
+    found.reason = f"{why}; {found.reason}"
     save(path, found, ids, digests, conditions, settings)
     return found
 
