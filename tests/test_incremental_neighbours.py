@@ -88,3 +88,18 @@ def test_the_stage_reuses_patches_and_searches_whole(tmp_path):
     for work in ids:
         assert patched.analogies[work] == forced.analogies[work]
     np.testing.assert_array_equal(patched.analogies.indices, forced.analogies.indices)
+
+
+def test_analogy_table_reads_as_the_nested_dicts_and_round_trips():
+    import io
+
+    from atlas.analysis.neighbours import analogies_by_work
+
+    rng = np.random.default_rng(3)
+    ids, vectors, conditions = collection(rng, 40)
+    results = conditional_neighbours(vectors, conditions, 3, method="exact")
+    table = AnalogyTable.from_results(ids, results)
+    assert table.indices.dtype == np.int32 and table.scores.dtype == np.float32
+    assert dict(table) == analogies_by_work(ids, results)  # what quality, pairings and pages always read
+    again = AnalogyTable.from_npz(np.load(io.BytesIO(table.to_bytes()), allow_pickle=False))
+    assert dict(again) == dict(table) and "w00003" in again and "nope" not in again
