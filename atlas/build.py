@@ -34,7 +34,6 @@ from atlas.analysis import (
     culture,
     force_layout,
     match_parts,
-    neighbours,
     patterns,
     probes,
     quality,
@@ -42,20 +41,14 @@ from atlas.analysis import (
     surprises,
 )
 from atlas.analysis.curated_patterns import curate_patterns
-from atlas.analysis.neighbours import (
-    Neighbours,
-    SearchSummary,
-    analogies_by_work,
-    conditional_neighbours,
-    describe_search,
-    search_summary,
-)
+from atlas.analysis.neighbour_stage import find_neighbours
+from atlas.analysis.neighbours import SearchSummary, describe_search
 from atlas.core.cache import DigestIndex, atomic_write_text, key_digest
 from atlas.core.checked import start_corrupt_log
 from atlas.core.config import ConfigError, SiteConfig
 from atlas.core.jsonio import json_bytes
 from atlas.core.locks import build_locks
-from atlas.core.records import CONDITIONS, Record
+from atlas.core.records import CONDITIONS, Problem, Record
 from atlas.core.report import BuildReport
 from atlas.core.stage_cache import StageCache, code_digest, part_digest
 from atlas.ingest.collection import read_records
@@ -73,12 +66,15 @@ from atlas.site.insights_pages import insights_pages
 from atlas.site.journeys import journey_pages
 from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
+from atlas.site.precompress import precompress
 from atlas.site.render import make_context, render_site
+from atlas.site.weight import host_warnings
 from atlas.site.writer import check_shrink, publish, recover, staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
-from atlas.vectors.matrix import centre_in_place, select_rows
+from atlas.vectors.centring import centre_on_stored_mean
+from atlas.vectors.matrix import select_rows
 from atlas.vectors.network import resolve_weights
 from atlas.vectors.parts import Weighing, weigh_parts
 from atlas.vectors.tuning_record import read_record
@@ -110,7 +106,7 @@ class WorksKey:
 
 
 def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_seconds: float | None = None,
-          allow_shrink: bool = False) -> BuildReport:
+          allow_shrink: bool = False, full: bool = False) -> BuildReport:
     """Build the site described by `config` and publish it atomically. Returns the report.
 
     The whole config is checked first (atlas.preflight; pass `preflight` when the caller already ran it):
@@ -119,6 +115,7 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
     `wait_seconds`), and what builds that died left behind is repaired, before anything is written.
     Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
     `allow_shrink` publishes even a site that drops more than publish.max_shrink of the published works.
+    `full` recomputes what is otherwise updated incrementally (the neighbours, the stored mean of the vectors).
     """
     preflight = preflight if preflight is not None else check_config(config)
     preflight.raise_for_errors()
@@ -129,7 +126,7 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
                          "running" for lock in locks if lock.stale]
         report.notes += recover(config.output_dir)  # under the lock: every staging folder now is a dead build's
         with naming_the_folders(config):
-            return _build_locked(config, report, allow_shrink)
+            return _build_locked(config, report, allow_shrink, full)
 
 
 @contextlib.contextmanager
@@ -145,7 +142,7 @@ def naming_the_folders(config: SiteConfig):
         raise type(exc)(exc.errno, exc.strerror or os.strerror(exc.errno), where) from exc
 
 
-def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -> BuildReport:
+def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, full: bool = False) -> BuildReport:
     """The build proper, stage by stage; runs while this process holds the output's and the cache's locks."""
     corrupt = start_corrupt_log()  # every cache file found damaged from here on: one note per kind at the end
     stages = StageCache(stage_folder(config))
@@ -174,7 +171,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     with report.stage("labels"):
         works, vectors = _published(embedded_records, embedded.vectors, thumbs, config.cache_dir / "work")
         embedded.vectors = embedded.vectors[:0]  # the published rows are copied out: let the first matrix go
-        vectors = centre_in_place(vectors)
+        features = key_digest(embedded.model.identity, emb.model, emb.image_size)
+        vectors, centred = centre_on_stored_mean(vectors, stages.root, features, full)  # kept until it drifts
+        report.notes.append(centred)
         weighing = _weigh_fallback(embedded, works, vectors)  # the fallback's parts, weighed for this collection
         report.notes += [weighing.line()] if weighing else []
         labelled = normalise_labels(works, config.labels)
@@ -197,11 +196,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     key = WorksKey.of(works, vectors)
     device = embedded.device
     with report.stage("neighbours"):
-        ncfg = config.neighbours
-        found = stages.run(
-            "neighbours", key.parts(settings=dataclasses.asdict(ncfg), device=device, code=code_digest(neighbours)),
-            lambda: _neighbours(ids, vectors, conditions, ncfg, device), Neighbours,
-        )
+        ncfg = config.neighbours  # reused, patched where few works changed, or searched whole (--full)
+        found = find_neighbours(stages.root, ids, vectors, conditions, ncfg, device, full)
+        stages.note("neighbours", found.reused, found.reason)
         analogies, searches = found.analogies, found.searches
         report.notes.append(describe_search(searches))
         report.notes += [f"neighbours, {s.field} {s.group}: {s.method}, {s.note}"
@@ -298,7 +295,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
             report.add(pairings.problems)
             report.counts.update(pairings.counts)
             report.timings["pages: pairings"] = pairings.render_seconds
-            report.counts["site_bytes"] = writer.bytes_written
+            if config.publish.precompress:
+                report.counts["precompressed_files"] = precompress(writer, config.publish.precompress)
+            _report_weight(report, config, writer)
             report.notes += corrupt.lines()
         with report.stage("publish"):
             check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
@@ -312,6 +311,13 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool) -
     report.decisions = stages.decisions
     _write_report(report, config)
     return report
+
+
+def _report_weight(report: BuildReport, config: SiteConfig, writer) -> None:
+    """The site's size and file count in the summary, and a warning past the host's limits (publish.max_*)."""
+    report.counts.update(site_bytes=writer.bytes_written, site_files=len(writer.written))
+    report.add([Problem("publish", "", line, severity="warning") for line in host_warnings(
+        writer.bytes_written, len(writer.written), config.publish.max_bytes, config.publish.max_files)])
 
 
 def _write_report(report: BuildReport, config: SiteConfig) -> None:
@@ -370,12 +376,6 @@ def _weigh_fallback(embedded, works: list[Record], vectors: np.ndarray) -> Weigh
     if not embedded.parts:
         return None
     return weigh_parts(vectors, embedded.parts, np.array([embedded.monochrome.get(w.id, False) for w in works]))
-
-
-def _neighbours(ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str) -> Neighbours:
-    """Conditional neighbours: analogies per work, and how each group was searched."""
-    results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
-    return Neighbours(analogies_by_work(ids, results), search_summary(results))
 
 
 def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: Path) -> tuple[list[Record], np.ndarray]:

@@ -162,7 +162,7 @@ def run_build(args) -> int:
     from atlas.build import build
 
     report = build(config, preflight, wait_seconds=args.wait_timeout if args.wait else None,
-                   allow_shrink=args.allow_shrink)
+                   allow_shrink=args.allow_shrink, full=args.full)
     print(report.summary())
     if args.explain:
         print(report.explain())
@@ -178,6 +178,7 @@ def add_publish_options(b) -> None:
     b.add_argument("--wait", action="store_true", help="when another build holds the output's or the cache's lock, wait for it instead of stopping with status 3")
     b.add_argument("--wait-timeout", type=float, default=3600, metavar="SECONDS", help="with --wait, give up (status 3) after this many seconds (default: 3600)")
     b.add_argument("--allow-shrink", action="store_true", help="publish even when the build removes more than publish.max_shrink of the published works (else status 5)")
+    b.add_argument("--full", action="store_true", help="recompute what is otherwise updated incrementally: search every work's neighbours again and centre the vectors on the current mean")
 
 
 def add_finetune_parser(sub) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from atlas.analysis.analogy_table import AnalogyTable
 from atlas.analysis.neighbours import GroupNeighbours, analogies_by_work
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="memory of the analogies as Python objects")
     parser.add_argument("--works", type=int, default=100000)
     parser.add_argument("--k", type=int, default=6)
+    parser.add_argument("--table", action="store_true",
+                        help="measure atlas.analysis.analogy_table.AnalogyTable (int32/float32 arrays) instead")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     ids = [f"S{i:07d}" for i in range(args.works)]
@@ -48,17 +51,19 @@ def main(argv: list[str] | None = None) -> None:
     gc.collect()
     before = anon_mb()
     start = time.perf_counter()
-    analogies = analogies_by_work(ids, results)
+    analogies = AnalogyTable.from_results(ids, results) if args.table else analogies_by_work(ids, results)
     seconds = time.perf_counter() - start
     gc.collect()
     objects_mb = anon_mb() - before
-    json_mb = len(json.dumps(analogies, separators=(",", ":"))) / 2**20
+    json_mb = (len(analogies.to_bytes()) if args.table else len(json.dumps(analogies, separators=(",", ":")))) / 2**20
     row = {"works": args.works, "groups": len(groups), "k": args.k, "pairs": args.works * len(groups) * args.k,
            "arrays_mb": round(array_mb, 1), "python_objects_mb": round(objects_mb, 1), "json_mb": round(json_mb, 1),
-           "analogies_by_work_s": round(seconds, 1)}
-    print(f"{row['pairs']:,} (id, score) pairs: arrays {array_mb:,.0f} MB (int64 indices + float32 scores), "
-          f"as Python objects {objects_mb:,.0f} MB anonymous, as JSON {json_mb:,.0f} MB; built in {seconds:.1f} s")
-    out = RESULTS / f"analogies_memory_{args.works}.json"
+           "analogies_by_work_s": round(seconds, 1), "held_as": "AnalogyTable arrays" if args.table else "Python objects",
+           "cached_as": ".npz" if args.table else "JSON"}
+    print(f"{row['pairs']:,} (id, score) pairs: search output {array_mb:,.0f} MB (int64 indices + float32 scores), "
+          f"held as {row['held_as']} {objects_mb:,.0f} MB anonymous, cached as {row['cached_as']} {json_mb:,.0f} MB; "
+          f"built in {seconds:.1f} s")
+    out = RESULTS / f"analogies_memory_{args.works}{'_table' if args.table else ''}.json"
     out.write_text(json.dumps(row, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 

@@ -45,8 +45,12 @@ from benchmarks.synthetic import CULTURES, MEDIA, clustered_vectors, group_label
 RESULTS = Path(__file__).resolve().parent / "results"
 METHODS = [
     "atlas-exact-cpu", "atlas-exact-cuda", "atlas-auto-cpu", "atlas-ann-checked", "pynndescent", "sklearn-brute",
-    "faiss-flat", "faiss-hnsw",
+    "faiss-flat", "faiss-flat-default", "faiss-hnsw",
 ]
+# FAISS's wheel bundles an OpenBLAS that does not recognise every CPU and then falls back to a slow generic
+# kernel: the faiss methods run with OPENBLAS_CORETYPE (--openblas-coretype, Haswell by default) naming a
+# kernel this CPU has; faiss-flat-default runs without it, so both kernels are in the table.
+DEFAULT_KERNEL = ("faiss-flat-default",)
 HNSW_M, HNSW_EF_SEARCH = 32, 128
 
 
@@ -209,6 +213,7 @@ def search_faiss(kind: str):
             sim, pos = index.search(q, want)
             out.append(drop_self(g[np.maximum(pos, 0)], sim, pos >= 0, k, queries))
         note = "IndexFlatIP per group" if kind == "flat" else f"IndexHNSWFlat per group, M {HNSW_M}, efSearch {HNSW_EF_SEARCH}"
+        note += f", OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}"
         return index_s, out, note
     return run
 
@@ -221,6 +226,7 @@ SEARCHES = {
     "pynndescent": search_pynndescent,
     "sklearn-brute": search_sklearn,
     "faiss-flat": search_faiss("flat"),
+    "faiss-flat-default": search_faiss("flat"),
     "faiss-hnsw": search_faiss("hnsw"),
 }
 
@@ -243,8 +249,12 @@ def available(method: str) -> str:
 def run_method(method: str, folder: Path, args) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "benchmarks.neighbours_scale", "--child", method, "--data", str(folder),
                "--k", str(args.k), "--threads", str(args.threads), "--ann-min-group", str(args.ann_min_group)]
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)
+    if method.startswith("faiss") and method not in DEFAULT_KERNEL and args.openblas_coretype:
+        env["OPENBLAS_CORETYPE"] = args.openblas_coretype
     return subprocess.run(command, check=False, capture_output=True, text=True, timeout=args.timeout,
-                          cwd=Path(__file__).resolve().parent.parent)
+                          cwd=Path(__file__).resolve().parent.parent, env=env)
 
 
 def recall(found: np.ndarray, exact: np.ndarray) -> float:
@@ -263,6 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=int, default=600, help="stop a method after this many seconds")
     parser.add_argument("--ann-min-group", type=int, default=0,
                         help="atlas-auto-cpu / atlas-ann-checked: smallest group for pynndescent (0 = the config default)")
+    parser.add_argument("--openblas-coretype", default="Haswell",
+                        help="OPENBLAS_CORETYPE for the faiss methods except faiss-flat-default ('' = unset)")
     parser.add_argument("--tag", default="", help="suffix for the results file name")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)

@@ -244,11 +244,34 @@ def exact_search_groups(
             if kk == 0:
                 continue
             sub = sims if whole[g] else sims.index_select(1, columns[g])
-            top_sim, top_pos = torch.topk(sub, kk, dim=1)
+            top_sim, top_pos = canonical_topk(sub, kk)
             valid = torch.isfinite(top_sim)
             indices[start:stop, :kk] = torch.where(valid, members[g][top_pos], -1).cpu().numpy()
             scores[start:stop, :kk] = torch.where(valid, top_sim, float("nan")).cpu().numpy()
     return out
+
+
+def canonical_topk(sims, kk: int):
+    """torch.topk, made canonical: best first, ties broken by the lower column (= the lower global index,
+    members being sorted), and a tie at the k-th place resolved the same way. torch.topk orders and picks
+    tied values as its kernel happens to; the incremental update (atlas.analysis.incremental) must give
+    exactly what a full search gives, so both follow this one rule. Rows with a tie across the k-th place
+    (seen as a (k+1)-th value equal to the k-th; rare with real vectors) are sorted whole; the rest only sort
+    their k results."""
+    import torch
+
+    extra = min(kk + 1, sims.shape[1])  # one more than wanted: a tie across the k-th place shows as equal values
+    top_sim, top_pos = torch.topk(sims, extra, dim=1)
+    tied = torch.nonzero(top_sim[:, kk - 1] == top_sim[:, -1]).flatten() if extra > kk else top_sim[:0, 0].long()
+    top_sim, top_pos = top_sim[:, :kk], top_pos[:, :kk]
+    by_pos = torch.argsort(top_pos, dim=1)
+    top_pos, top_sim = top_pos.gather(1, by_pos), top_sim.gather(1, by_pos)
+    order = torch.sort(top_sim, dim=1, descending=True, stable=True).indices
+    top_pos, top_sim = top_pos.gather(1, order), top_sim.gather(1, order)
+    if len(tied):
+        whole_sim, whole_pos = torch.sort(sims.index_select(0, tied), dim=1, descending=True, stable=True)
+        top_sim[tied], top_pos[tied] = whole_sim[:, :kk], whole_pos[:, :kk]
+    return top_sim, top_pos
 
 
 def ann_search(

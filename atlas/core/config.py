@@ -132,6 +132,9 @@ class ThumbnailsConfig:
 class RenderConfig:
     workers: int = 0  # processes rendering artwork pages: 0 = one per CPU core (up to 8) for sites of 1,000+ works,
         # 1 = serial; output is identical either way
+    groups_shown: int = 12  # groups of each condition whose analogies an artwork page shows as pictures (those with
+        # the closest top analogy); the others are one text link each in a closed list, so a page does not grow
+        # with the number of groups (0 = all as pictures)
 
 
 @dataclass
@@ -196,6 +199,10 @@ class ThemeConfig:
 class PublishConfig:
     max_shrink: float = 0.2  # most share of the published works (data/works.json) a build may remove (0-1); a build
         # that would remove more stops before publishing, the old site untouched, until run with --allow-shrink
+    max_bytes: int = 1_000_000_000  # the build warns when the site is larger (bytes; GitHub Pages takes 1 GB; 0 = no limit)
+    max_files: int = 20_000  # the build warns when the site has more files (Cloudflare Pages takes 20,000; 0 = no limit)
+    precompress: list[str] = field(default_factory=list)  # also write `.gz` and/or `.br` copies of text files
+        # ([gz, br]) for hosts that serve them as they are (nginx gzip_static, Caddy precompressed); [] = none
 
 
 @dataclass
@@ -486,6 +493,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
             )
     if config.neighbours.k < 1:
         raise ConfigError(f"{path}: neighbours.k must be at least 1")
+    if config.render.groups_shown < 0:
+        raise ConfigError(f"{path}: render.groups_shown must be 0 (all) or more")
     if config.pairings.budget < 0:
         raise ConfigError(f"{path}: pairings.budget must be 0 (all) or more")
     if config.journeys.top_k < 1 or config.journeys.max_works < 2 or config.journeys.shard_size < 1:
@@ -498,6 +507,10 @@ def _check_values(config: SiteConfig, path: Path) -> None:
         raise ConfigError(f"{path}: deep_zoom.tile_size must be at least 64 and deep_zoom.quality from 1 to 100")
     if not 0 <= config.publish.max_shrink <= 1:
         raise ConfigError(f"{path}: publish.max_shrink is a share of the published works, from 0 to 1")
+    if config.publish.max_bytes < 0 or config.publish.max_files < 0:
+        raise ConfigError(f"{path}: publish.max_bytes and publish.max_files must be 0 (no limit) or more")
+    if unknown := sorted(set(config.publish.precompress) - {"gz", "br"}):
+        raise ConfigError(f"{path}: publish.precompress takes gz and br; not {', '.join(unknown)}")
 
 
 def _at(path: Path, node: yaml.Node) -> str:

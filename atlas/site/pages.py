@@ -54,17 +54,22 @@ def artwork(ctx: SiteContext, work_id: str) -> Output:
 
 
 def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:
-    """{field: [{group, url, items: [{work, score, rank}]}]} for one artwork page."""
+    """{field: [{group, url, shown, items: [{work, score, rank}]}]} for one artwork page. `shown` rows (the
+    render.groups_shown groups with the closest top analogy) are drawn as pictures, the rest as one link each."""
     rows: dict[str, list[dict]] = {}
+    limit = ctx.data.config.render.groups_shown
     for fld in CONDITIONS:
         groups = ctx.data.analogies.get(work_id, {}).get(fld, {})
+        ranked = sorted(groups, key=lambda g: (-groups[g][0][1], g))
+        shown = set(ranked[:limit] if limit else ranked)
         rows[fld] = [
             {
                 "group": group,
                 "url": ctx.url(fld, group),
+                "shown": group in shown,
                 "items": [
                     {"work": ctx.work_view(other), "score": score, "rank": rank}
-                    for rank, (other, score) in enumerate(pairs, start=1)
+                    for rank, (other, score) in enumerate(pairs if group in shown else pairs[:1], start=1)
                 ],
             }
             for group, pairs in sorted(groups.items())

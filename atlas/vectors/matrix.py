@@ -63,10 +63,19 @@ def centre_in_place(matrix: np.ndarray) -> np.ndarray:
     """
     if len(matrix) == 0:
         return matrix
+    return centre_on(matrix, row_mean(matrix))
+
+
+def row_mean(matrix: np.ndarray) -> np.ndarray:
+    """The rows' mean vector, summed in float64 a block at a time (float32 result)."""
     total = np.zeros(matrix.shape[1], np.float64)
     for start in range(0, len(matrix), BLOCK_ROWS):
         total += matrix[start : start + BLOCK_ROWS].sum(axis=0, dtype=np.float64)
-    mean = (total / len(matrix)).astype(np.float32)
+    return (total / max(len(matrix), 1)).astype(np.float32)
+
+
+def centre_on(matrix: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Subtract `mean` from every row, then scale each row to unit length, in place, a block at a time."""
     for start in range(0, len(matrix), BLOCK_ROWS):
         block = matrix[start : start + BLOCK_ROWS]
         block -= mean

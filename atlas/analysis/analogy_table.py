@@ -1,0 +1,77 @@
+"""Every work's analogies as two arrays, not millions of Python tuples.
+
+The neighbour search gives, for each group (a culture, a medium), an (N, k) matrix of neighbour rows and
+one of similarities. Turned into {work: {field: {group: [(id, score), ...]}}} dicts these took 2.1 GB at
+100,000 works (benchmarks/README.md, analogies_memory); stacked as int32 and float32 arrays they take
+G x N x k x 8 bytes (144 MB at 100k works, 30 groups, k = 6), are cached as .npy files, and are shared
+by forked rendering workers page for page: a numpy buffer is never touched by reference counting, so fork's
+copy-on-write leaves it shared, where every tuple a worker reads gets its page copied.
+
+AnalogyTable is a read-only Mapping from work id to the same nested dict the pages always read, built on
+demand for one work, so the stages after the search (quality, pairings, pages) are unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DECIMALS = 4  # similarities shown rounded: stable output
+
+
+@dataclass(eq=False)
+class AnalogyTable(Mapping):
+    """indices[g, i, j]: the row (in `ids`) of work i's j-th closest work in group groups[g] (-1: none);
+    scores[g, i, j] its similarity (float32, NaN where there is none)."""
+
+    ids: list[str]
+    groups: list[tuple[str, str]]  # (field, group) of each layer, in search order
+    indices: np.ndarray  # (G, N, k) int32
+    scores: np.ndarray  # (G, N, k) float32
+    _rows: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rows = {work: row for row, work in enumerate(self.ids)}
+
+    @classmethod
+    def from_results(cls, ids: list[str], results: list) -> AnalogyTable:
+        """From atlas.analysis.neighbours.GroupNeighbours results (one per group)."""
+        if not results:
+            return cls(list(ids), [], np.zeros((0, len(ids), 0), np.int32), np.zeros((0, len(ids), 0), np.float32))
+        return cls(list(ids), [(r.field, r.group) for r in results],
+                   np.stack([r.indices for r in results]).astype(np.int32),
+                   np.stack([r.scores for r in results]).astype(np.float32))
+
+    def __getitem__(self, work: str) -> dict[str, dict[str, list[tuple[str, float]]]]:
+        row = self._rows[work]
+        out: dict[str, dict[str, list[tuple[str, float]]]] = {}
+        for g, (fld, group) in enumerate(self.groups):
+            pairs = [(self.ids[j], round(float(s), DECIMALS))
+                     for j, s in zip(self.indices[g, row].tolist(), self.scores[g, row].tolist()) if j >= 0]
+            if pairs:
+                out.setdefault(fld, {})[group] = pairs
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, work: object) -> bool:
+        return work in self._rows
+
+    def to_bytes(self) -> bytes:
+        """An .npz of plain arrays (no pickles): ids, keys, indices, scores."""
+        buffer = io.BytesIO()
+        np.savez(buffer, ids=np.asarray(self.ids, dtype=str), keys=np.asarray(self.groups, dtype=str).reshape(-1, 2),
+                 indices=self.indices, scores=self.scores)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_npz(cls, arrays) -> AnalogyTable:
+        return cls([str(i) for i in arrays["ids"]], [(str(f), str(g)) for f, g in arrays["keys"]],
+                   np.asarray(arrays["indices"], np.int32), np.asarray(arrays["scores"], np.float32))
