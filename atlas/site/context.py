@@ -33,6 +33,7 @@ from atlas.ingest.labels import condition_names
 from atlas.site import urls
 from atlas.site.ledger import Ledger
 from atlas.site.pairings import PairingPlan
+from atlas.site.work_display import display_artist, display_fields
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class SiteContext:
             return self.views[work_id]
         w = self.by_id[work_id]
         width, height = self.data.dims.get(work_id, (self.large, self.large))
-        line = byline(w.artist, w.date_text)
+        line = byline(display_artist(w.artist), w.date_text)  # the raw artist string stays in view['artist']
         view = self.views[work_id] = {
             "id": w.id,
             "title": w.title or "Untitled",
@@ -138,6 +139,7 @@ class SiteContext:
             "alt": f"{w.title or 'Untitled'}, {line}" + (f"; {w.culture_raw}" if w.culture_raw else "")
             + (f"; {w.medium_raw}" if w.medium_raw else ""),
             "byline": line,
+            **display_fields(w),
         }
         return view
 

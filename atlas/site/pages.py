@@ -19,6 +19,7 @@ from atlas.core.records import CONDITIONS
 from atlas.ingest import thumbnails
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
+from atlas.site.work_display import default_conditions
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
 INDEX_FIELDS = ("id", "title", "artist", "date", "culture", "medium", "url", "thumb")
@@ -48,8 +49,9 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
+    defaults = default_conditions(ctx.by_id[work_id], ctx.data.analogies.get(work_id, {}))
     return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=analogy_rows(ctx, work_id),
-                    cluster=ctx.clusters_by_work.get(work_id))
+                    cluster=ctx.clusters_by_work.get(work_id), defaults=defaults)
 
 
 def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:
