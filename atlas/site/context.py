@@ -206,4 +206,5 @@ def path_keys(data: SiteData) -> dict[str, list[str]]:
 def site_view(config: SiteConfig) -> dict:
     theme_css = [urls.asset_path(f"site/{Path(p).name}") for p in config.theme.css]
     return {"title": config.title, "description": config.description, "base_url": config.base_url,
+            "url": config.site_url.rstrip("/"),  # the public origin, "" when unset (then no absolute URLs)
             "theme_css": [urls.join_url(config.base_url, p) for p in theme_css]}

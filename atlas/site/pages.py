@@ -117,7 +117,7 @@ def featured_pairs(ctx: SiteContext, limit: int = 12) -> list[dict]:
 def chord(ctx: SiteContext) -> Iterator[Output]:
     sim = ctx.data.similarity
     links = [ctx.url("culture", name) for name in sim.labels]
-    svg = chord_svg(sim.labels, sim.similarity, sim.counts, links)
+    svg = chord_svg(sim.labels, sim.similarity, sim.counts, links, noun=ctx.names["culture"]["lower_many"])
     rows = [
         {"name": name, "url": links[i], "values": [round(v, 3) for v in sim.similarity[i]]}
         for i, name in enumerate(sim.labels)
@@ -149,7 +149,8 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
         record = dict(entry, image=view["image"], culture_raw=w.culture_raw, medium_raw=w.medium_raw,
-                      date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}))
+                      date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}),
+                      credit=view["credit"], rights=view["rights"], source_url=view["source_link"])
         yield Output(ctx.paths.work_json_path(w.id), json_bytes(record))
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
