@@ -1,0 +1,204 @@
+"""Pages a museum would publish, in Debian's chromium (issue 15, pages half), on the session's sample build and on
+a small collection with credit lines: the analogies on the first screen, cards that leave their links tappable,
+every pair page printed to one A4 and one Letter page (the PDF's text read back), axe-core's WCAG 2.2 AA rules
+on every page type at desktop and phone widths, and the AIC example when ../shared is there.
+
+Screenshots and the axe table go to a folder under the test's tmp_path; the paths are printed (pytest -s).
+Skipped with a reason when Playwright, chromium or (for axe) npm is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from atlas.site import urls
+
+from .axe_support import axe_source, violations
+from .browser_support import GuardedPage, LocalSite, find_chromium
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+CHROMIUM = find_chromium()
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")]
+DESKTOP, PHONE = (1366, 900), (390, 844)
+
+
+@pytest.fixture(scope="module")
+def sample_site(sample_build):
+    config, _ = sample_build
+    local = LocalSite(config.output_dir, config.base_url)
+    yield config, local
+    local.close()
+
+
+@pytest.fixture
+def open_page(browser, tmp_path):
+    """open_page(site, (width, height)) -> GuardedPage; every page is checked (no foreign request, no console
+    error) at teardown."""
+    pages: list[GuardedPage] = []
+
+    def make(site: LocalSite, size: tuple[int, int]) -> GuardedPage:
+        page = GuardedPage(browser, site, tmp_path / "screenshots", size[0], size[1], True)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        page.close()
+    for page in pages:
+        page.check()
+
+
+def _prerendered_pairs(config) -> list[tuple[str, str]]:
+    return sorted((urls.unslug(p.parent.name), urls.unslug(p.name))
+                  for p in (config.output_dir / "pair").glob("*/*") if (p / "index.html").is_file())
+
+
+# --- the artwork page leads with its analogies ------------------------------------------------------------
+
+FIRST_CARD = """() => {
+  const card = document.querySelector('.analogy-row.is-shown a.card');
+  const image = document.querySelector('.artwork-image').getBoundingClientRect();
+  const section = document.querySelector('.artwork-analogies').getBoundingClientRect();
+  const box = card.getBoundingClientRect();
+  return {top: box.top, bottom: box.bottom, imageBottom: image.bottom, sectionTop: section.top};
+}"""
+
+
+def test_first_analogies_are_on_the_first_screen_and_pages_are_photographed(sample_site, open_page):
+    config, local = sample_site
+    a, b = _prerendered_pairs(config)[0]
+    for size in (DESKTOP, PHONE):
+        gp = open_page(local, size)
+        page = gp.goto(urls.page_path("work", "S0001"))
+        where = page.evaluate(FIRST_CARD)
+        if size == DESKTOP:  # the whole first card on the first screen, beside the image
+            assert where["bottom"] <= DESKTOP[1], where
+        else:  # the analogies start right under the image
+            assert 0 <= where["sectionTop"] - where["imageBottom"] <= 40, where
+        gp.shot(f"artwork-{size[0]}")
+        gp.goto(urls.page_path("pair", (a, b)))
+        gp.shot(f"pair-{size[0]}")
+
+
+TAPPABLE = """() => Array.from(document.querySelectorAll('.analogy-row.is-shown .pair-link')).map((a) => {
+  const box = a.getBoundingClientRect();
+  a.scrollIntoView({block: 'center'});
+  const now = a.getBoundingClientRect();
+  const hit = document.elementFromPoint(now.left + now.width / 2, now.top + now.height / 2);
+  return {height: box.height, width: box.width, hit: !!hit && (hit === a || a.contains(hit))};
+})"""
+
+
+def test_side_by_side_links_are_not_covered_and_big_enough_on_a_phone(sample_site, open_page):
+    _, local = sample_site
+    page = open_page(local, PHONE).goto(urls.page_path("work", "S0002"))
+    links = page.evaluate(TAPPABLE)
+    assert links and all(link["hit"] for link in links), links
+    assert all(link["height"] >= 24 for link in links), links
+
+
+# --- print ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def credited_site(tmp_path_factory):
+    """The small collection of tests/pages_support.py, built and served (base_url /)."""
+    from atlas.build import build
+    from atlas.core.config import load_config
+
+    from .pages_support import write_credited_collection
+
+    config = load_config(write_credited_collection(tmp_path_factory.mktemp("credited-print")))
+    build(config)
+    local = LocalSite(config.output_dir, config.base_url)
+    yield config, local
+    local.close()
+
+
+def _pdf_text(pdf: bytes) -> tuple[int, str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+@pytest.mark.parametrize("kind", ["prerendered", "viewer"])
+def test_every_pair_page_prints_on_one_page_with_captions_credits_and_address(credited_site, open_page, paper, kind):
+    pytest.importorskip("pypdf", reason="pypdf is not installed (pip install -e '.[test]')")
+    config, local = credited_site
+    a, b = _prerendered_pairs(config)[0]
+    path = urls.page_path("pair", (a, b)) if kind == "prerendered" else urls.page_path("pair_viewer") + f"?a={a}&b={b}"
+    gp = open_page(local, DESKTOP)
+    page = gp.goto(path)
+    page.wait_for_selector('[data-slot="conditions"] li')
+    expected = page.evaluate("""() => ({
+      titles: [...document.querySelectorAll('[data-slot$=".title"]')].map((e) => e.textContent),
+      credits: [...document.querySelectorAll('.pair-credit')].map((e) => e.textContent),
+      groups: [...document.querySelectorAll('.pair-conditions li')].map((li) => li.textContent.split(' works,')[0]),
+      address: location.href})""")
+    pages, text = _pdf_text(page.pdf(format=paper, print_background=False))
+    assert pages == 1, f"{kind} on {paper}: {pages} pages"
+    for title in expected["titles"]:
+        assert _words(title) in text
+    assert len(expected["credits"]) == 2 and all(_words(c) in text for c in expected["credits"])
+    assert expected["groups"] and all(_words(g) in text for g in expected["groups"]), (expected["groups"], text)
+    assert re.sub(r"\s", "", expected["address"]) in re.sub(r"\s", "", text)
+
+
+# --- axe-core ---------------------------------------------------------------------------------------------
+
+def _page_types(config) -> dict[str, str]:
+    """One page of each type the sample publishes (name -> path)."""
+    a, b = _prerendered_pairs(config)[0]
+    site = config.output_dir
+    first = lambda folder: sorted(p for p in (site / folder).iterdir() if p.is_dir())[0]  # noqa: E731
+    culture_pair = next(p for p in sorted((site / "chord").glob("*/*")) if (p / "index.html").is_file())
+    types = {
+        "home": "", "artwork": urls.page_path("work", "S0001"), "pair": urls.page_path("pair", (a, b)),
+        "pair viewer": urls.page_path("pair_viewer") + f"?a={a}&b=S0002", "map": "map/", "chord": "chord/",
+        "culture pair": culture_pair.relative_to(site).as_posix() + "/", "cultures": "culture/",
+        "culture": first("culture").relative_to(site).as_posix() + "/", "media": "medium/",
+        "search": "search/?q=boat", "about": "about/", "pairings": "pairings/", "404": "404.html",
+    }
+    for name in ("model", "patterns", "surprises"):
+        if (site / name / "index.html").is_file():
+            types[name] = f"{name}/"
+    if (site / "pattern").is_dir():
+        types["pattern"] = first("pattern").relative_to(site).as_posix() + "/"
+    return types
+
+
+def test_no_axe_violations_on_any_page_type_at_both_widths(sample_site, open_page, tmp_path):
+    source, why = axe_source()
+    if source is None:
+        pytest.skip(why)
+    config, local = sample_site
+    table: dict[str, dict[str, list]] = {}
+    for size in (DESKTOP, PHONE):
+        gp = open_page(local, size)
+        for name, path in _page_types(config).items():
+            page = gp.goto(path)
+            page.wait_for_load_state("networkidle")
+            found = violations(page, source)
+            table.setdefault(name, {})[f"{size[0]}px"] = [f"{v['id']} ({v['impact']}, {len(v['nodes'])})" for v in found]
+    out = tmp_path / "axe.json"
+    out.write_text(json.dumps(table, indent=1, sort_keys=True), encoding="utf-8")
+    print(f"axe table: {out}")
+    for name, widths in sorted(table.items()):
+        print(f"{name:14} " + "  ".join(f"{w}: {', '.join(v) or 'none'}" for w, v in widths.items()))
+    failing = {name: widths for name, widths in table.items() if any(widths.values())}
+    assert not failing, failing
+
+
+# --- the AIC example --------------------------------------------------------------------------------------
+
+AIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "aic-artwall"
