@@ -202,3 +202,47 @@ def test_no_axe_violations_on_any_page_type_at_both_widths(sample_site, open_pag
 # --- the AIC example --------------------------------------------------------------------------------------
 
 AIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "aic-artwall"
+
+
+@pytest.fixture(scope="module")
+def aic_site(tmp_path_factory):
+    """The AIC example (267 paintings, culture named "Nationality"), built with the tests' embedder and served."""
+    from atlas.build import build
+
+    from .test_examples import SHARED_DATA, example_config
+
+    if not (SHARED_DATA / "aic-artwall").is_dir():
+        pytest.skip(f"real collections not found at {SHARED_DATA} (the AIC example needs ../shared)")
+    config = example_config("aic", tmp_path_factory.mktemp("aic-pages"))
+    build(config)
+    local = LocalSite(config.output_dir, config.base_url)
+    yield config, local
+    local.close()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow  # builds the AIC example: ~30 s on two cores
+def test_aic_artwork_and_pair_pages(aic_site, open_page):
+    """On real paintings: the analogies on the first screen, the switcher and pair pages say "Nationality",
+    and axe finds nothing on an artwork page and a pair page at both widths."""
+    config, local = aic_site
+    source, why = axe_source()
+    work = json.loads((config.output_dir / "data" / "works.json").read_text(encoding="utf-8"))[0]["id"]
+    pairs = _prerendered_pairs(config)
+    found = {}
+    for size in (DESKTOP, PHONE):
+        gp = open_page(local, size)
+        page = gp.goto(urls.page_path("work", work))
+        if size == DESKTOP:
+            assert page.evaluate(FIRST_CARD)["bottom"] <= DESKTOP[1]
+            assert "Nationality" in page.locator(".switcher-fields").inner_text()
+            assert "culture" not in page.locator(".switcher").inner_text().lower()
+        gp.shot(f"aic-artwork-{size[0]}")
+        if source:
+            found[f"artwork {size[0]}"] = violations(page, source)
+        page = gp.goto(urls.page_path("pair", pairs[0]))
+        assert "culture" not in page.locator(".pair-sides").inner_text().lower()
+        gp.shot(f"aic-pair-{size[0]}")
+        if source:
+            found[f"pair {size[0]}"] = violations(page, source)
+    assert not any(found.values()), found
