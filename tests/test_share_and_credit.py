@@ -107,7 +107,7 @@ def test_labels_are_cleaned_on_pages_and_raw_in_the_json(builds):
 def test_featured_pairs_link_to_their_pair_pages(builds):
     config, _ = builds["without"]
     home = (config.output_dir / "index.html").read_text(encoding="utf-8")
-    figures = re.findall(r'<figure class="pair">.*?</figure>', home, flags=re.S)
+    figures = re.findall(r'<figure class="pair">.*?</figure>', home, flags=re.DOTALL)
     assert figures
     for figure in figures:
         href = unescape(re.search(r'<a class="pair-link" href="([^"]+)"', figure).group(1))

@@ -10,7 +10,12 @@ from PIL import Image
 
 from atlas.core.records import Record
 from atlas.site import og_image
-from atlas.site.work_display import default_conditions, display_artist, display_label, safe_link
+from atlas.site.work_display import (
+    default_conditions,
+    display_artist,
+    display_label,
+    safe_link,
+)
 
 
 def test_opens_on_the_group_of_the_closest_match_outside_its_own():
