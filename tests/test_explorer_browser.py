@@ -123,6 +123,12 @@ def test_map_pans_and_zooms_by_mouse_wheel_touch_keyboard_and_buttons(open_page)
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
     page.mouse.move(cx, cy)
+    page.mouse.wheel(0, 300)  # not yet clicked: the wheel scrolls the page, the map stays as it is
+    page.wait_for_function("window.scrollY > 0")
+    assert view()["s"] == 1
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator(".map-viewport").focus()  # as a click or Tab gives it
+    page.mouse.move(cx, cy)
     page.mouse.wheel(0, -600)
     page.wait_for_timeout(100)
     zoomed = view()
@@ -225,6 +231,7 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
         box = page.locator(".map-viewport").bounding_box()
         at = page.evaluate("window.atlasMap.screenOf(0)")
         x, y = box["x"] + at["x"], box["y"] + at["y"]
+        page.locator(".map-viewport").focus()
         page.mouse.move(x, y)
         page.mouse.wheel(0, -1500)
         page.wait_for_timeout(100)

@@ -130,6 +130,25 @@ def test_search_pages_through_every_match_and_clears_old_results_on_error(sample
     assert cards.count() == 0 and not more.is_visible()
 
 
+# --- map --------------------------------------------------------------------------------------------------
+
+def test_map_wheel_scrolls_the_page_until_the_map_is_chosen_and_touch_scrolls_past(sample_site, open_page):
+    _, local = sample_site
+    gp = open_page(local, DESKTOP)
+    page = gp.goto("map/")
+    page.wait_for_function("window.atlasMap && window.atlasMap.stats.draws > 0")
+    box = page.locator(".map-viewport").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, 250)
+    page.wait_for_function("window.scrollY > 0")
+    assert page.evaluate("window.atlasMap.view.s") == 1
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    page.wait_for_function("window.atlasMap.view.s > 1")
+    assert page.evaluate("getComputedStyle(document.querySelector('.map-viewport')).touchAction") == "pan-y"
+
+
 # --- print ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
