@@ -149,6 +149,22 @@ def test_map_wheel_scrolls_the_page_until_the_map_is_chosen_and_touch_scrolls_pa
     assert page.evaluate("getComputedStyle(document.querySelector('.map-viewport')).touchAction") == "pan-y"
 
 
+def test_chord_hover_text_is_beside_the_pointer(sample_site, open_page):
+    _, local = sample_site
+    page = open_page(local, DESKTOP).goto("chord/")
+    arc = page.locator(".chord-arc").first
+    arc.scroll_into_view_if_needed()
+    box = arc.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    tip = page.locator(".chord-tip")
+    tip.wait_for(state="visible")
+    at = tip.bounding_box()
+    assert abs(at["x"] - x) < 60 and 0 < at["y"] - y < 60, (x, y, at)
+    assert tip.inner_text() == page.locator(".chord-status").inner_text() != ""
+    assert page.evaluate("document.querySelector('.chord-table td abbr, .matrix td abbr') !== null")  # diagonal: "–"
+
+
 # --- print ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
