@@ -97,6 +97,8 @@ def test_labels_are_cleaned_on_pages_and_raw_in_the_json(builds):
     record = json.loads((config.output_dir / urls.work_json_path("S01")).read_text(encoding="utf-8"))
     assert record["artist"] == "Baccio della Porta; Italian" and record["culture_raw"] == "JAPAN"
     assert record["credit"] == "Gift of the Example Society, 1901" and record["source_url"].startswith("https://")
+    names = json.loads((config.output_dir / "data" / "conditions.json").read_text(encoding="utf-8"))
+    assert names == {"culture": {"one": "Culture", "many": "Cultures"}, "medium": {"one": "Medium", "many": "Media"}}
     home = (config.output_dir / "index.html").read_text(encoding="utf-8")
     metas = re.findall(r'<span class="card-meta">([^<]*)</span>', _page(config, urls.page_path("work", "S00")))
     assert metas and not any(m.startswith(("JAPAN", "china")) for m in metas)

@@ -155,6 +155,8 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))
+    # how the site names its two conditions (labels.*.title): "culture" and "medium" stay the JSON keys
+    yield Output("data/conditions.json", json_bytes({fld: {k: ctx.names[fld][k] for k in ("one", "many")} for fld in CONDITIONS}))
     yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity.to_json()))
     yield Output("data/map.json", json_bytes(ctx.data.cluster_map.to_json()))
 
