@@ -235,10 +235,11 @@ def _page_types(config) -> dict[str, str]:
         "culture": first("culture").relative_to(site).as_posix() + "/", "media": "medium/",
         "search": "search/?q=boat", "about": "about/", "pairings": "pairings/", "404": "404.html",
     }
-    for name in ("model", "patterns", "surprises"):
+    for name in ("model", "surprises"):
         if (site / name / "index.html").is_file():
             types[name] = f"{name}/"
     if (site / "pattern").is_dir():
+        types["patterns"] = "pattern/"
         types["pattern"] = first("pattern").relative_to(site).as_posix() + "/"
     return types
 
