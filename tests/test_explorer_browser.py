@@ -127,7 +127,7 @@ def test_map_pans_and_zooms_by_mouse_wheel_touch_keyboard_and_buttons(open_page)
     page.wait_for_function("window.scrollY > 0")
     assert view()["s"] == 1
     page.evaluate("window.scrollTo(0, 0)")
-    page.locator(".map-viewport").focus()  # as a click or Tab gives it
+    page.evaluate("document.querySelector('.map-viewport').focus({preventScroll: true})")  # as a click gives it
     page.mouse.move(cx, cy)
     page.mouse.wheel(0, -600)
     page.wait_for_timeout(100)
@@ -231,14 +231,15 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
         box = page.locator(".map-viewport").bounding_box()
         at = page.evaluate("window.atlasMap.screenOf(0)")
         x, y = box["x"] + at["x"], box["y"] + at["y"]
-        page.locator(".map-viewport").focus()
+        page.evaluate("document.querySelector('.map-viewport').focus({preventScroll: true})")  # as a click gives it
         page.mouse.move(x, y)
         page.mouse.wheel(0, -1500)
         page.wait_for_timeout(100)
         page.wait_for_function("window.atlasMap.stats.ready && window.atlasMap.stats.captions", timeout=60_000)
         zoomed = stats()
         assert zoomed["mode"] == "thumbnails" and 0 < zoomed["sheetsRequested"] < sheets
-        assert zoomed["captionsLoaded"] == zoomed["sheetsRequested"]
+        # every sheet's captions came with it; focusing the map also fetched the centre work's (it is announced)
+        assert zoomed["captionsLoaded"] == zoomed["captionsRequested"] >= zoomed["sheetsRequested"]
         x0 = page.evaluate("window.atlasMap.view.x")
         page.mouse.move(x, y)
         page.mouse.down()
