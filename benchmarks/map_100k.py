@@ -148,6 +148,7 @@ def measure(origin: str, chromium: str, pan_ms: int = 3000) -> dict:
             at = page.evaluate(  # zoom in on the work nearest the centre of the view
                 "(r) => window.atlasMap.screenOf(window.atlasMap.pick(r.width / 2, r.height / 2, 10000))", box)
             cx, cy = box["x"] + at["x"], box["y"] + at["y"]
+            page.evaluate("document.querySelector('.map-viewport').focus({preventScroll: true})")  # the wheel zooms a focused map
             page.mouse.move(cx, cy)
             t_zoom = time.perf_counter()
             for _ in range(zoom):

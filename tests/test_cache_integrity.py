@@ -64,9 +64,12 @@ def make_collection(tmp: Path) -> Path:
         picture(n).save(images / f"w{n}.png")
         rows.append({"id": f"w{n}", "title": f"Work {n}", "artist": "Anon", "date": str(1600 + 10 * n),
                      "culture": CULTURES[n % 4], "medium": MEDIA[n // 6], "image": f"images/w{n}.png"})
-    return write_small_collection(tmp, rows, "Integrity", labels={"culture": {"min_group_size": 2},
+    path = write_small_collection(tmp, rows, "Integrity", labels={"culture": {"min_group_size": 2},
                                   "medium": {"min_group_size": 2}}, embedding={"device": "cpu"},
                                   probes={"enabled": True}, heatmaps={"enabled": True, "size": 96})
+    # share cards are made only for a site with a public address (atlas.site.pair_pages): this one has one
+    path.write_text(path.read_text(encoding="utf-8") + "site_url: https://integrity.example.org\n", encoding="utf-8")
+    return path
 
 
 def site_hashes(site: Path) -> dict[str, str]:

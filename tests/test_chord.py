@@ -59,7 +59,7 @@ def test_counts_of_arcs_and_ribbons() -> None:
 
 def test_svg_attributes() -> None:
     root = _parse(_render(["A", "B"]))
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"  # not img: its arcs are links (axe nested-interactive)
     assert root.get("aria-label")
     assert root.get("viewBox") == "0 0 720 720"
     assert root.get("width") == "100%"
@@ -166,7 +166,7 @@ def test_ribbons_use_symmetrised_matrix_and_arcs_row_sums() -> None:
 def test_zero_cultures() -> None:
     svg = chord_svg([], [], [], [])
     root = _parse(svg)
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"  # not img: its arcs are links (axe nested-interactive)
     assert not _by_class(root, "chord-arc")
     assert "No cultures" in "".join(root.itertext())
 

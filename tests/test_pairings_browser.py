@@ -53,7 +53,7 @@ def page(browser, site):
 
 
 def _a_prerendered_pair(config) -> tuple[str, str]:
-    folder = next(p for p in sorted((config.output_dir / "pair").glob("*/*")) if (p / "card.jpg").is_file())
+    folder = next(p for p in sorted((config.output_dir / "pair").glob("*/*")) if (p / "index.html").is_file())
     return urls.unslug(folder.parent.name), urls.unslug(folder.name)
 
 

@@ -612,7 +612,8 @@ def test_a_full_disk_leaves_the_site_and_no_staging_folder(tiny, tmp_path, tmpfs
     else:  # no mount allowed: a file size limit in the child instead (EFBIG)
         output, limit, reason = tmp_path / "site", limit_file_size, "File too large"
     before = small_published_site(output)
-    result = run_build(tiny.config("disk-full", output), preexec_fn=limit)
+    # with site_url the build makes share cards: the site is the 1.7 MB that cannot fit (without, it might)
+    result = run_build(tiny.config("disk-full", output, site_url="https://tiny.example.org"), preexec_fn=limit)
     line = last_line(result)
     assert result.returncode == exits.WRITE_ERROR, result.stderr
     assert line.startswith("atlas: build failed: /") and f": {reason} (the previously published site" in line

@@ -194,10 +194,11 @@ def _slices(s: np.ndarray, arcs: list[tuple[float, float]]) -> dict[tuple[int, i
 
 
 def _svg_open(size: int, height: int, label: str) -> str:
-    """The opening `<svg>` tag and its accessible `<title>`."""
+    """The opening `<svg>` tag and its accessible `<title>`. role=group, not img: the arcs and ribbons are
+    links, and an image may hold no focusable element (axe-core nested-interactive)."""
     return (
         f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" class="chord" viewBox="0 0 {size} {height}" '
-        f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" aria-label={_attr(label)} '
+        f'width="100%" preserveAspectRatio="xMidYMid meet" role="group" aria-label={_attr(label)} '
         f'font-size="{_f(size / 56)}" style="max-width:{size}px;height:auto">'
         f"<title>{_esc(label)}</title>"
     )
@@ -272,8 +273,10 @@ def chord_svg(
     links: list[str],
     size: int = 720,
     colours: list[str] | None = None,
+    noun: str = "cultures",
 ) -> str:
     """Return a complete `<svg>` element (string) drawing a chord diagram of culture similarity.
+    `noun` names the groups in its accessible label, as site.yaml names the condition ("nationalities").
 
     `matrix[i][j]` is the normalised similarity of culture i to culture j (rows sum to 1, not
     symmetric); `counts[i]` the number of works and `links[i]` the culture page URL. Arcs are
@@ -294,7 +297,7 @@ def chord_svg(
         weights = np.maximum(weights, WEIGHT_FLOOR * weights.mean())
     arcs = arc_angles(weights.tolist(), _gap_for(n))
     return (
-        _svg_open(size, size, f"Chord diagram of visual similarity between {n} cultures")
+        _svg_open(size, size, f"Chord diagram of visual similarity between {n} {noun}")
         + _ribbons_svg(labels, raw, sym, arcs, cols, size)
         + _arcs_svg(labels, counts, links, arcs, cols, size)
         + "</svg>"

@@ -59,15 +59,17 @@ def culture_layout(similarity: CultureSimilarity, seed: int = SEED) -> CultureGr
     return CultureGraph(nodes, edges)
 
 
-def layout_svg(layout: CultureGraph, links: list[str], size: int = 480) -> str:
-    """The graph as a standalone, accessible SVG; node i links to links[i]. Text is escaped."""
+def layout_svg(layout: CultureGraph, links: list[str], size: int = 480, noun: str = "Cultures") -> str:
+    """The graph as a standalone, accessible SVG; node i links to links[i]. Text is escaped. role=group, not
+    img: the nodes are links, which an image may not hold (axe-core nested-interactive). `noun` names the
+    condition as site.yaml does."""
     nodes = layout.nodes
     where = {n["name"]: (n["x"] * size, n["y"] * size) for n in nodes}
     colours = dict(zip([n["name"] for n in nodes], palette(len(nodes))))
     top = max((e["weight"] for e in layout.edges), default=1.0) or 1.0
     parts = [
-        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" role="img" '
-        f'aria-labelledby="force-title" class="force-graph"><title id="force-title">Cultures placed by '
+        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" role="group" '
+        f'aria-labelledby="force-title" class="force-graph"><title id="force-title">{escape(noun)} placed by '
         f"ForceAtlas2: closer cultures look more alike</title>")
     ]
     for e in sorted(layout.edges, key=lambda e: e["weight"]):

@@ -5,6 +5,11 @@
  * condition at a time: buttons choose the field (culture / medium) and the group, the URL fragment follows
  * with history.pushState (the back button steps back through the choices), and links to the analogies
  * keep the fragment, so stepping from work to work stays in the same condition.
+ *
+ * The page names each field as site.yaml does (data-field-name: "Nationality", "Style") and marks the row
+ * to open with (data-default: the group of the work's closest match outside its own group; a section's
+ * data-default: that field's). The switcher sits under the shown section's heading, and a pressed button's
+ * replacement takes the keyboard focus, so arrowing and tabbing go on from where the visitor was.
  */
 (function () {
   'use strict';
@@ -12,7 +17,8 @@
   const rows = Array.from(document.querySelectorAll('.analogy-row[data-field][id]'));
   if (!rows.length) return;
   const sections = Array.from(document.querySelectorAll('section.analogies'));
-  const FIELDS = { culture: 'Culture', medium: 'Medium' };
+  const FIELDS = {};
+  sections.forEach((s) => { FIELDS[s.dataset.field] = s.dataset.fieldName || s.dataset.field; });
   const byId = new Map(rows.map((r) => [r.id, r]));
 
   // The switcher: a row of field buttons, then the groups of the chosen field.
@@ -27,19 +33,23 @@
   heading.className = 'switcher-heading';
   heading.setAttribute('aria-live', 'polite');
   panel.append(fieldBar, groupBar, heading);
-  sections[0].parentNode.insertBefore(panel, sections[0]);
+
+  /** The button standing for the same choice after a rebuild takes the focus its old one had. */
+  let refocus = null;
 
   function button(label, pressed, onClick) {
     const b = document.createElement('button');
     b.type = 'button';
     b.textContent = label;
     b.setAttribute('aria-pressed', pressed ? 'true' : 'false');
-    b.addEventListener('click', onClick);
+    b.addEventListener('click', () => { refocus = b.parentNode === fieldBar ? fieldBar : groupBar; onClick(); });
     return b;
   }
 
   function fallback(field) {
-    return rows.find((r) => !field || r.dataset.field === field) || rows[0];
+    const section = sections.find((s) => s.dataset.field === field);
+    const marked = field ? section && byId.get(section.dataset.default) : rows.find((r) => r.hasAttribute('data-default'));
+    return marked || rows.find((r) => !field || r.dataset.field === field) || rows[0];
   }
 
   function current() {
@@ -54,6 +64,9 @@
       r.classList.toggle('is-shown', r === row);
     });
     sections.forEach((s) => { s.hidden = !s.contains(row); });
+    const section = sections.find((s) => s.contains(row));
+    const title = section.querySelector('h2');
+    if (panel.previousElementSibling !== title) title.after(panel);
     const field = row.dataset.field;
     fieldBar.textContent = '';
     Object.keys(FIELDS).forEach((f) => {
@@ -65,6 +78,11 @@
       groupBar.append(button(r.dataset.group, r === row, () => choose(r)));
     });
     heading.textContent = `The closest works in ${FIELDS[field].toLowerCase()} group “${row.dataset.group}”. Select one to go on from it in the same group.`;
+    if (refocus) {
+      const pressed = refocus.querySelector('button[aria-pressed="true"]');
+      if (pressed) pressed.focus();
+      refocus = null;
+    }
     row.querySelectorAll('a.card').forEach((a) => {
       const url = new URL(a.href, window.location.href);
       url.hash = row.id;

@@ -5,6 +5,8 @@
  * focusing) a culture highlights its links and names its strongest ones; a ribbon opens the page of the
  * closest pairs of works between its two cultures; a checkbox keeps only the top quartile of links.
  * Link data (strength, top quartile, URL per pair) comes from the .chord[data-chord] attribute.
+ * What is pointed at is also written in a tip beside the mouse pointer (the status line under the diagram,
+ * which screen readers hear, can be below the first screen); the tip is aria-hidden, as it repeats it.
  */
 (function () {
   'use strict';
@@ -27,8 +29,33 @@
   });
 
   const percent = (v) => `${Math.round(v * 100)}%`;
+  const tip = document.createElement('div');
+  tip.className = 'chord-tip';
+  tip.setAttribute('aria-hidden', 'true');
+  tip.hidden = true;
+  root.append(tip);
+  let pointer = null; // the mouse's place in root, while it is over the diagram
+
+  function placeTip() {
+    if (!pointer || !tip.textContent) { tip.hidden = true; return; }
+    tip.hidden = false;
+    const width = root.clientWidth;
+    const left = Math.min(pointer.x + 16, Math.max(0, width - tip.offsetWidth));
+    tip.style.left = `${left}px`;
+    tip.style.top = `${pointer.y + 16}px`;
+  }
+
+  svg.addEventListener('mousemove', (e) => {
+    const box = root.getBoundingClientRect();
+    pointer = { x: e.clientX - box.left, y: e.clientY - box.top };
+    placeTip();
+  });
+  svg.addEventListener('mouseleave', () => { pointer = null; placeTip(); });
+
   function say(text) {
     if (status) status.textContent = text;
+    tip.textContent = text;
+    placeTip();
   }
 
   function clear() {

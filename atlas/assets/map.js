@@ -11,6 +11,8 @@
  * coloured dots straight into an ImageData buffer (100,000 points in a few milliseconds); otherwise as
  * thumbnails with drawImage from their sheet. Pan and zoom: mouse drag and wheel, touch (one finger pans,
  * two pinch), keyboard (arrows, + / -, 0, Enter opens the work nearest the centre) and the buttons.
+ * The wheel zooms once the map has the focus (a click or Tab) or with Ctrl held; otherwise it scrolls the
+ * page. On a touch screen a vertical swipe scrolls the page past the map (CSS touch-action: pan-y).
  * `window.atlasMap` exposes the state and frame statistics for tests and benchmarks.
  * Without scripts, the page's <noscript> list of works is shown instead.
  */
@@ -426,12 +428,19 @@
   viewport.addEventListener('pointercancel', endPointer);
   viewport.addEventListener('pointerleave', (e) => { if (!pointers.size && e.pointerType === 'mouse') showCaption(-1); });
 
+  // The wheel zooms only once the map has been clicked or tabbed to (it has the focus), or with Ctrl / Cmd
+  // held (also what a trackpad pinch sends): a page scrolled past the map must not be caught by it.
   viewport.addEventListener('wheel', (e) => {
+    if (!e.ctrlKey && !e.metaKey && document.activeElement !== viewport) {
+      say('Scrolling the page. To zoom with the wheel, click the map first or hold Ctrl.');
+      return;
+    }
     e.preventDefault();
     const lines = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? H : 1;
     const rate = e.ctrlKey ? 0.01 : 0.0015;
     const p = local(e);
     zoomAt(Math.exp(-e.deltaY * lines * rate), p.x, p.y);
+    if (data && !caption.hidden) showCaption(pick(p.x, p.y), p.x, p.y); // the caption follows the zoom
   }, { passive: false });
 
   // --- keyboard -------------------------------------------------------------------------------

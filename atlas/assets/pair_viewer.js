@@ -64,6 +64,7 @@
     setText(name + ".culture", w.culture_raw || w.culture || "Unknown");
     setText(name + ".medium", w.medium_raw || w.medium || "Unknown");
     setText(name + ".id", w.id);
+    slots(name + ".credit").forEach(function (el) { el.textContent = w.credit || ""; el.hidden = !w.credit; });
   }
   // Each condition under which one work is among the other's listed analogies, as on a pair page.
   function conditions(a, b) {
@@ -77,7 +78,8 @@
         for (var i = 0; i < list.length; i++) {
           if (list[i][0] === other.id) {
             var same = query[field] === group;
-            out.push({ kind: field === "culture" ? (same ? "Same culture" : "Cross-culture") : (same ? "Same medium" : "Cross-medium"),
+            var named = root.getAttribute("data-" + field + "-name") || field;  // as site.yaml names the field
+            out.push({ kind: (same ? "Same " : "Cross-") + named,
                        group: group, rank: i + 1, score: list[i][1], query: query, other: other, field: field });
           }
         }
@@ -102,6 +104,7 @@
       li.appendChild(strong);
       li.appendChild(document.createTextNode(": among " + c.group + " works, " + c.other.title + " is " +
         rankText(c.rank) + " to " + c.query.title + ". "));
+      a2.className = "pair-explore";
       a2.href = c.query.url + "#" + c.field + "-" + slug(c.group);
       a2.textContent = "See all " + c.group + " analogies of " + c.query.title;
       li.appendChild(a2);

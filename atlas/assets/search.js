@@ -6,7 +6,9 @@
  * whole one-character token. Results are the works matching every token, shown as thumbnails; their
  * display data comes from the docs chunk files, loaded only for the results shown. The query is kept in
  * the URL (?q=), so a search can be linked and the back button restores it. Everything is a file of the
- * site: it works offline and on any static host.
+ * site: it works offline and on any static host. Results come LIMIT at a time: "Show more" appends the
+ * next ones and moves the focus to the first of them. When the index cannot be loaded the old results are
+ * cleared, so no stale list stands under the error.
  *
  * Characters are code points, as in Python: a JS string counts UTF-16 units, so a character beyond
  * U+FFFF (CJK extension B, emoji) would be two "characters" to .length and .slice. Tokens are split with
@@ -59,6 +61,13 @@
   const LIMIT = 60;
   let generation = 0;
   let timer = 0;
+  let current = { hits: [], shown: 0, query: '' }; // the last search's matches and how many are on the page
+  const more = document.createElement('button');
+  more.type = 'button';
+  more.className = 'search-more';
+  more.textContent = `Show ${LIMIT} more`;
+  more.hidden = true;
+  results.after(more);
 
   function load(map, key, url) {
     if (!map.has(key)) {
@@ -114,18 +123,55 @@
     return li;
   }
 
+  function clear() {
+    results.textContent = '';
+    more.hidden = true;
+    current = { hits: [], shown: 0, query: '' };
+  }
+
+  function describe() {
+    const { hits, shown, query } = current;
+    const count = hits.length.toLocaleString('en');
+    status.textContent = hits.length === 0 ? `No works match “${query.trim()}”.`
+      : hits.length > shown ? `${count} works match “${query.trim()}”; the first ${shown.toLocaleString('en')} are shown.`
+        : `${count} ${hits.length === 1 ? 'work matches' : 'works match'} “${query.trim()}”.`;
+  }
+
+  /** Append the next LIMIT results of the current search; returns the first new card, if any. */
+  async function showNext() {
+    const mine = generation;
+    const next = current.hits.slice(current.shown, current.shown + LIMIT);
+    const shown = await docs(next);
+    if (mine !== generation) return null;
+    const cards = shown.map(card);
+    cards.forEach((li) => results.append(li));
+    current.shown += next.length;
+    more.hidden = current.shown >= current.hits.length;
+    describe();
+    return cards.length ? cards[0].querySelector('a') : null;
+  }
+
+  more.addEventListener('click', () => {
+    showNext().then((first) => { if (first) first.focus(); }, failed);
+  });
+
+  function failed() {
+    clear();
+    status.textContent = 'The search index could not be loaded.';
+  }
+
   async function search(query) {
     const mine = ++generation;
     const words = tokens(query);
     if (!words.length) {
-      results.textContent = '';
+      clear();
       status.textContent = query.trim() ? 'Type letters or digits.' : '';
       return;
     }
     const lists = (await Promise.all(words.map(match))).filter((l) => l !== null);
     if (mine !== generation) return;
     if (!lists.length) {
-      results.textContent = '';
+      clear();
       status.textContent = `Keep typing: a word needs at least ${index.prefix} letters.`;
       return;
     }
@@ -134,14 +180,14 @@
       const keep = new Set(other);
       hits = hits.filter((k) => keep.has(k));
     }
-    const shown = await docs(hits.slice(0, LIMIT));
+    const first = await docs(hits.slice(0, LIMIT));
     if (mine !== generation) return;
-    results.textContent = '';
-    shown.forEach((doc) => results.append(card(doc)));
-    const count = hits.length.toLocaleString('en');
-    status.textContent = hits.length === 0 ? `No works match “${query.trim()}”.`
-      : hits.length > LIMIT ? `${count} works match “${query.trim()}”; the first ${LIMIT} are shown.`
-        : `${count} ${hits.length === 1 ? 'work matches' : 'works match'} “${query.trim()}”.`;
+    clear();
+    current = { hits, shown: 0, query };
+    current.shown = first.length;
+    first.forEach((doc) => results.append(card(doc)));
+    more.hidden = current.shown >= hits.length;
+    describe();
   }
 
   function run(push) {
@@ -150,7 +196,7 @@
     if (q) url.searchParams.set('q', q);
     else url.searchParams.delete('q');
     if (url.href !== window.location.href) history[push ? 'pushState' : 'replaceState'](null, '', url);
-    search(q).catch(() => { status.textContent = 'The search index could not be loaded.'; });
+    search(q).catch(failed);
   }
 
   input.addEventListener('input', () => {
@@ -164,8 +210,8 @@
   });
   window.addEventListener('popstate', () => {
     input.value = new URL(window.location.href).searchParams.get('q') || '';
-    search(input.value);
+    search(input.value).catch(failed);
   });
   input.value = new URL(window.location.href).searchParams.get('q') || input.value;
-  if (input.value) search(input.value);
+  if (input.value) search(input.value).catch(failed);
 })();

@@ -230,7 +230,8 @@ class SiteConfig:
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
         # one sentence for the home page and meta description
     base_url: str = "/"  # path the site is served from, e.g. /atlas/ on a project page
-    site_url: str = ""  # public origin, e.g. https://collection.example.org; makes sitemap.xml URLs absolute
+    site_url: str = ""  # public origin, e.g. https://collection.example.org; makes sitemap.xml and preview URLs
+        # absolute and turns on share cards (none without it)
     output: str = "build/site"  # the published folder (replaced atomically at the end of a build)
     cache: str = "build/cache"  # embeddings, thumbnails and the sample collection live here
     collection: CollectionConfig = field(default_factory=CollectionConfig)

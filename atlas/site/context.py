@@ -35,6 +35,7 @@ from atlas.ingest.tiles import DeepZoom
 from atlas.site import urls
 from atlas.site.ledger import Ledger
 from atlas.site.pairings import PairingPlan
+from atlas.site.work_display import display_artist, display_fields
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class SiteContext:
             return self.views[work_id]
         w = self.by_id[work_id]
         width, height = self.data.dims.get(work_id, (self.large, self.large))
-        line = byline(w.artist, w.date_text)
+        line = byline(display_artist(w.artist), w.date_text)  # the raw artist string stays in view['artist']
         view = self.views[work_id] = {
             "id": w.id,
             "title": w.title or "Untitled",
@@ -143,6 +144,7 @@ class SiteContext:
             "alt": f"{w.title or 'Untitled'}, {line}" + (f"; {w.culture_raw}" if w.culture_raw else "")
             + (f"; {w.medium_raw}" if w.medium_raw else ""),
             "byline": line,
+            **display_fields(w),
         }
         return view
 
@@ -209,4 +211,5 @@ def path_keys(data: SiteData) -> dict[str, list[str]]:
 def site_view(config: SiteConfig) -> dict:
     theme_css = [urls.asset_path(f"site/{Path(p).name}") for p in config.theme.css]
     return {"title": config.title, "description": config.description, "base_url": config.base_url,
+            "url": config.site_url.rstrip("/"),  # the public origin, "" when unset (then no absolute URLs)
             "theme_css": [urls.join_url(config.base_url, p) for p in theme_css]}

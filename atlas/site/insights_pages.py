@@ -39,7 +39,8 @@ def insights_globals(ctx: SiteContext) -> dict:
         "patterns": studies.patterns is not None,
         "surprises": studies.surprises is not None,
         "works": {w.id: work_insights(ctx, w.id, studies.probes, studies.heatmaps) for w in ctx.data.works},
-        "graph_svg": layout_svg(graph, [ctx.url("culture", n["name"]) for n in graph.nodes])
+        "graph_svg": layout_svg(graph, [ctx.url("culture", n["name"]) for n in graph.nodes],
+                                noun=ctx.names["culture"]["many"])
         if graph and graph.nodes else "",
     }
 

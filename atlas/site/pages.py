@@ -20,6 +20,7 @@ from atlas.ingest import thumbnails
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
+from atlas.site.work_display import default_conditions
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
 INDEX_FIELDS = ("id", "title", "artist", "date", "culture", "medium", "url", "thumb")
@@ -49,8 +50,9 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
+    defaults = default_conditions(ctx.by_id[work_id], ctx.data.analogies.get(work_id, {}))
     return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=analogy_rows(ctx, work_id),
-                    cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id))
+                    cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id), defaults=defaults)
 
 
 def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:
@@ -121,7 +123,7 @@ def featured_pairs(ctx: SiteContext, limit: int = 12) -> list[dict]:
 def chord(ctx: SiteContext) -> Iterator[Output]:
     sim = ctx.data.similarity
     links = [ctx.url("culture", name) for name in sim.labels]
-    svg = chord_svg(sim.labels, sim.similarity, sim.counts, links)
+    svg = chord_svg(sim.labels, sim.similarity, sim.counts, links, noun=ctx.names["culture"]["lower_many"])
     rows = [
         {"name": name, "url": links[i], "values": [round(v, 3) for v in sim.similarity[i]]}
         for i, name in enumerate(sim.labels)
@@ -153,12 +155,14 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
         record = dict(entry, image=view["image"], culture_raw=w.culture_raw, medium_raw=w.medium_raw,
-                      date_begin=w.date_begin, date_end=w.date_end, credit=w.credit,  # the printed worksheet shows it
-                      analogies=ctx.data.analogies.get(w.id, {}))
+                      date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}),
+                      credit=view["credit"], rights=view["rights"], source_url=view["source_link"])
         yield Output(ctx.paths.work_json_path(w.id), json_bytes(record))
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))
+    # how the site names its two conditions (labels.*.title): "culture" and "medium" stay the JSON keys
+    yield Output("data/conditions.json", json_bytes({fld: {k: ctx.names[fld][k] for k in ("one", "many")} for fld in CONDITIONS}))
     yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity.to_json()))
     yield Output("data/map.json", json_bytes(ctx.data.cluster_map.to_json()))
     if ctx.data.scale is not None:  # turns any raw score in the JSON into its percentile among all pairs

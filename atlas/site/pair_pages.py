@@ -21,8 +21,13 @@ from atlas.site.og_image import CARD_SIZE, cached_card
 from atlas.site.pairings import Pair, PairingPlan, viewer_query
 from atlas.site.similarity_views import similarity_text, why_view
 
-KIND_WORDS = {("culture", True): "same culture", ("culture", False): "cross-culture",
-              ("medium", True): "same medium", ("medium", False): "cross-medium"}
+NO_SITE_URL = ("site_url is not set: no share cards were made, and link previews, og:url and sitemap.xml need "
+               "absolute URLs; set site_url (e.g. https://collection.example.org) to publish them")
+
+
+def kind_words(names: dict, fld: str, same: bool) -> str:
+    """'same culture' / 'cross-nationality': the condition named as site.yaml names it (labels.*.title)."""
+    return ("same " if same else "cross-") + names[fld]["lower"]
 
 
 class PairPages:
@@ -77,7 +82,7 @@ class PairPages:
                     continue
                 out.append({
                     "field": fld, "group": group, "group_url": self.r.url(fld, group),
-                    "kind": KIND_WORDS[(fld, getattr(by_id[query], fld) == group)],
+                    "kind": kind_words(self.r.names, fld, getattr(by_id[query], fld) == group),
                     "rank": rank, "rank_text": rank_text(rank), "listed": rank <= len(listed) and other in listed, "k": k,
                     "query": self.r.work_view(query), "other": self.r.work_view(other),
                     "explore": self.r.url("work", query) + "#" + urls.condition_anchor(fld, group),
@@ -106,8 +111,11 @@ class PairPages:
         start = time.perf_counter()
         counts = self.plan.counts
         html_bytes = card_bytes = made = 0
+        cards = bool(self.r.config.site_url)  # a card is of use only at an absolute URL (og:image)
+        if not cards and self.plan.pairs:
+            self.plan.problems.append(Problem("pairings", "", NO_SITE_URL, severity="warning"))
         for a, b in progress(self.plan.pairs, "pairings", unit="page"):
-            card, card_url = self.card(a, b), ""
+            card, card_url = self.card(a, b) if cards else None, ""
             if card:
                 source, fresh = card
                 card_bytes += source.stat().st_size
@@ -130,8 +138,9 @@ class PairPages:
     def card(self, a: str, b: str) -> tuple | None:
         """(cached card file, made now) or None, with a warning, when a thumbnail cannot be read."""
         thumbs, large = self.r.data.thumbs, self.r.large
+        titles = (self.r.work_view(a)["title"], self.r.work_view(b)["title"])
         try:
-            return cached_card(self.r.config.cache_dir, thumbs[a][large], thumbs[b][large])
+            return cached_card(self.r.config.cache_dir, thumbs[a][large], thumbs[b][large], titles, self.r.config.title)
         except OSError as exc:
             self.plan.problems.append(Problem("pairings", f"{a} -> {b}", f"card image not made: {exc}", severity="warning"))
             return None
@@ -214,9 +223,10 @@ class PairPages:
 
 
 def pairing_globals(ctx: SiteContext) -> dict:
-    """The templates' pairing helpers: `pair_url(a, b)`, `curated_for(work id)`, `anchor(field, group)`."""
+    """The templates' pairing helpers: `pair_url(a, b)`, `curated_for(work id)`, `anchor(field, group)`, `curated_count`."""
     pairs = PairPages(ctx)
-    return {"pair_url": pairs.pair_url, "curated_for": pairs.curated_for, "anchor": urls.condition_anchor}
+    return {"pair_url": pairs.pair_url, "curated_for": pairs.curated_for, "anchor": urls.condition_anchor,
+            "curated_count": len(pairs.plan.curated)}  # the menu's Pairings entry only when there are some
 
 
 def rank_text(rank: int) -> str:

@@ -25,6 +25,7 @@ from atlas.core.jsonio import json_bytes
 from atlas.core.records import Record, byline
 from atlas.site import urls
 from atlas.site.context import Output
+from atlas.site.work_display import display_artist, display_label
 
 PREFIX = 2  # characters that name a shard
 DOC_CHUNK = 500  # works per docs file
@@ -64,12 +65,14 @@ def build_index(works: Sequence[Record]) -> dict[str, dict[str, list[int]]]:
 
 
 def doc(work: Record, base_url: str, thumb_size: int, paths: urls.PathNames = urls.PLAIN) -> dict:
-    """What a result card shows."""
+    """What a result card shows: the labels cleaned as on the pages (atlas.site.work_display); the raw values
+    stay searchable (work_tokens)."""
     return {
         "id": work.id,  # the journey picker (search/?journey_from=ID) links a result to journey/?from=ID&to=<id>
         "title": work.title or "Untitled",
-        "byline": byline(work.artist, work.date_text),
-        "meta": " · ".join(x for x in (work.culture_raw or work.culture or "", work.medium or work.medium_raw) if x),
+        "byline": byline(display_artist(work.artist), work.date_text),
+        "meta": " · ".join(x for x in (display_label(work.culture_raw) or work.culture or "",
+                                       work.medium or display_label(work.medium_raw)) if x),
         "url": urls.join_url(base_url, paths.page_path("work", work.id)),
         "thumb": urls.join_url(base_url, paths.thumb_path(thumb_size, work.id)),
     }
