@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from atlas.analysis.similarity_scale import SimilarityScale
 from atlas.site import urls
 from atlas.site.downloads import COLUMNS, iso_year
 
@@ -92,14 +93,17 @@ def test_downloads_agree_with_the_pages(site):
         assert shown == listed and listed, folder.name
         assert f'href="/culture/{folder.name}/works.csv"' in html and f'href="/culture/{folder.name}/works.json"' in html
     whole = read_csv(site / "data" / "tables" / "analogies.csv")
+    scale = SimilarityScale.from_json(json.loads((site / "data" / "similarity-scale.json").read_text(encoding="utf-8")))
     for work in ("D000", "D017"):
         html = (site / "work" / work / "index.html").read_text(encoding="utf-8")
-        page_rows = []
-        for field, group, body in re.findall(r'data-field="(\w+)" data-group="([^"]+)">(.*?)</div>', html, re.S):
-            for rank, (other, score) in enumerate(re.findall(r'href="/work/([^/]+)/".*?similarity (-?[\d.]+)', body, re.S), 1):
-                page_rows.append((field, group, str(rank), other, score))
+        page_rows = []  # pages show a score as its percentile among all pairs; the files keep the score
+        for field, group, body in re.findall(r'data-field="(\w+)" data-group="([^"]+)"[^>]*>(.*?)</div>', html, re.S):
+            for rank, (other, pct) in enumerate(re.findall(r'href="/work/([^/]+)/".*?closer than ([\d.]+)%', body, re.S), 1):
+                page_rows.append((field, group, str(rank), other, float(pct)))
         rows = read_csv(site / "work" / work / "analogies.csv")
-        assert [(r["field"], r["group"], r["rank"], r["neighbour_id"], f"{float(r['similarity']):.2f}") for r in rows] == page_rows
+        shown = {(field, group) for field, group, *_ in page_rows}
+        assert page_rows and [(r["field"], r["group"], r["rank"], r["neighbour_id"], scale.percentile(float(r["similarity"])))
+                              for r in rows if (r["field"], r["group"]) in shown] == page_rows
         assert rows == [r for r in whole if r["id"] == work]
         assert f'href="/work/{work}/analogies.csv"' in html
 
