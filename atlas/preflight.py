@@ -37,6 +37,7 @@ from pathlib import Path
 import yaml
 
 from atlas.core.config import ConfigError, SiteConfig
+from atlas.core.engine import ray_missing
 from atlas.core.records import CONDITIONS as LABEL_FIELDS
 from atlas.ingest.labels import REGEX_PREFIX, rule_key, rule_pattern
 from atlas.ingest.readers import FIELDS as COLUMN_FIELDS
@@ -90,6 +91,8 @@ def check_config(config: SiteConfig) -> Preflight:
     _check_theme(config, found)
     _check_output(config, found)
     _check_limits(config, found)
+    if config.engine.kind == "ray" and (missing := ray_missing()):
+        found.errors.append(missing)
     return Preflight(tuple(found.errors), tuple(found.warnings))
 
 
@@ -314,6 +317,11 @@ LIMITS: dict[str, tuple[float, float | None, str]] = {
     "heatmaps.size": (16, 4096, "the overlay is an image of this side in px"),
     "heatmaps.opacity": (0, 1, "a share of the colour"),
     "probes.test_size": (0.01, 0.99, "a share of the works held out"),
+    "engine.actors": (0, None, "a count of actors (0 = one per GPU or worker CPU)"),
+    "engine.cpus_per_worker": (0.01, None, "every Ray worker needs some CPU"),
+    "engine.gpus_per_worker": (0, None, "a share of GPUs"),
+    "engine.batch_size": (0, 4096, "a batch is held in memory at once (0 = embedding.batch_size)"),
+    "engine.search_tasks": (0, None, "a count of tasks (0 = one per cluster CPU)"),
 }
 THUMBNAIL_SIZES = (16, 4096)  # px: smaller is not a picture, larger makes every page heavy for nothing
 

@@ -49,6 +49,25 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
+# What runs the network over the images still missing from the cache: run_model below, or an engine's.
+ModelRunner = Callable[..., dict[str, str]]
+# What fills the descriptor cache for the weights-free fallback before it is read: (records, digests,
+# descriptor names, cache folder) -> None.
+DescriptorFiller = Callable[[list[Record], dict[str, str], list[str], Path], None]
+
+
+@dataclass(frozen=True)
+class Offload:
+    """Per-image work sent elsewhere (atlas.vectors.ray_embed makes one); None runs it in this process.
+
+    `run_model` takes run_model's arguments and keeps its promises: every vector (and grid) is written to
+    the cache as its batch finishes, `keep(digest, vector)` is called for each, and {digest: error} is
+    returned for the images that could not be embedded."""
+
+    run_model: ModelRunner
+    fill_descriptors: DescriptorFiller
+
+
 @dataclass
 class EmbedResult:
     """Vectors for the records that could be embedded, in the input order of those records."""
@@ -79,7 +98,7 @@ def hash_images(records: list[Record], index: DigestIndex | None = None) -> tupl
 
 def embed_records(
     records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path, root: Path,
-    maps: bool = False, weights: Weights | None = None,
+    maps: bool = False, weights: Weights | None = None, offload: Offload | None = None,
 ) -> EmbedResult:
     """Embed every record that has a digest with the network, reusing cached vectors where the key matches.
 
@@ -87,7 +106,9 @@ def embed_records(
     stand for the weights-free fallback raise WeightsUnavailable: atlas.vectors.features decides that.
     With `maps`, each image embedded now also leaves its last convolutional activation grid under
     cache/activations/ (written before its vector, so a cached vector implies a kept grid), from which the
-    heat maps are drawn without running the network a second time."""
+    heat maps are drawn without running the network a second time. With `offload` (an engine such as
+    atlas.vectors.ray_embed) the images still missing are run there instead of in this process; the
+    cache, its keys and the vectors are the same."""
     weights = weights or resolve_weights(cfg.model, cfg.weights, cfg.on_missing_weights, root)
     if weights.fallback_reason:
         raise WeightsUnavailable(weights.fallback_reason, "the weights-free fallback is made by atlas.vectors.features")
@@ -108,7 +129,7 @@ def embed_records(
     def keep(digest: str, vector: np.ndarray) -> None:
         matrix[first_row[digest]] = vector
 
-    failed = _run_model(model, todo, digests, cfg, device, store, keep, grids_store)
+    failed = (offload.run_model if offload else run_model)(model, todo, digests, cfg, device, store, keep, grids_store)
     ids, kept_rows, problems = [], [], []
     for j, rec in enumerate(rows):
         digest = digests[rec.id]
@@ -224,7 +245,7 @@ def _collate(items):
     return items
 
 
-def _run_model(
+def run_model(
     model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path, keep: Callable[[str, np.ndarray], None],
     kept_grids: Path | None = None,
 ) -> dict[str, str]:
@@ -252,7 +273,7 @@ def _run_model(
         good = [(i, t) for i, t, err in batch if t is not None]
         failed.update({digests[todo[i].id]: err for i, t, err in batch if t is None})
         if good:
-            vectors, grids = _forward(model, torch.stack([t for _, t in good]), device, kept_grids is not None)
+            vectors, grids = forward(model, torch.stack([t for _, t in good]), device, kept_grids is not None)
             for j, ((i, _), vector) in enumerate(zip(good, vectors)):
                 digest = digests[todo[i].id]
                 if not image_unchanged(todo[i].image_path, digest):
@@ -267,7 +288,7 @@ def _run_model(
     return failed
 
 
-def _forward(model, batch, device: str, grids: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def forward(model, batch, device: str, grids: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Features for one batch, L2-normalised, as float32 on the CPU, and with `grids` the heat maps' raw
     values (channel sums of the last convolutional grid, backbone.grid_sums) from the same pass. Mixed
     precision on CUDA."""
