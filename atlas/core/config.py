@@ -167,7 +167,8 @@ class EngineConfig:
         # `ray` spreads them over a Ray cluster (`pip install 'atlas[ray]'`; see docs/ray.md); the site is the same
     address: str = ""  # the Ray cluster to join: "" starts a private runtime on this machine, `auto` joins the one
         # `ray start` runs here, `host:6379` or `ray://host:10001` a cluster's head node
-    actors: int = 0  # embedding actors, each loading the network once (0 = one per GPU, or one per worker CPU)
+    actors: int = 0  # embedding actors, each loading the network once (0 = one per GPU share; on CPUs one per
+        # worker's CPUs, less one worker's share left for decoding)
     cpus_per_worker: float = 1.0  # CPUs each embedding actor and each search or descriptor task reserves
     gpus_per_worker: float = 1.0  # GPUs each embedding actor and search task reserves when the cluster has GPUs
         # and embedding.device is not cpu (a fraction shares one GPU between actors)
