@@ -2,6 +2,6 @@
 
 Records and problems (records), the build report (report), the site configuration (config), file and
 array caches with atomic writes (cache, stage_cache), checksummed cache files and the log of damaged
-ones (checked), deterministic JSON (jsonio), progress bars, and data text made safe to print (text).
+ones (checked), deterministic JSON (jsonio), the Ray connection and its log of what ran where (engine), progress bars, and data text made safe to print (text).
 Imports nothing from atlas outside atlas.core.
 """
