@@ -21,7 +21,7 @@ from pathlib import Path
 
 # Token authentication (Ray 2.5x's default for `ray start`) needs the token on every node; this cluster
 # lives on one machine for one test module, so it is switched off for its processes and the test's driver.
-RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+RAY_ENV = {"RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
 @dataclass(frozen=True)
