@@ -89,6 +89,7 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="exit with status 1 when any record was skipped or changed, and with 2 before building when the configuration has warnings (for CI)")
     b.add_argument("--explain", action="store_true", help="say for each stage whether it reused its cache or recomputed, and why")
     add_publish_options(b)
+    b.add_argument("--offline", action="store_true", help="make no request: images and IIIF documents given as URLs come from the fetch cache alone (sets fetch.offline)")
     b.add_argument("-v", "--verbose", action="store_true", help="log every step")
 
     s = sub.add_parser("serve", help="preview the built site on localhost", description="Serve the built site on localhost, under its base_url, for preview.")
@@ -148,6 +149,8 @@ def run_build(args) -> int:
         overrides["embedding.device"] = args.device
     if args.output:
         overrides["output"] = str(Path(args.output).resolve())
+    if args.offline:
+        overrides["fetch.offline"] = True
     config = load_config(args.config, overrides)
     from atlas.preflight import (
         check_config,  # after the config: a typo is reported before torch is even imported

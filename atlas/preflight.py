@@ -126,6 +126,8 @@ def _check_collection(config: SiteConfig, found: _Found) -> None:
         if table.exists() and not table.is_dir():
             found.errors.append(f"collection.path: {table} is a file; with format sample it is the folder the "
                                 "sample is generated into")
+    elif cfg.format == "iiif" and (_is_url(cfg.path) or table.is_dir()):
+        pass  # a IIIF Collection's URL, or a folder of documents: read (and reported) by atlas.ingest.iiif
     elif not table.is_file():
         found.errors.append(f"collection.path: collection table not found: {table} ('{cfg.path}', relative to "
                             f"{config.root})")
@@ -142,6 +144,11 @@ def _check_collection(config: SiteConfig, found: _Found) -> None:
     unknown = sorted(set(cfg.columns) - set(COLUMN_FIELDS))
     if unknown:
         found.errors.append(f"collection.columns: unknown field '{unknown[0]}'; fields are: {', '.join(COLUMN_FIELDS)}")
+
+
+def _is_url(path: str) -> bool:
+    """A IIIF collection.path may be an http(s) URL: not a local input."""
+    return path.lower().startswith(("http://", "https://", "http:/", "https:/"))
 
 
 def _check_readable(path: Path, key: str, found: _Found) -> None:
@@ -264,6 +271,7 @@ def _inputs(config: SiteConfig) -> list[_Input]:
     if config.id_renames:
         named.append(("the id renames file (id_renames)", config.resolve(config.id_renames)))
     named += [(f"the theme's {key}", path) for key, path, _ in _theme_paths(config)]
+    named = [(what, path) for what, path in named if not _is_url(str(path))]
     inputs = []
     for what, path in named:
         real = _real(path)
@@ -317,6 +325,14 @@ LIMITS: dict[str, tuple[float, float | None, str]] = {
     "heatmaps.size": (16, 4096, "the overlay is an image of this side in px"),
     "heatmaps.opacity": (0, 1, "a share of the colour"),
     "probes.test_size": (0.01, 0.99, "a share of the works held out"),
+    "collection.iiif_depth": (0, 100, "levels of nested IIIF collections followed"),
+    "fetch.per_host": (1, 64, "requests in flight to one museum's server; more is not polite"),
+    "fetch.rate": (0, None, "requests per second per host (0 = no limit)"),
+    "fetch.timeout": (0.1, 3600, "seconds to wait for a server"),
+    "fetch.retries": (0, 20, "further tries of one request"),
+    "fetch.max_retry_after": (0, 86400, "seconds"),
+    "fetch.max_redirects": (0, 50, "redirects followed per request"),
+    "fetch.max_bytes": (1, None, "bytes of one download"),
     "engine.actors": (0, None, "a count of actors (0 = one per GPU or worker CPU)"),
     "engine.cpus_per_worker": (0.01, None, "every Ray worker needs some CPU"),
     "engine.gpus_per_worker": (0, None, "a share of GPUs"),

@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers for the parallel end-to-end row")
+    parser.add_argument("--devices", default="cpu,cuda", help="which of cpu,cuda to measure (cuda only where present)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         print(f"skipped: no images at {args.folder} (the shared wikiart-styles data set is absent; pass --folder)")
@@ -141,22 +143,24 @@ def main(argv: list[str] | None = None) -> None:
     recs = records(args.folder, args.images)
     model, _ = load_backbone(args.model, "none", "untrained", Path("."))
     rows = []
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    wanted = args.devices.split(",")
+    devices = [d for d in wanted if d == "cpu" or (d == "cuda" and torch.cuda.is_available())]
     for device in devices:
         rows += measure_device(model, device, recs, args)
-    if "cuda" not in devices:
+    if "cuda" in wanted and "cuda" not in devices:
         rows.append({"device": "cuda", "measure": "all", "skipped": "no GPU"})
         print("cuda  skipped: no GPU")
     ceiling = {r["device"]: r["images_per_s"] for r in rows if r.get("measure") == "model only (ceiling)"}
     for r in rows:
         if "images_per_s" in r:
             r["fraction_of_ceiling"] = r["images_per_s"] / ceiling[r["device"]]
-    out = RESULTS / f"embed_throughput_{args.model}_{args.image_size}.json"
+    out = args.out / f"embed_throughput_{args.model}_{args.image_size}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "model": args.model, "image_size": args.image_size, "batch": args.batch, "images": len(recs),
         "mean_file_bytes": int(np.mean([r.image_path.stat().st_size for r in recs])),
-        "torch_threads": torch.get_num_threads(), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+        "gpu": torch.cuda.get_device_name(0) if "cuda" in devices else "", "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "results": rows,
     }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out}")

@@ -34,8 +34,9 @@ class ConfigError(ValueError):
 
 @dataclass
 class CollectionConfig:
-    format: str = "csv"  # csv | jsonl | met | sample
-    path: str = "collection.csv"  # metadata table (for `sample`: the folder the sample is generated into)
+    format: str = "csv"  # csv | jsonl | met | iiif | sample
+    path: str = "collection.csv"  # metadata table (for `sample`: the folder the sample is generated into; for `iiif`:
+        # a IIIF Collection or Manifest, as a file, a folder of them or an http(s) URL)
     encoding: str = "utf-8"  # text encoding of the table; cp1252 / latin-1 are tried when it fails
     columns: dict[str, str] = field(default_factory=dict)  # field -> column name (id, title, artist, date, ...)
     image_folder: str = ""  # folder holding the images, looked up by id; relative to site.yaml
@@ -44,6 +45,24 @@ class CollectionConfig:
         # paths, symlinks pointing out); when false such an image is a skipped record in the report, never read
     extra_columns: list[str] = field(default_factory=list)  # further columns kept on each record
     limit: int = 0  # read only the first N rows (0 = all); handy for a quick preview
+    iiif_records: str = "manifest"  # iiif: one record per manifest, or per canvas (each canvas with an image)
+    iiif_depth: int = 5  # iiif: how many levels of nested collections are followed (a cycle is always cut)
+    iiif_language: str = "en"  # iiif: language taken from language maps (else the "none" values, else the first)
+
+
+@dataclass
+class FetchConfig:
+    offline: bool = False  # build from the fetch cache alone, with no request (also `atlas build --offline`)
+    per_host: int = 4  # most requests in flight at once to one host
+    rate: float = 5.0  # most requests started per second to one host (0 = no limit)
+    timeout: float = 30.0  # seconds to wait for a server to connect or to send more of its answer
+    retries: int = 4  # further tries after a timeout, a 429 or a 5xx, with exponential backoff (Retry-After honoured)
+    max_retry_after: int = 120  # longest Retry-After waited for, in seconds; a longer one is cut to this
+    max_redirects: int = 5  # redirects followed per request; more (or a loop) fails that image
+    max_bytes: int = 50000000  # largest download; a larger body is refused unread when its size is announced,
+        # else cut off as soon as it passes this
+    rewrite: dict[str, str] = field(default_factory=dict)  # URL prefix -> replacement, applied before every
+        # request (a mirror, a proxy, a local test server)
 
 
 @dataclass
@@ -202,6 +221,7 @@ class SiteConfig:
     render: RenderConfig = field(default_factory=RenderConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)  # remote images and IIIF documents (image_url, iiif)
     engine: EngineConfig = field(default_factory=EngineConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
@@ -221,7 +241,8 @@ class SiteConfig:
 
 
 CHOICES = {
-    ("collection", "format"): {"csv", "jsonl", "met", "sample"},
+    ("collection", "format"): {"csv", "jsonl", "met", "iiif", "sample"},
+    ("collection", "iiif_records"): {"manifest", "canvas"},
     ("embedding", "on_missing_weights"): {"fail", "untrained", "fallback"},
     ("embedding", "device"): {"auto", "cpu", "cuda"},
     ("neighbours", "method"): {"auto", "exact", "ann"},

@@ -238,7 +238,7 @@ class _Reader:
         for note in notes:
             self.problem(row, record_id, note, "warning")
         image, missing = self.images.find(record_id, get("image"))
-        if missing:
+        if missing and not get("image_url"):  # a record with an image URL has it fetched (remote_images)
             self.problem(row, record_id, missing)
         extra = {key: str(row.values.get(column, "") or "").strip() for key, column in self.layout.extra.items()}
         artist, culture = get("artist"), get("culture")
