@@ -49,7 +49,7 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-# What runs the network over the images still missing from the cache: run_model below, or an engine's.
+# What runs the network over the images still missing from the cache: _run_model below, or an engine's.
 ModelRunner = Callable[..., dict[str, str]]
 # What fills the descriptor cache for the weights-free fallback before it is read: (records, digests,
 # descriptor names, cache folder) -> None.
@@ -60,7 +60,7 @@ DescriptorFiller = Callable[[list[Record], dict[str, str], list[str], Path], Non
 class Offload:
     """Per-image work sent elsewhere (atlas.vectors.ray_embed makes one); None runs it in this process.
 
-    `run_model` takes run_model's arguments and keeps its promises: every vector (and grid) is written to
+    `run_model` takes _run_model's arguments and keeps its promises: every vector (and grid) is written to
     the cache as its batch finishes, `keep(digest, vector)` is called for each, and {digest: error} is
     returned for the images that could not be embedded."""
 
@@ -129,7 +129,7 @@ def embed_records(
     def keep(digest: str, vector: np.ndarray) -> None:
         matrix[first_row[digest]] = vector
 
-    failed = (offload.run_model if offload else run_model)(model, todo, digests, cfg, device, store, keep, grids_store)
+    failed = (offload.run_model if offload else _run_model)(model, todo, digests, cfg, device, store, keep, grids_store)
     ids, kept_rows, problems = [], [], []
     for j, rec in enumerate(rows):
         digest = digests[rec.id]
@@ -245,7 +245,7 @@ def _collate(items):
     return items
 
 
-def run_model(
+def _run_model(
     model, todo, digests, cfg: EmbeddingConfig, device: str, store: Path, keep: Callable[[str, np.ndarray], None],
     kept_grids: Path | None = None,
 ) -> dict[str, str]:
@@ -273,7 +273,7 @@ def run_model(
         good = [(i, t) for i, t, err in batch if t is not None]
         failed.update({digests[todo[i].id]: err for i, t, err in batch if t is None})
         if good:
-            vectors, grids = forward(model, torch.stack([t for _, t in good]), device, kept_grids is not None)
+            vectors, grids = _forward(model, torch.stack([t for _, t in good]), device, kept_grids is not None)
             for j, ((i, _), vector) in enumerate(zip(good, vectors)):
                 digest = digests[todo[i].id]
                 if not image_unchanged(todo[i].image_path, digest):
@@ -288,7 +288,7 @@ def run_model(
     return failed
 
 
-def forward(model, batch, device: str, grids: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def _forward(model, batch, device: str, grids: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Features for one batch, L2-normalised, as float32 on the CPU, and with `grids` the heat maps' raw
     values (channel sums of the last convolutional grid, backbone.grid_sums) from the same pass. Mixed
     precision on CUDA."""

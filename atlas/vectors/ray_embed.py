@@ -9,7 +9,7 @@ must be bit-identical to a local build's). One Ray Data pipeline then:
 
 Each actor receives the driver's network once (its constructor), so workers need neither the weights file
 nor internet, and runs it on a GPU when it holds one (mixed precision and channels-last, through the same
-atlas.vectors.embed.forward as a local build), else on its CPUs. Every actor writes each finished
+atlas.vectors.embed._forward as a local build), else on its CPUs. Every actor writes each finished
 vector (and activation grid, for the heat maps) into the same content-addressed cache the local path uses,
 with its checksum: the cache folder must be shared storage. A build can therefore switch engines and reuse
 every vector, and a killed job keeps every finished batch: Ray restarts a dead actor and retries its
@@ -36,7 +36,8 @@ from atlas.core.progress import progress
 from atlas.core.records import Record
 from atlas.ingest.images import ImageError, open_rgb
 from atlas.vectors.descriptors import describe, descriptor_store
-from atlas.vectors.embed import Offload, feature_dim, forward, preprocess
+from atlas.vectors.embed import _forward as forward  # the local path's very forward pass: same numbers
+from atlas.vectors.embed import Offload, feature_dim, preprocess
 
 # A decode task reserves this share of engine.cpus_per_worker. Less than an actor's, on purpose: Ray Data
 # fuses a map into the next map_batches when their resources match, and decoding would then run inside
@@ -73,7 +74,7 @@ def run_model_on_ray(
     keep: Callable[[str, np.ndarray], None], kept_grids: Path | None = None, *,
     engine: EngineConfig, cluster: Cluster, log: EngineLog,
 ) -> dict[str, str]:
-    """atlas.vectors.embed.run_model on the cluster: same arguments, same cache files, same promises."""
+    """atlas.vectors.embed._run_model on the cluster: same arguments, same cache files, same promises."""
     import ray
 
     if not todo:
