@@ -22,6 +22,9 @@ from atlas.core.config import load_config
 from .conftest import sample_config, write_small_collection
 from .ray_support import RAY_ENV, embedding_actor_pids, start_two_nodes, stop_cluster
 
+# Before Ray is imported: it reads its authentication mode then, and this process's driver must use the
+# mode of the test cluster (tests/ray_support.py) whichever test here runs first.
+os.environ.update(RAY_ENV)
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[test]' (or 'atlas[ray]')")
 pytestmark = pytest.mark.slow
 
@@ -102,16 +105,9 @@ def test_on_a_local_runtime_the_fallback_build_equals_the_local_build_and_engine
 
 @pytest.fixture(scope="module")
 def two_nodes():
-    saved = {k: os.environ.get(k) for k in RAY_ENV}
-    os.environ.update(RAY_ENV)
     cluster = start_two_nodes()
     yield cluster
     stop_cluster(cluster)
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 def test_the_sample_built_on_a_two_node_cluster_equals_the_local_build(tmp_path, two_nodes, sample_build):
