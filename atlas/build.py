@@ -51,6 +51,7 @@ from atlas.core.locks import build_locks
 from atlas.core.records import CONDITIONS, Problem, Record
 from atlas.core.report import BuildReport
 from atlas.core.stage_cache import StageCache, code_digest, part_digest
+from atlas.engines import Engine, engine_for
 from atlas.ingest.collection import read_records
 from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
 from atlas.ingest.thumbnails import make_thumbnails
@@ -125,8 +126,8 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
         report.notes += [f"took over the stale lock {lock.path} of {lock.stale.describe()}, which is no longer "
                          "running" for lock in locks if lock.stale]
         report.notes += recover(config.output_dir)  # under the lock: every staging folder now is a dead build's
-        with naming_the_folders(config):
-            return _build_locked(config, report, allow_shrink, full)
+        with naming_the_folders(config), engine_for(config) as engine:  # engine.kind: local, or a Ray cluster
+            return _build_locked(config, report, allow_shrink, engine, full)
 
 
 @contextlib.contextmanager
@@ -142,7 +143,8 @@ def naming_the_folders(config: SiteConfig):
         raise type(exc)(exc.errno, exc.strerror or os.strerror(exc.errno), where) from exc
 
 
-def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, full: bool = False) -> BuildReport:
+def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, engine: Engine,
+                  full: bool = False) -> BuildReport:
     """The build proper, stage by stage; runs while this process holds the output's and the cache's locks."""
     corrupt = start_corrupt_log()  # every cache file found damaged from here on: one note per kind at the end
     stages = StageCache(stage_folder(config))
@@ -158,7 +160,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, f
         emb = config.embedding
         weights = resolve_weights(emb.model, emb.weights, emb.on_missing_weights, config.root)  # once per build
         embedded = embed_features(records, digests, emb, weights, config.cache_dir, config.root,
-                                  maps=config.heatmaps.enabled)
+                                  maps=config.heatmaps.enabled, offload=engine.offload)
         _report_embedding(embedded, report, stages)
     with report.stage("thumbnails"):
         by_id = {r.id: r for r in records}
@@ -197,12 +199,13 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, f
     device = embedded.device
     with report.stage("neighbours"):
         ncfg = config.neighbours  # reused, patched where few works changed, or searched whole (--full)
-        found = find_neighbours(stages.root, ids, vectors, conditions, ncfg, device, full)
+        found = find_neighbours(stages.root, ids, vectors, conditions, ncfg, device, full, exact=engine.exact_search)
         stages.note("neighbours", found.reused, found.reason)
         analogies, searches = found.analogies, found.searches
         report.notes.append(describe_search(searches))
         report.notes += [f"neighbours, {s.field} {s.group}: {s.method}, {s.note}"
                          for s in searches if s.note]  # each group checked for pynndescent, and how
+        report.notes += engine.log.lines()  # engine.kind ray: the cluster, and each stage's work on it
     with report.stage("quality"):
         titles = {f: n["one"] for f, n in condition_names(config.labels).items()}
         measured = stages.run(

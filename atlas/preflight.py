@@ -39,6 +39,7 @@ import yaml
 from atlas.core.config import ConfigError, SiteConfig
 from atlas.core.pairings_file import read_pairings_file
 from atlas.core.patterns_file import read_patterns_file
+from atlas.core.engine import ray_missing
 from atlas.core.records import CONDITIONS as LABEL_FIELDS
 from atlas.ingest.labels import REGEX_PREFIX, rule_key, rule_pattern
 from atlas.ingest.readers import FIELDS as COLUMN_FIELDS
@@ -92,6 +93,8 @@ def check_config(config: SiteConfig) -> Preflight:
     _check_output(config, found)
     _check_limits(config, found)
     _check_deep_zoom(config, found)
+    if config.engine.kind == "ray" and (missing := ray_missing()):
+        found.errors.append(missing)
     return Preflight(tuple(found.errors), tuple(found.warnings))
 
 
@@ -343,6 +346,11 @@ LIMITS: dict[str, tuple[float, float | None, str]] = {
     "fetch.max_retry_after": (0, 86400, "seconds"),
     "fetch.max_redirects": (0, 50, "redirects followed per request"),
     "fetch.max_bytes": (1, None, "bytes of one download"),
+    "engine.actors": (0, None, "a count of actors (0 = one per GPU or worker CPU)"),
+    "engine.cpus_per_worker": (0.01, None, "every Ray worker needs some CPU"),
+    "engine.gpus_per_worker": (0, None, "a share of GPUs"),
+    "engine.batch_size": (0, 4096, "a batch is held in memory at once (0 = embedding.batch_size)"),
+    "engine.search_tasks": (0, None, "a count of tasks (0 = one per cluster CPU)"),
 }
 THUMBNAIL_SIZES = (16, 4096)  # px: smaller is not a picture, larger makes every page heavy for nothing
 

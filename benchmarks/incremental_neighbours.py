@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         full = run("--full", full=True)
         assert np.array_equal(patched.analogies.indices, full.analogies.indices)
     whole = rows[-1]["seconds"]
-    print(f"\n| run | seconds | x whole |\n|---|---:|---:|")
+    print("\n| run | seconds | x whole |\n|---|---:|---:|")
     for r in rows:
         print(f"| {r['run']} | {r['seconds']} | {r['seconds'] / whole:.3f} |")
     out = RESULTS / f"incremental_neighbours_{args.works}_{args.dim}.json"

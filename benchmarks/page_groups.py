@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
             for shown in (0, RenderConfig().groups_shown):
                 rows.append(measure(args.works, groups, args.sample, shown, Path(tmp)))
                 print(rows[-1], flush=True)
-    print(f"\n| culture groups | groups_shown | artwork page KB | <img> per page | render ms/page |\n|---:|---:|---:|---:|---:|")
+    print("\n| culture groups | groups_shown | artwork page KB | <img> per page | render ms/page |\n|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['groups']} | {r['groups_shown'] or 'all'} | {r['page_bytes_mean'] / 1024:.1f} | "
               f"{r['img_per_page_mean']} | {r['render_s_per_page'] * 1000:.1f} |")

@@ -75,8 +75,11 @@ def compare(old: dict, ids: list[str], digests: np.ndarray, conditions: dict[str
 
 
 def find_neighbours(folder: Path, ids: list[str], vectors: np.ndarray, conditions: dict, ncfg, device: str,
-                    full: bool = False) -> Found:
-    """The neighbours of every work (see the module docstring for when the stored result is reused or patched)."""
+                    full: bool = False, exact=None) -> Found:
+    """The neighbours of every work (see the module docstring for when the stored result is reused or patched).
+
+    `exact` replaces the whole exact search (atlas.engines: a Ray cluster's split of it); it gives the same
+    arrays, so a stored result stays valid across engines."""
     settings = key_digest(json.dumps(vars(ncfg), sort_keys=True), device,
                           code_digest(neighbours, incremental, sys.modules[__name__]))
     digests = row_digests(vectors)
@@ -85,7 +88,7 @@ def find_neighbours(folder: Path, ids: list[str], vectors: np.ndarray, condition
     previous = compare(old, ids, digests, conditions) if old and old["settings"] == settings else None
     if previous is not None and not previous.changed.any() and not previous.stale.any() and not full:
         return Found(old["table"], old["searches"], True, "none of its inputs changed")
-    found = _search(ids, vectors, conditions, ncfg, device, previous if not full else None)
+    found = _search(ids, vectors, conditions, ncfg, device, previous if not full else None, exact)
     why = ("--full" if full else "no cached result yet" if old is None
            else "changed: settings or code" if previous is None else "changed: vectors or labels")
     found.reason = f"{why}; {found.reason}"
@@ -93,7 +96,7 @@ def find_neighbours(folder: Path, ids: list[str], vectors: np.ndarray, condition
     return found
 
 
-def _search(ids, vectors, conditions, ncfg, device, previous: Previous | None) -> Found:
+def _search(ids, vectors, conditions, ncfg, device, previous: Previous | None, exact_search=None) -> Found:
     n = len(ids)
     changed = int(previous.changed.sum()) + int(previous.stale.sum()) if previous is not None else n
     exact = all(choose_method(ncfg.method, len(m), ncfg.ann_min_group, device, n, vectors.shape[1]) == "exact"
@@ -103,7 +106,8 @@ def _search(ids, vectors, conditions, ncfg, device, previous: Previous | None) -
         return Found(AnalogyTable.from_results(ids, results), search_summary(results), False,
                      f"patched: {int(previous.changed.sum()):,} works new or changed, {int(previous.stale.sum()):,} "
                      f"old rows out of date, {again:,} group searches run again")
-    results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device)
+    results = conditional_neighbours(vectors, conditions, ncfg.k, ncfg.method, ncfg.ann_min_group, ncfg.block_size, device,
+                                     exact=exact_search)
     why = "searched whole" + ("" if previous is None else f" ({changed:,} works changed)" if exact
                                else " (approximate groups cannot be patched)")
     return Found(AnalogyTable.from_results(ids, results), search_summary(results), False, why)

@@ -12,6 +12,7 @@ similarity is a dot product.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,9 @@ ANN_EPSILON = 0.2
 ANN_RECALL_TARGET = 0.98
 ANN_EPSILONS = (ANN_EPSILON, 0.4, 0.8)
 ANN_CHECK_QUERIES = 300
+
+# exact_search_groups' signature: (vectors, groups, k, block_size, device) -> [(indices, scores)] per group.
+ExactSearch = Callable[..., list[tuple[np.ndarray, np.ndarray]]]
 
 
 @dataclass
@@ -86,25 +90,28 @@ def conditional_neighbours(
     device: str = "cpu",
     seed: int = 0,
     exact_budget: float = EXACT_BUDGET,
+    exact: ExactSearch | None = None,
 ) -> list[GroupNeighbours]:
     """Neighbours of every vector within every group of every condition (e.g. culture, medium).
 
     All exactly-searched groups of all conditions share one matrix multiply per block of queries: each
     work is in one culture and one medium, so this halves the arithmetic against searching each group
-    on its own."""
+    on its own. `exact` replaces exact_search_groups for that shared search (engine.kind: ray sends it to
+    a cluster, atlas.analysis.ray_neighbours); the result must be the same."""
     plan = [
         (field_name, group, members,
          choose_method(method, len(members), ann_min_group, device, len(vectors), vectors.shape[1], exact_budget))
         for field_name, labels in conditions.items()
         for group, members in group_members(labels).items()
     ]
-    exact = exact_search_groups(vectors, [m for _, _, m, how in plan if how == "exact"], k, block_size, device)
+    exact_found = (exact or exact_search_groups)(vectors, [m for _, _, m, how in plan if how == "exact"], k,
+                                                 block_size, device)
     results = []
     for field_name, group, members, chosen in plan:
         if chosen == "ann":
             idx, sim, chosen, note = checked_ann_search(vectors, members, k, seed, block_size, device)
         else:
-            (idx, sim), note = exact.pop(0), ""
+            (idx, sim), note = exact_found.pop(0), ""
         results.append(GroupNeighbours(field_name, group, chosen, idx, sim, device, note))
     return results
 
@@ -201,6 +208,17 @@ def exact_search(
 BLOCK_ELEMENTS = {"cpu": 1 << 25, "cuda": 1 << 28}
 
 
+def query_step(candidates: int, block_size: int, device: str) -> int:
+    """Queries per matrix multiply in exact_search_groups against `candidates` rows. A split of the queries
+    into pieces that are multiples of it (atlas.analysis.ray_neighbours) multiplies the very same blocks."""
+    return max(1, min(block_size, BLOCK_ELEMENTS.get(device.split(":")[0], 1 << 26) // max(candidates, 1)))
+
+
+def search_candidates(groups: list[np.ndarray]) -> int:
+    """How many rows exact_search_groups multiplies every query against: those in any group."""
+    return len(np.unique(np.concatenate(groups))) if groups else 0
+
+
 def exact_search_groups(
     vectors: np.ndarray,
     groups: list[np.ndarray],
@@ -229,7 +247,7 @@ def exact_search_groups(
     columns = [torch.from_numpy(position[g]).to(device) for g in groups]
     members = [torch.from_numpy(g).to(device) for g in groups]
     whole = [len(g) == len(rows) for g in groups]  # a group holding every candidate needs no gather
-    step = max(1, min(block_size, BLOCK_ELEMENTS.get(device.split(":")[0], 1 << 26) // max(len(rows), 1)))
+    step = query_step(len(rows), block_size, device)
     for start in range(0, n, step):
         stop = min(start + step, n)
         chunk = queries[start:stop]

@@ -225,6 +225,22 @@ class DeepZoomConfig:
 
 
 @dataclass
+class EngineConfig:
+    kind: str = "local"  # local | ray: where the embedding, the descriptors and the exact neighbour search run.
+        # `ray` spreads them over a Ray cluster (`pip install 'atlas[ray]'`; see docs/ray.md); the site is the same
+    address: str = ""  # the Ray cluster to join: "" starts a private runtime on this machine, `auto` joins the one
+        # `ray start` runs here, `host:6379` or `ray://host:10001` a cluster's head node
+    actors: int = 0  # embedding actors, each loading the network once (0 = one per GPU share; on CPUs one per
+        # worker's CPUs, less one worker's share left for decoding)
+    cpus_per_worker: float = 1.0  # CPUs each embedding actor and each search or descriptor task reserves
+    gpus_per_worker: float = 1.0  # GPUs each embedding actor and search task reserves when the cluster has GPUs
+        # and embedding.device is not cpu (a fraction shares one GPU between actors)
+    batch_size: int = 0  # images per forward pass on a worker (0 = embedding.batch_size: the same batches as a
+        # local build, so the vectors are bit-identical)
+    search_tasks: int = 0  # query blocks of the exact neighbour search sent as Ray tasks (0 = one per cluster CPU)
+
+
+@dataclass
 class SiteConfig:
     title: str = "Atlas of visual analogies"  # site name, shown in every page header
     description: str = "Works of art paired with their closest visual analogies across cultures and media."
@@ -255,6 +271,7 @@ class SiteConfig:
     fetch: FetchConfig = field(default_factory=FetchConfig)  # remote images and IIIF documents (image_url, iiif)
     iiif: IiifConfig = field(default_factory=IiifConfig)
     deep_zoom: DeepZoomConfig = field(default_factory=DeepZoomConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
     # Not a key: the folder site.yaml lives in; relative paths are resolved against it.
     root: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -281,6 +298,7 @@ CHOICES = {
     ("map", "layout"): {"tsne", "pca"},
     ("patterns", "method"): {"hdbscan", "optics"},
     ("deep_zoom", "source"): {"tiles", "service"},
+    ("engine", "kind"): {"local", "ray"},
 }
 
 

@@ -49,6 +49,25 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
+# What runs the network over the images still missing from the cache: _run_model below, or an engine's.
+ModelRunner = Callable[..., dict[str, str]]
+# What fills the descriptor cache for the weights-free fallback before it is read: (records, digests,
+# descriptor names, cache folder) -> None.
+DescriptorFiller = Callable[[list[Record], dict[str, str], list[str], Path], None]
+
+
+@dataclass(frozen=True)
+class Offload:
+    """Per-image work sent elsewhere (atlas.vectors.ray_embed makes one); None runs it in this process.
+
+    `run_model` takes _run_model's arguments and keeps its promises: every vector (and grid) is written to
+    the cache as its batch finishes, `keep(digest, vector)` is called for each, and {digest: error} is
+    returned for the images that could not be embedded."""
+
+    run_model: ModelRunner
+    fill_descriptors: DescriptorFiller
+
+
 @dataclass
 class EmbedResult:
     """Vectors for the records that could be embedded, in the input order of those records."""
@@ -81,7 +100,7 @@ def hash_images(records: list[Record], index: DigestIndex | None = None) -> tupl
 
 def embed_records(
     records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, cache_dir: Path, root: Path,
-    maps: bool = False, weights: Weights | None = None,
+    maps: bool = False, weights: Weights | None = None, offload: Offload | None = None,
 ) -> EmbedResult:
     """Embed every record that has a digest with the network, reusing cached vectors where the key matches.
 
@@ -89,7 +108,9 @@ def embed_records(
     stand for the weights-free fallback raise WeightsUnavailable: atlas.vectors.features decides that.
     With `maps`, each image embedded now also leaves its last convolutional activation grid under
     cache/activations/ (written before its vector, so a cached vector implies a kept grid), from which the
-    heat maps are drawn without running the network a second time."""
+    heat maps are drawn without running the network a second time. With `offload` (an engine such as
+    atlas.vectors.ray_embed) the images still missing are run there instead of in this process; the
+    cache, its keys and the vectors are the same."""
     weights = weights or resolve_weights(cfg.model, cfg.weights, cfg.on_missing_weights, root)
     if weights.fallback_reason:
         raise WeightsUnavailable(weights.fallback_reason, "the weights-free fallback is made by atlas.vectors.features")
@@ -110,7 +131,7 @@ def embed_records(
     def keep(digest: str, vector: np.ndarray) -> None:
         matrix[first_row[digest]] = vector
 
-    failed = _run_model(model, todo, digests, cfg, device, store, keep, grids_store)
+    failed = (offload.run_model if offload else _run_model)(model, todo, digests, cfg, device, store, keep, grids_store)
     ids, kept_rows, problems = [], [], []
     for j, rec in enumerate(rows):
         digest = digests[rec.id]

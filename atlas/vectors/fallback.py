@@ -27,7 +27,7 @@ from atlas.vectors.descriptors import (
     descriptor_vectors,
 )
 from atlas.ingest.monochrome import is_monochrome
-from atlas.vectors.embed import EmbedResult, embed_records
+from atlas.vectors.embed import EmbedResult, Offload, embed_records
 from atlas.vectors.matrix import new_matrix
 from atlas.vectors.network import INIT_SEED, ModelInfo, Weights
 from atlas.vectors.parts import layout
@@ -56,15 +56,19 @@ def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
 
 
 def embed_fallback(records: list[Record], digests: dict[str, str], cfg: EmbeddingConfig, weights: Weights,
-                   cache_dir: Path, root: Path, maps: bool = False) -> EmbedResult:
+                   cache_dir: Path, root: Path, maps: bool = False, offload: Offload | None = None) -> EmbedResult:
     """An EmbedResult from the fallback combination, for the records that have all parts.
 
-    `weights` are the build's resolved weights, whose fallback_reason says why the fallback is used."""
+    `weights` are the build's resolved weights, whose fallback_reason says why the fallback is used. With
+    `offload`, the missing descriptor parts are computed there first (into the same cache), then read here."""
     names = [n for n in FALLBACK if n != "net"]
+    if offload is not None:
+        offload.fill_descriptors(records, digests, names + ["tint"], cache_dir)
     found, problems = descriptor_vectors(records, digests, names + ["tint"], cache_dir)
     net = None
     if "net" in FALLBACK:  # the seeded untrained network, whose ModelInfo carries no warning of its own
-        net = embed_records(records, digests, cfg, cache_dir, root, maps, weights=weights.network_part())
+        net = embed_records(records, digests, cfg, cache_dir, root, maps, weights=weights.network_part(),
+                            offload=offload)
         reported = {p.record for p in net.problems}
         problems = net.problems + [p for p in problems if p.record not in reported]  # one reason per image
     usable = set(net.ids) if net is not None else {r.id for r in records if r.id in digests}
