@@ -129,6 +129,7 @@ def main() -> None:
                    else round(per_step * steps_per_epoch + mining / epochs_run, 1))
     _table(summary)
     out = Path(args.out) / f"connections_{args.collection}_{args.device}{'_' + args.tag if args.tag else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
