@@ -222,13 +222,13 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         scale = stages.run("scale", key.parts(code=code_digest(similarity_scale)),
                            lambda: similarity_scale.similarity_scale(vectors), similarity_scale.SimilarityScale)
     with report.stage("map"):
-        described = {"years": [probes.work_year(w) for w in works], "titles": [w.title for w in works]}  # labels
         cmap = stages.run(
-            "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters), described=described),
-            lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map,
-                                         described["years"], described["titles"]),
+            "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
+            lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
             clusters.ClusterMap,
-        )
+        )  # labelled from the current metadata on every build: a new title does not lay out the map again
+        cmap = clusters.relabel(cmap, conditions["culture"], conditions["medium"],
+                                [probes.work_year(w) for w in works], [w.title for w in works])
 
     # The studies of what the network sees: each can be switched off in site.yaml.
     pcfg, probe_report, heat, found_patterns = config.probes, None, {}, None

@@ -24,6 +24,7 @@ give the same JSON.
 from __future__ import annotations
 
 from collections import Counter
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,6 +175,22 @@ def cluster_map(
     points = tuple(MapPoint(ids[i], round(float(xy[i, 0]), 4), round(float(xy[i, 1]), 4), int(numbers[i]))
                    for i in range(len(ids)))
     return ClusterMap(points, tuple(clusters), method)
+
+
+def relabel(cmap: ClusterMap, cultures: list[str | None], media: list[str | None],
+            years: list[float | None], titles: list[str]) -> ClusterMap:
+    """The map with its clusters labelled from the works' current metadata (labels, centuries, titles).
+
+    Labels are made here, after the cached map stage, so a changed title or date relabels the clusters
+    without laying out the map again. The points are in the order of `cultures`, `media`, `years`, `titles`."""
+    row = {p.id: i for i, p in enumerate(cmap.points)}
+    facets = {"medium": media, "culture": cultures, "century": centuries(years)}
+    labelled = []
+    for c in cmap.clusters:
+        idx = np.array([row[m] for m in c.members], dtype=np.int64)
+        central = titles[row[c.representatives[0]]] if c.representatives else None
+        labelled.append(dataclasses.replace(c, label=_label(c.id, idx, facets, central)))
+    return dataclasses.replace(cmap, clusters=tuple(labelled))
 
 
 def centuries(years: list[float | None]) -> list[str | None]:

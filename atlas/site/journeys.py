@@ -73,17 +73,19 @@ def journey_pages(ctx: SiteContext) -> Iterator[Output]:
 
 
 def prerendered(ctx: SiteContext) -> list[tuple[str, str]]:
-    """The journeys given pages: published before, curated pairings, featured culture pairs; each once."""
-    by_id, chosen = ctx.by_id, []
+    """The journeys given pages, each once: curated pairings, featured culture pairs, then those published
+    before and chosen no more (sorted). The order does not depend on what was published before, so a
+    rebuild with no change lists them as the first build did."""
+    by_id, chosen, earlier = ctx.by_id, [], []
     plan = ctx.data.pairings
     if plan is not None:
         for path in sorted(plan.previous.pages):
             parsed = urls.parse_page_path(path, plan.previous.names)
             if parsed and parsed[0] == "journey_page":
-                a, b = (plan.renames.get(x, x) for x in parsed[1])
-                chosen.append((a, b))
+                earlier.append(tuple(plan.renames.get(x, x) for x in parsed[1]))
         chosen += [(c.a, c.b) for c in plan.curated]
     chosen += featured_ends(ctx)
+    chosen += sorted(earlier)
     seen: set[tuple[str, str]] = set()
     out = []
     for pair in chosen:
