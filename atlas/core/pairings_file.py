@@ -36,18 +36,8 @@ def read_pairings_file(path: Path, key: str = "") -> tuple[list[PairingEntry], l
     Kept apart from the collection so atlas.preflight can refuse a malformed file before any heavy work;
     whether the ids exist is only known after reading the collection (load_curated). Raises
     FileNotFoundError for a missing file and ValueError for one that is not YAML or not a list."""
-    if not path.is_file():
-        raise FileNotFoundError(f"pairings file not found: {path} (pairings.file: '{key or path}')")
-    try:
-        node = yamlsafe.compose(path.read_text(encoding="utf-8"))  # aliases bounded (atlas.core.yamlsafe)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
-    if node is None:
-        return [], []
-    if not isinstance(node, yaml.SequenceNode):
-        raise ValueError(f"{path}: pairings must be a list of entries with a, b, title and commentary")  # noqa: TRY004 (a user's file, reported like other bad input)
     entries, problems = [], []
-    for item in node.value:
+    for item in yamlsafe.list_items(path, key, "pairings", "a, b, title and commentary"):
         line = item.start_mark.line + 1
         entry = yaml.safe_load(yaml.serialize(item))
         reason, pair = _check_form(entry)

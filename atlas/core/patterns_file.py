@@ -70,18 +70,8 @@ def read_patterns_file(path: Path, key: str = "") -> tuple[list[PatternEntry], l
     """The well-formed entries in file order, and a warning for each malformed one.
 
     Raises FileNotFoundError for a missing file and ValueError for one that is not YAML or not a list."""
-    if not path.is_file():
-        raise FileNotFoundError(f"patterns file not found: {path} (patterns.file: '{key or path}')")
-    try:
-        node = yamlsafe.compose(path.read_text(encoding="utf-8"))  # aliases bounded (atlas.core.yamlsafe)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
-    if node is None:
-        return [], []
-    if not isinstance(node, yaml.SequenceNode):
-        raise ValueError(f"{path}: patterns must be a list of entries with name, status and members")  # noqa: TRY004 (a user's file)
     entries, problems = [], []
-    for item in node.value:
+    for item in yamlsafe.list_items(path, key, "patterns", "name, status and members"):
         line = item.start_mark.line + 1
         entry, reason = _entry(item, line)
         if reason:

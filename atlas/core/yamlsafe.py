@@ -82,3 +82,21 @@ def load_file(path: Path):
         return load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def list_items(path: Path, key: str, kind: str, shape: str) -> list[yaml.Node]:
+    """The item nodes of a curator's YAML file that must be a list (pairings.yaml, patterns.yaml), each with
+    its start mark for messages; [] for an empty file. `key` is the site.yaml key naming the file, `kind`
+    its name in messages ("pairings"), `shape` what an entry holds. Raises FileNotFoundError for a missing
+    file and ValueError (one line naming the file) for one that is not YAML or not a list."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{kind} file not found: {path} ({kind}.file: '{key or path}')")
+    try:
+        node = compose(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise ValueError(f"{path}: {kind} must be a list of entries with {shape}")  # noqa: TRY004 (a user's file)
+    return list(node.value)
