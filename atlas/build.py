@@ -74,10 +74,10 @@ from atlas.site.writer import check_shrink, publish, recover, staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
-from atlas.vectors.centring import centre_on_stored_mean
+from atlas.vectors.centring import STORED_MEAN_USED, centre_on_stored_mean
 from atlas.vectors.matrix import select_rows
 from atlas.vectors.network import resolve_weights
-from atlas.vectors.parts import Weighing, weigh_parts
+from atlas.vectors.parts import Weighing, weigh_parts_kept
 from atlas.vectors.tuning_record import read_record
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         features = key_digest(embedded.model.identity, emb.model, emb.image_size)
         vectors, centred = centre_on_stored_mean(vectors, stages.root, features, full)  # kept until it drifts
         report.notes.append(centred)
-        weighing = _weigh_fallback(embedded, works, vectors)  # the fallback's parts, weighed for this collection
+        weighing = _weigh_fallback(embedded, works, vectors, stages.root, features,
+                                   keep=centred.startswith(STORED_MEAN_USED))  # the fallback's parts, weighed
         report.notes += [weighing.line()] if weighing else []
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
@@ -373,12 +374,14 @@ def _report_embedding(embedded, report: BuildReport, stages: StageCache) -> None
                 f"{embedded.reused:,} vectors reused from the cache")
 
 
-def _weigh_fallback(embedded, works: list[Record], vectors: np.ndarray) -> Weighing | None:
-    """The fallback's parts weighed for this collection, colour off for monochrome images (atlas.vectors.parts);
-    None for a network's features, which have no parts."""
+def _weigh_fallback(embedded, works: list[Record], vectors: np.ndarray, folder: Path, features: str,
+                    keep: bool) -> Weighing | None:
+    """The fallback's parts weighed for this collection, colour off for monochrome images (atlas.vectors.parts),
+    the weights kept while the stored mean is; None for a network's features, which have no parts."""
     if not embedded.parts:
         return None
-    return weigh_parts(vectors, embedded.parts, np.array([embedded.monochrome.get(w.id, False) for w in works]))
+    mono = np.array([embedded.monochrome.get(w.id, False) for w in works])
+    return weigh_parts_kept(vectors, embedded.parts, mono, folder, features, keep)
 
 
 def _published(records: list[Record], vectors: np.ndarray, thumbs: dict, work: Path) -> tuple[list[Record], np.ndarray]:

@@ -156,6 +156,28 @@ def test_a_family_whose_neighbours_agree_with_no_other_gets_less_weight():
     assert weighing.weights["colour"] < 0.5 * min(weighing.weights[f] for f in ("network", "texture", "layout"))
 
 
+def test_weights_are_kept_with_the_stored_mean_so_a_new_work_moves_no_other_vector(tmp_path):
+    """While the stored mean is kept the family weights are too: the old works' weighed rows are unchanged
+    when a work joins; when the mean is measured again, so are the weights."""
+    from atlas.vectors.descriptors import combine
+    from atlas.vectors.parts import layout, weigh_parts_kept
+
+    rng = np.random.default_rng(7)
+    shared = rng.normal(size=(301, 8))
+    blocks = [shared @ rng.normal(size=(8, 24)) + 0.5 * rng.normal(size=(301, 24)) for _ in range(3)]
+    joined = combine([blocks[0], rng.normal(size=(301, 24)), blocks[1], blocks[2]]).astype(np.float32)
+    parts = layout(["net", "lab", "lbp", "hog"], [24] * 4)
+    old, grown = joined[:300].copy(), joined.copy()
+    first = weigh_parts_kept(old, parts, np.zeros(300, dtype=bool), tmp_path, "features", keep=False)
+    kept = weigh_parts_kept(grown, parts, np.zeros(301, dtype=bool), tmp_path, "features", keep=True)
+    assert kept.weights == first.weights
+    np.testing.assert_array_equal(grown[:300], old)  # every old work's row exactly as before
+    fresh = weigh_parts_kept(joined.copy(), parts, np.zeros(301, dtype=bool), tmp_path, "features", keep=False)
+    assert fresh.agreement  # measured again, not read back
+    other = weigh_parts_kept(joined.copy(), parts, np.zeros(301, dtype=bool), tmp_path, "other model", keep=True)
+    assert other.agreement  # another model's weights are never used
+
+
 # -- monochrome ------------------------------------------------------------------------------------
 AIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "aic-artwall"
 

@@ -43,6 +43,9 @@ def drift(matrix: np.ndarray, current: np.ndarray, stored: np.ndarray) -> float:
     return shift / spread if spread > 0 else (0.0 if shift == 0 else float("inf"))
 
 
+STORED_MEAN_USED = "vectors centred on the stored mean"  # the report line's start when the stored mean was kept
+
+
 def centre_on_stored_mean(matrix: np.ndarray, folder: Path, model: str, full: bool = False,
                           threshold: float = MEAN_DRIFT) -> tuple[np.ndarray, str]:
     """Centre `matrix` in place (then unit rows) on the stored mean while it is close enough, else on the
@@ -55,7 +58,7 @@ def centre_on_stored_mean(matrix: np.ndarray, folder: Path, model: str, full: bo
     if stored is not None and not full:
         moved = drift(matrix, current, stored)
         if moved <= threshold:
-            return centre_on(matrix, stored), f"vectors centred on the stored mean (drift {moved:.4f} <= {threshold})"
+            return centre_on(matrix, stored), f"{STORED_MEAN_USED} (drift {moved:.4f} <= {threshold})"
         why = f"drift {moved:.4f} > {threshold}"
     else:
         why = "--full" if full and stored is not None else "no stored mean"

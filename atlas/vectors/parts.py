@@ -22,10 +22,13 @@ Two rules, both kept exact so that a pair's score is still the sum of its parts'
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from atlas.core.checked import read_checked, write_checked
 from atlas.core.typed import JsonData
 
 FAMILIES = {"net": "network", "lab": "colour", "hsv": "colour", "lbp": "texture", "hog": "layout"}
@@ -91,7 +94,8 @@ def weigh_parts(vectors: np.ndarray, parts: tuple[Part, ...], monochrome: np.nda
         block = vectors[:, p.start : p.stop]
         block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
     agreed = agreement(vectors, groups, mono, seed) if weights is None else {}
-    weights = weights if weights is not None else normalised({f: max(a, MIN_AGREEMENT) for f, a in agreed.items()})
+    if weights is None:  # rounded as reported and stored, so a build that reads them back weighs alike
+        weights = {f: round(float(w), 4) for f, w in normalised({f: max(a, MIN_AGREEMENT) for f, a in agreed.items()}).items()}
     for family, members in groups.items():
         for p in members:
             vectors[:, p.start : p.stop] *= np.float32(np.sqrt(weights[family] / len(members)))
@@ -140,3 +144,19 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 def normalised(weights: dict[str, float]) -> dict[str, float]:
     total = sum(weights.values())
     return {f: w / total for f, w in weights.items()}
+
+
+def weigh_parts_kept(vectors: np.ndarray, parts: tuple[Part, ...], monochrome: np.ndarray, folder: Path,
+                     features: str, keep: bool) -> Weighing:
+    """weigh_parts with the family weights kept beside the stored mean (atlas.vectors.centring): while the
+    mean is kept (`keep`), so are the weights, so one new image moves no other work's vector; when the
+    mean is measured again, so are the weights, and both are stored."""
+    path = Path(folder) / f"part-weights-{features[:16]}.json"
+    stored = read_checked(path, "part weights") if keep else None
+    weights = json.loads(stored) if stored else None
+    if weights is not None and set(weights) == set(families(parts)):
+        return weigh_parts(vectors, parts, monochrome, weights=weights)
+    weighing = weigh_parts(vectors, parts, monochrome)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_checked(path, json.dumps(weighing.weights, sort_keys=True).encode("utf-8"))
+    return weighing
