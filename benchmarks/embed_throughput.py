@@ -3,7 +3,7 @@
     python -m benchmarks.embed_throughput                      # CPU; the GPU rows run when CUDA exists
     python -m benchmarks.embed_throughput --images 512 --model resnet50 --image-size 224
 
-Real JPEGs from /work/shared/data/wikiart-styles (or --folder). In the same run, for each device:
+Real JPEGs from ../shared/data/wikiart-styles (or --folder). In the same run, for each device:
   model only   a batch of random tensors through atlas.vectors.embed._forward: the ceiling, no I/O at all
   decode only  atlas.vectors.embed's own dataset (PIL read + decode + resize + crop + normalise), no model
   end to end   the build's own path: DataLoader over that dataset, then _forward, with 0 and N workers
