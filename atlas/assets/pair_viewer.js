@@ -1,28 +1,14 @@
-// atlas: the pair viewer (pair/?a=ID&b=ID). Reads the two works' JSON (data/work/<segment>.json, written by
-// the build) and fills the same layout as a pre-rendered pair page. Text goes in with textContent only:
-// catalogue data is untrusted. A work's segment is slug(id) below, except for the ids the build had to
-// give another segment (a device name, a very long id, two ids differing only in case: atlas/site/urls.py):
-// the build lists those in data/path_names.json and names that file in data-names (absent when none).
+// atlas: the pair viewer (pair/?a=ID&b=ID). Reads the two works' JSON (work_data.js; data-names names
+// data/path_names.json, absent when the build needed none) and fills the same layout as a pre-rendered pair
+// page. Text goes in with textContent only: catalogue data is untrusted.
 (function () {
   "use strict";
   var root = document.querySelector("[data-pair-viewer]");
   if (!root) { return; }
   var base = root.getAttribute("data-base") || "/";
   var k = parseInt(root.getAttribute("data-k"), 10) || 0;
-  var SAFE = /[A-Za-z0-9_-]/;
-  var namesUrl = root.getAttribute("data-names");
-  var names = namesUrl ? fetch(namesUrl).then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; })
-    : Promise.resolve({});
+  var readWork = window.atlasWorkData.reader(base, root.getAttribute("data-names"));
 
-  // The same reversible tilde-encoding as atlas/site/urls.py encode(): UTF-8 bytes outside A-Z a-z 0-9 _ - become ~XX.
-  function slug(id) {
-    var bytes = new TextEncoder().encode(id), out = "";
-    for (var i = 0; i < bytes.length; i++) {
-      var ch = String.fromCharCode(bytes[i]);
-      out += bytes[i] < 128 && SAFE.test(ch) ? ch : "~" + (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16).toUpperCase();
-    }
-    return out;
-  }
   function rankText(rank) {
     if (rank === 1) { return "the closest"; }
     var teen = rank % 100 >= 10 && rank % 100 <= 20;
@@ -36,19 +22,9 @@
     box.textContent = message;
     box.hidden = false;
   }
-  function segment(id, known) {
-    var works = known.work || {};
-    return Object.prototype.hasOwnProperty.call(works, id) ? works[id] : slug(id);
-  }
   function fetchWork(id) {
-    return names.then(function (known) {
-      return fetch(base + "data/work/" + segment(id, known) + ".json");
-    }).then(function (r) {
-      if (!r.ok) { throw new Error("The work " + id + " is not in this atlas."); }
-      return r.json();
-    }).then(function (w) {
-      // A case-insensitive host serves data/work/Ab1.json for ab1.json: only the work asked for will do.
-      if (!w || w.id !== id) { throw new Error("The work " + id + " is not in this atlas."); }
+    return readWork(id).then(function (w) {
+      if (!w) { throw new Error("The work " + id + " is not in this atlas."); }
       return w;
     });
   }
@@ -105,7 +81,7 @@
       li.appendChild(document.createTextNode(": among " + c.group + " works, " + c.other.title + " is " +
         rankText(c.rank) + " to " + c.query.title + ". "));
       a2.className = "pair-explore";
-      a2.href = c.query.url + "#" + c.field + "-" + slug(c.group);
+      a2.href = c.query.url + "#" + c.field + "-" + window.atlasWorkData.slug(c.group);
       a2.textContent = "See all " + c.group + " analogies of " + c.query.title;
       li.appendChild(a2);
       list.appendChild(li);

@@ -63,25 +63,7 @@
   var shared = new URL(window.location.href).searchParams.get("w");
   var items = shared !== null ? fromQuery(shared) : load();
   var graph = window.atlasJourney ? new window.atlasJourney.Graph(root.getAttribute("data-graph")) : null;
-  var namesUrl = root.getAttribute("data-names");
-  var names = namesUrl ? fetch(namesUrl).then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; })
-    : Promise.resolve({});
-  var SAFE = /[A-Za-z0-9_-]/;
-
-  function slug(id) {
-    var bytes = new TextEncoder().encode(id), out = "";
-    for (var i = 0; i < bytes.length; i++) {
-      var ch = String.fromCharCode(bytes[i]);
-      out += bytes[i] < 128 && SAFE.test(ch) ? ch : "~" + (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16).toUpperCase();
-    }
-    return out;
-  }
-  function work(id) {
-    return names.then(function (known) {
-      var seg = (known.work && Object.prototype.hasOwnProperty.call(known.work, id)) ? known.work[id] : slug(id);
-      return fetch(base + "data/work/" + seg + ".json");
-    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (w) { return w && w.id === id ? w : null; });
-  }
+  var work = window.atlasWorkData.reader(base, root.getAttribute("data-names")); // id -> its JSON, or null
   function caption(w, id) {
     var fig = document.createElement("figure"), img = document.createElement("img"), cap = document.createElement("figcaption");
     if (!w) { cap.textContent = "Work " + id + " is not in this atlas."; fig.append(cap); return fig; }
