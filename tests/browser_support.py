@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BASE_URL = "/atlas/"  # the base_url of conftest.sample_config
@@ -91,3 +93,21 @@ class GuardedPage:
 
     def close(self) -> None:
         self.context.close()
+
+
+@contextmanager
+def guarded_pages(browser, screenshots: Path) -> Iterator[Callable[..., GuardedPage]]:
+    """make(site, width, height, javascript=True) -> a new GuardedPage; on leaving, every page made is closed,
+    then each is checked (no foreign request, no console error). For the browser tests' page fixtures."""
+    pages: list[GuardedPage] = []
+
+    def make(site, width: int, height: int, javascript: bool = True) -> GuardedPage:
+        page = GuardedPage(browser, site, screenshots, width, height, javascript)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        page.close()
+    for page in pages:
+        page.check()

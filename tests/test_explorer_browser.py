@@ -17,7 +17,7 @@ from atlas.analysis.culture_pairs import link_strengths
 from atlas.site import urls
 from atlas.site.search_index import shard_of, tokens
 
-from .browser_support import GuardedPage, LocalSite, find_chromium
+from .browser_support import GuardedPage, LocalSite, find_chromium, guarded_pages
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 CHROMIUM = find_chromium()
@@ -41,18 +41,8 @@ def site(sample_build):
 @pytest.fixture
 def open_page(browser, site, tmp_path):
     """open_page(width=1280, height=900, javascript=True) -> GuardedPage; checked again at teardown."""
-    pages: list[GuardedPage] = []
-
-    def make(width: int = 1280, height: int = 900, javascript: bool = True) -> GuardedPage:
-        page = GuardedPage(browser, site, tmp_path / "screenshots", width, height, javascript)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        page.close()
-    for page in pages:
-        page.check()
+    with guarded_pages(browser, tmp_path / "screenshots") as new:
+        yield lambda width=1280, height=900, javascript=True: new(site, width, height, javascript)
 
 
 def read_json(config, relative: str):

@@ -19,7 +19,7 @@ import pytest
 from atlas.site import urls
 
 from .axe_support import axe_source, violations
-from .browser_support import GuardedPage, LocalSite, find_chromium
+from .browser_support import LocalSite, find_chromium, guarded_pages
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 CHROMIUM = find_chromium()
@@ -39,18 +39,8 @@ def sample_site(sample_build):
 def open_page(browser, tmp_path):
     """open_page(site, (width, height)) -> GuardedPage; every page is checked (no foreign request, no console
     error) at teardown."""
-    pages: list[GuardedPage] = []
-
-    def make(site: LocalSite, size: tuple[int, int]) -> GuardedPage:
-        page = GuardedPage(browser, site, tmp_path / "screenshots", size[0], size[1], True)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        page.close()
-    for page in pages:
-        page.check()
+    with guarded_pages(browser, tmp_path / "screenshots") as new:
+        yield lambda site, size: new(site, size[0], size[1])
 
 
 def _prerendered_pairs(config) -> list[tuple[str, str]]:
