@@ -202,6 +202,19 @@ def preprocess(image_size: int):
                                transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 
+def augment(image_size: int, min_scale: float):
+    """The training view of an image (fine-tuning): a random crop of at least `min_scale` of its area,
+    flipped half the time, as a tensor normalised as `preprocess` normalises."""
+    from torchvision import transforms
+
+    return transforms.Compose([
+        transforms.RandomResizedCrop(image_size, scale=(min_scale, 1.0), antialias=True),
+        transforms.RandomHorizontalFlip(),
+        transforms.ToTensor(),
+        transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+    ])
+
+
 def _fill_from_cache(
     rows: list[Record], digests: dict[str, str], store: Path, matrix: np.ndarray
 ) -> tuple[dict[str, int], list[Record], list[str]]:

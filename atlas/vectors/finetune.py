@@ -26,7 +26,7 @@ from atlas.core.splits import split, usable_classes
 from atlas.ingest.collection import read_records
 from atlas.ingest.images import ImageError, open_rgb
 from atlas.ingest.labels import normalise_labels
-from atlas.vectors.embed import IMAGENET_MEAN, IMAGENET_STD, feature_dim, resolve_device
+from atlas.vectors.embed import augment, feature_dim, resolve_device
 from atlas.vectors.network import build_network, resolve_weights
 
 log = logging.getLogger(__name__)
@@ -151,15 +151,8 @@ class _TrainingImages:
     """Decoded, augmented training images; a broken image yields None and is left out of its batch."""
 
     def __init__(self, works: list[Record], labels: list[int], image_size: int):
-        from torchvision import transforms
-
         self.works, self.labels = works, labels
-        self.transform = transforms.Compose([
-            transforms.RandomResizedCrop(image_size, scale=(0.6, 1.0), antialias=True),
-            transforms.RandomHorizontalFlip(),
-            transforms.ToTensor(),
-            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-        ])
+        self.transform = augment(image_size, 0.6)
 
     def __len__(self) -> int:
         return len(self.works)

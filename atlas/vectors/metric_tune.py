@@ -24,7 +24,7 @@ import numpy as np
 
 from atlas.core.records import Record
 from atlas.ingest.images import ImageError, open_rgb
-from atlas.vectors.embed import IMAGENET_MEAN, IMAGENET_STD, preprocess, resolve_device
+from atlas.vectors.embed import augment, preprocess, resolve_device
 from atlas.vectors.network import build_network
 
 Pair = tuple[str, str]
@@ -182,15 +182,8 @@ class _Triplets:
     """Augmented images of each triplet; a triplet with a broken image yields None and is skipped."""
 
     def __init__(self, works: list[Record], triplets: list[tuple[int, int, int]], image_size: int):
-        from torchvision import transforms
-
         self.works, self.triplets = works, triplets
-        self.transform = transforms.Compose([
-            transforms.RandomResizedCrop(image_size, scale=(0.7, 1.0), antialias=True),
-            transforms.RandomHorizontalFlip(),
-            transforms.ToTensor(),
-            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-        ])
+        self.transform = augment(image_size, 0.7)
 
     def __len__(self) -> int:
         return len(self.triplets)
