@@ -227,7 +227,7 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
         stats = lambda: page.evaluate("({...window.atlasMap.stats})")
         assert page.evaluate("window.atlasMap.count()") == 100_000
         assert page.evaluate("window.atlasMap.visibleCount()") > 90_000 and stats()["mode"] == "dots"
-        assert stats()["renderer"] == "webgl" and stats()["chunksLoaded"] == stats()["chunks"] == 2  # 65,536 a chunk
+        assert stats()["chunksLoaded"] == stats()["chunks"] == 2  # 65,536 points a chunk
         assert stats()["sheetsRequested"] == stats()["captionsRequested"] == 0, "a zoomed-out map needs no thumbnails"
         gp.shot("map-100k")
         box = page.locator(".map-viewport").bounding_box()

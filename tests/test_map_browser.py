@@ -8,6 +8,7 @@ which fails the test on a request that leaves the local server (the map works of
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -24,6 +25,7 @@ pytestmark = [
 COUNT = 5000  # small enough to write in seconds, many enough that the whole map is drawn as dots
 CHUNK = 4096  # two chunks: 4,096 and 904 points
 BACKGROUND = [38, 35, 31, 255]
+WEBGL = "window.atlasMapRenderer = 'webgl';"  # WebGL even where it runs in software (SwiftShader here)
 NO_WEBGL = """(() => { const get = HTMLCanvasElement.prototype.getContext;
   HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
     return kind === 'webgl' || kind === 'experimental-webgl' || kind === 'webgl2' ? null : get.call(this, kind, ...rest); };
@@ -43,10 +45,10 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def open_map(browser, site, tmp_path):
-    """open_map(init_script=None, hold=None) -> (GuardedPage, page) on map/, checked and closed at teardown."""
+    """open_map(init_script=WEBGL, hold=None) -> (GuardedPage, page) on map/, checked and closed at teardown."""
     opened = []
 
-    def open_(init_script: str | None = None, hold: list | None = None, width: int = 1280, height: int = 900):
+    def open_(init_script: str | None = WEBGL, hold: list | None = None, width: int = 1280, height: int = 900):
         gp = GuardedPage(browser, site[1], tmp_path / "screenshots", width, height, True)
         opened.append(gp)
         if init_script:
@@ -121,7 +123,8 @@ def test_webgl_draws_the_first_chunk_before_the_second_arrives(open_map, site):
     # dots of the first chunk are drawn where their points are; the second chunk's are not there yet
     i, at = visible_point(page, 0, CHUNK)
     assert i >= 0
-    assert page.evaluate("(a) => window.atlasMap.pixelAt(a.x, a.y)", at) != BACKGROUND
+    now = page.evaluate(f"window.atlasMap.screenOf({i})")  # where the zoom (and the view's clamp) put it
+    assert page.evaluate("(a) => window.atlasMap.pixelAt(a.x, a.y)", now) != BACKGROUND
     assert page.evaluate("window.atlasMap.screenOf(4500)") is None  # not loaded: not drawn, not pickable
     assert page.evaluate("window.atlasMap.pixelAt(3, 3)") == BACKGROUND  # a corner of the map is empty
 
@@ -203,3 +206,27 @@ def test_without_webgl_the_map_draws_dots_on_a_2d_canvas(open_map, site):
     page.mouse.move(at["px"], at["py"])
     caption_is(page, titles(site)[i])
     gp.shot("map-no-webgl")
+
+
+def test_software_webgl_gives_way_to_the_2d_path_unless_chosen(open_map):
+    gp, page = open_map(init_script=None)
+    ready(page)
+    stats = page.evaluate("({...window.atlasMap.stats})")
+    software = re.search(r"SwiftShader|llvmpipe|softpipe|software", stats["glRenderer"], re.I)
+    assert stats["renderer"] == ("2d" if software else "webgl"), stats["glRenderer"]
+    assert page.evaluate("document.querySelector('.map-canvas-gl').hidden") == bool(software)
+
+
+def test_webgl_sends_only_the_blocks_in_view(open_map):
+    gp, page = open_map()
+    ready(page)
+    ranges = "window.atlasMap.rangesInView()"
+    assert page.evaluate(ranges) == [[0, COUNT]]  # the whole map is in view: one run of every block
+    i, at = visible_point(page)
+    zoom_at(page, at, 14)
+    ready(page)
+    runs = page.evaluate(ranges)
+    assert 0 < sum(count for _, count in runs) < COUNT
+    assert any(first <= i < first + count for first, count in runs), "the block of the point at the centre is drawn"
+    now = page.evaluate(f"window.atlasMap.screenOf({i})")  # where the zoom (and the view's clamp) put it
+    assert page.evaluate("(a) => window.atlasMap.pixelAt(a.x, a.y)", now) != BACKGROUND

@@ -13,8 +13,10 @@
  * coloured square, a million in one draw call; the 2D canvas above draws the cluster labels, the marker,
  * and, when few enough points are on screen and they are large, their thumbnails (drawImage from the
  * pyramid: level 0's 48 px cells, or a higher level's tiles, fetched for the works in view only, once a
- * work is drawn larger than level 0's cells). Without WebGL the 2D canvas draws the dots itself into an
- * ImageData buffer (fine to about 100,000 points) and says so in the status line.
+ * work is drawn larger than level 0's cells). Only the blocks of 4,096 points (compact in Z-order) whose
+ * bounding box meets the view are sent to WebGL. Without WebGL, or when the browser's WebGL runs in
+ * software (no GPU: SwiftShader, llvmpipe, where it is slower than the CPU path), the 2D canvas draws the
+ * dots itself into an ImageData buffer.
  * Pan and zoom: mouse drag and wheel, touch (one finger pans, two pinch), keyboard (arrows, + / -, 0, Enter
  * opens the work nearest the centre) and the buttons. The wheel zooms once the map has the focus (a click
  * or Tab) or with Ctrl held; otherwise it scrolls the page. On a touch screen a vertical swipe scrolls the
@@ -52,6 +54,8 @@
   const BACKGROUND_CSS = 'rgb(38,35,31)';
 
   const view = { s: 1, x: 0, y: 0 };
+  const BLOCK = 4096; // points per culling block: consecutive in Z-order, so each covers a compact region
+  const SOFTWARE_GL = /SwiftShader|llvmpipe|softpipe|software/i; // WebGL without a GPU: the 2D path is faster
   const HIGHER_LEVEL = 1.2; // a work drawn larger than this times a level's cell (device px) takes the next level
   const stats = { draws: 0, lastDrawMs: 0, totalDrawMs: 0, mode: 'none', sheetsLoaded: 0, sheetsRequested: 0, ready: false,
     captions: true, captionsRequested: 0, captionsLoaded: 0, chunks: 0, chunksLoaded: 0, pointsLoaded: 0,
@@ -71,6 +75,7 @@
   let present = null; // Uint8Array: the point's chunk has arrived
   let shown = null; // Uint8Array: arrived and passes the filters
   let rgba = null; // Uint8Array, 4 per point: the WebGL colour buffer (alpha 0 = not drawn)
+  let boxes = null; // Float32Array, 4 per block of BLOCK points: min x, min y, max x, max y of those loaded
   let inView = null; // Int32Array scratch: indexes of points on screen
   let levels = []; // the sprite pyramid's levels (level 0 first)
   let sheets = []; // per level, per sheet: null = not asked for, false = loading, else the image
@@ -272,12 +277,33 @@
     }
   }
 
-  /** Every point through the WebGL layer; the 2D canvas above keeps only labels and the marker. */
+  /** [first, count] runs of the blocks whose points may be on screen (within `margin` css px). */
+  function rangesInView(margin) {
+    const b = base() * view.s;
+    const x0 = (-margin - view.x) / b;
+    const x1 = (W + margin - view.x) / b;
+    const y0 = (-margin - view.y) / b;
+    const y1 = (H + margin - view.y) / b;
+    const ranges = [];
+    for (let k = 0; 4 * k < boxes.length; k++) {
+      if (boxes[4 * k] > x1 || boxes[4 * k + 2] < x0 || boxes[4 * k + 1] > y1 || boxes[4 * k + 3] < y0) continue;
+      const first = k * BLOCK;
+      const count = Math.min(BLOCK, n - first);
+      const last = ranges[ranges.length - 1];
+      if (last && last[0] + last[1] === first) last[1] += count;
+      else ranges.push([first, count]);
+    }
+    return ranges;
+  }
+
+  /** The points of the blocks in view through the WebGL layer; the 2D canvas above keeps labels and the marker. */
   function drawPoints(size) {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    gl.draw(glCanvas.width, glCanvas.height, base() * view.s * dpr, view.x * dpr, view.y * dpr, dotSide(size), BACKGROUND);
+    const ranges = rangesInView(size);
+    stats.drawnPoints = ranges.reduce((sum, r) => sum + r[1], 0);
+    gl.draw(glCanvas.width, glCanvas.height, base() * view.s * dpr, view.x * dpr, view.y * dpr, dotSide(size), BACKGROUND, ranges);
   }
 
   /** Cluster labels, largest cluster first; a label that would overlap one already drawn waits for more zoom. */
@@ -668,12 +694,20 @@
     groupsOf.culture.set(cols.culture, start);
     groupsOf.medium.set(cols.medium, start);
     present.fill(1, start, start + count);
+    for (let i = start; i < start + count; i++) {
+      const k = 4 * Math.floor(i / BLOCK);
+      if (px[i] < boxes[k]) boxes[k] = px[i];
+      if (py[i] < boxes[k + 1]) boxes[k + 1] = py[i];
+      if (px[i] > boxes[k + 2]) boxes[k + 2] = px[i];
+      if (py[i] > boxes[k + 3]) boxes[k + 3] = py[i];
+    }
     if (gl) {
       gl.upload('x', start, cols.x);
       gl.upload('y', start, cols.y);
     }
     stats.chunksLoaded += 1;
     stats.pointsLoaded += count;
+    if (stats.pointsLoaded === n) stats.allPointsMs = performance.now();
     filterRange(start, start + count);
     announce();
     schedule();
@@ -695,6 +729,22 @@
     }
   }
 
+  /** The WebGL layer, or null to draw on the 2D canvas: when WebGL is missing, or when it runs in software
+   * (no GPU: SwiftShader, llvmpipe), where the 2D path is faster (benchmarks/map_scale.py). A page may set
+   * window.atlasMapRenderer = 'webgl' or '2d' before this script runs to choose (tests and benchmarks do). */
+  function chooseRenderer() {
+    const wanted = window.atlasMapRenderer || 'auto';
+    if (wanted === '2d' || !window.AtlasMapGL) return null;
+    const layer = window.AtlasMapGL.create(glCanvas, n);
+    if (!layer) return null;
+    stats.glRenderer = layer.renderer;
+    if (wanted === 'auto' && SOFTWARE_GL.test(layer.renderer)) {
+      layer.release();
+      return null;
+    }
+    return layer;
+  }
+
   function start_(index) {
     data = index;
     n = data.count;
@@ -712,11 +762,12 @@
       culture: data.colours.culture.map((c) => packed(rgb(c))),
       medium: data.colours.medium.map((c) => packed(rgb(c))),
     };
-    gl = window.AtlasMapGL ? window.AtlasMapGL.create(glCanvas, n) : null;
+    boxes = new Float32Array(4 * Math.ceil(n / BLOCK));
+    for (let k = 0; k < boxes.length; k += 4) boxes.set([Infinity, Infinity, -Infinity, -Infinity], k); // empty
+    gl = chooseRenderer();
     stats.renderer = gl ? 'webgl' : '2d';
     if (gl) {
       rgba = new Uint8Array(4 * n);
-      stats.glRenderer = gl.renderer;
     } else {
       glCanvas.hidden = true;
     }
@@ -737,10 +788,14 @@
     count: () => n,
     visibleCount: () => (data ? visibleCount() : 0),
     panBy: (dx, dy) => panBy(dx, dy),
+    /** The [first, count] runs of points the WebGL layer is given for this view. */
+    rangesInView: () => (data ? rangesInView(pointSize()) : []),
     /** RGBA of the drawn map at (x, y) css px in the viewport: the WebGL layer, drawn again just before. */
     pixelAt: (x, y) => {
       if (!gl) return null;
-      gl.draw(glCanvas.width, glCanvas.height, base() * view.s * dpr, view.x * dpr, view.y * dpr, dotSide(pointSize()), BACKGROUND);
+      const size = pointSize();
+      gl.draw(glCanvas.width, glCanvas.height, base() * view.s * dpr, view.x * dpr, view.y * dpr, dotSide(size), BACKGROUND,
+        rangesInView(size));
       return gl.pixel(Math.round(x * dpr), Math.round(y * dpr));
     },
     /** The image point i is drawn from at this zoom: its URL, natural width and pyramid level; null when none is in. */

@@ -3,7 +3,8 @@
  *
  * Three vertex buffers, each allocated once for every point and filled chunk by chunk as the binary
  * chunks arrive: x and y (float32, 0..1 on the map) and colour (RGBA bytes; alpha 0 hides a point that is
- * filtered out or not loaded yet). The view is a uniform, so panning and zooming upload nothing.
+ * filtered out or not loaded yet). The view is a uniform, so panning and zooming upload nothing; map.js
+ * passes the ranges of points whose blocks are in view, so a zoomed-in view processes few vertices.
  */
 (function () {
   'use strict';
@@ -94,14 +95,20 @@
         gl.bindBuffer(gl.ARRAY_BUFFER, buffers[name]);
         gl.bufferSubData(gl.ARRAY_BUFFER, start * 4, array); // 4 bytes a point in every buffer
       },
-      /** Draw every point: screen = offset + scale * position (device px), squares of `size` device px. */
-      draw(width, height, scale, offsetX, offsetY, size, background) {
+      /** Draw the points of `ranges` ([first, count] pairs; every point when omitted): screen = offset +
+       * scale * position (device px), squares of `size` device px. */
+      draw(width, height, scale, offsetX, offsetY, size, background, ranges) {
         gl.viewport(0, 0, width, height);
         gl.clearColor(background[0] / 255, background[1] / 255, background[2] / 255, 1);
         gl.clear(gl.COLOR_BUFFER_BIT);
         gl.uniform4f(uMap, (2 * scale) / width, (-2 * scale) / height, (2 * offsetX) / width - 1, 1 - (2 * offsetY) / height);
         gl.uniform1f(uSize, size);
-        gl.drawArrays(gl.POINTS, 0, n);
+        for (const [first, count] of ranges || [[0, n]]) gl.drawArrays(gl.POINTS, first, count);
+      },
+      /** Give the context back (when map.js decides to draw on the 2D canvas instead). */
+      release() {
+        const lose = gl.getExtension('WEBGL_lose_context');
+        if (lose) lose.loseContext();
       },
       /** RGBA of the device pixel (x, y) from the top left, read right after a draw (tests). */
       pixel(x, y) {
