@@ -1,6 +1,6 @@
 """The map at 100,000 and 1,000,000 points: first dots, frame rate while panning and memory in headless Chromium.
 
-    python benchmarks/map_scale.py                         # 100k and 1M points, WebGL and the 2D fallback
+    python benchmarks/map_scale.py                         # 100k and 1M points; WebGL, the 2D path, map.js's choice
     python benchmarks/map_scale.py --points 1000000 --renderers webgl --pan-ms 2000
 
 The points are written straight as the map's binary chunks (atlas.site.map_chunks, the real writer: seeded
@@ -9,16 +9,17 @@ index and the real map page and assets (the page itself is rendered from a 100-w
 so its text and scripts-off list are those of 100 works; no sprite sheet is written, so the map stays in
 dots at every zoom). Served by atlas.site.serve on 127.0.0.1 and loaded in headless Chromium (Playwright
 driving /usr/bin/chromium; its WebGL is whatever the browser reports, printed in the table: SwiftShader
-on a machine without a GPU) at 1280x900. For each renderer ("webgl", and "2d": the same page with WebGL
-switched off, so map.js draws dots into an ImageData):
+on a machine without a GPU) at 1280x900. For each renderer ("webgl": forced even in software; "2d": WebGL
+switched off, so map.js draws dots into an ImageData; "auto": map.js's own choice, what a visitor gets):
 
 - first dots: performance.now() at the first frame drawn with points in it, from the start of navigation
   (map.js's stats.firstDotsMs); all points: when the last chunk was in (stats.allPointsMs);
 - panning: a requestAnimationFrame loop that moves the view every frame for --pan-ms, zoomed out (every
   point on screen) and zoomed in 8x; frames per second, the mean time of map.js's draw() call (CPU side;
   WebGL's own work is in the frame rate), p95 gap between frames;
-- memory: the page's JS heap in use (CDP Performance.getMetrics JSHeapUsedSize) after loading, and the
-  WebGL buffers' size (12 bytes a point: x, y, colour; GPU or SwiftShader memory, not in the JS heap).
+- memory: the page's JS heap in use (CDP Performance.getMetrics JSHeapUsedSize) after loading, its typed
+  arrays' memory outside that heap (CDP Runtime.getHeapUsage backingStorageSize), and the WebGL buffers'
+  size (12 bytes a point: x, y, colour; GPU or SwiftShader memory, in neither figure).
 
 Prints a table and writes benchmarks/results/map_scale.json.
 """
@@ -42,12 +43,16 @@ if str(ROOT) not in sys.path:
 from atlas.analysis.chord import palette
 from atlas.core.jsonio import json_bytes
 from atlas.site.map_chunks import CHUNK, build_chunks, chunk_index, columns
-from atlas.site.map_data import MAP_DIR, SCALE, _spread  # noqa: PLC2701 (the build's own Z-order bits)
-from benchmarks.map_100k import BASE_URL, CULTURES, MEDIA, serve_in_thread, write_synthetic_site
+from atlas.site.map_data import MAP_DIR, SCALE, _spread
+from benchmarks.map_100k import (
+    BASE_URL,
+    CULTURES,
+    MEDIA,
+    serve_in_thread,
+    write_synthetic_site,
+)
 
-NO_WEBGL = """(() => { const get = HTMLCanvasElement.prototype.getContext;
-  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
-    return /webgl/.test(kind) ? null : get.call(this, kind, ...rest); }; })();"""
+CHOOSE = "window.atlasMapRenderer = '{}';"  # map.js's renderer choice: webgl, 2d, or auto (what a visitor gets)
 
 PAN = """async ([ms, step]) => {
   const m = window.atlasMap, s0 = {...m.stats};
@@ -123,8 +128,7 @@ def measure(origin: str, chromium: str, renderer: str, pan_ms: int) -> dict:
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        if renderer == "2d":
-            page.add_init_script(NO_WEBGL)
+        page.add_init_script(CHOOSE.format(renderer))
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
         t0 = time.perf_counter()
@@ -134,11 +138,14 @@ def measure(origin: str, chromium: str, renderer: str, pan_ms: int) -> dict:
         stats = page.evaluate("({...window.atlasMap.stats})")
         page.wait_for_timeout(500)
         metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        heap = cdp.send("Runtime.getHeapUsage")  # backingStorageSize: the typed arrays' memory, outside the heap
         result = {
             "renderer": stats["renderer"], "gl": stats["glRenderer"], "first_dots_ms": round(stats["firstDotsMs"], 1),
             "all_points_ms": round(stats["allPointsMs"], 1), "load_wall_s": round(wall, 2),
             "js_heap_used_mb": round(metrics["JSHeapUsedSize"] / 2**20, 1),
             "js_heap_total_mb": round(metrics["JSHeapTotalSize"] / 2**20, 1),
+            "array_buffers_mb": round(heap.get("backingStorageSize", 0) / 2**20, 1),
+            "webgl_buffers_mb": round(12 * int(stats["pointsLoaded"]) / 2**20, 1) if stats["renderer"] == "webgl" else 0,
         }
         for label, zoom_clicks in (("zoomed out", 0), ("zoomed in 8x", 10)):  # 1.25 ** 10 = 9.3, less the clamp
             for _ in range(zoom_clicks):
@@ -154,7 +161,7 @@ def measure(origin: str, chromium: str, renderer: str, pan_ms: int) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--renderers", nargs="+", default=["webgl", "2d"], choices=["webgl", "2d"])
+    parser.add_argument("--renderers", nargs="+", default=["webgl", "2d", "auto"], choices=["webgl", "2d", "auto"])
     parser.add_argument("--pan-ms", type=int, default=3000)
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     parser.add_argument("--output", default=str(ROOT / "benchmarks/results/map_scale.json"))
@@ -172,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
             server.RequestHandlerClass.func.log_message = lambda *a: None
             try:
                 for renderer in args.renderers:
-                    run = {"points": n, **files, **measure(origin, args.chromium, renderer, args.pan_ms)}
+                    run = {"points": n, "asked": renderer, **files, **measure(origin, args.chromium, renderer, args.pan_ms)}
                     runs.append(run)
                     print_row(run)
             finally:
@@ -189,12 +196,12 @@ HEADER_PRINTED = []
 
 def print_row(run: dict) -> None:
     if not HEADER_PRINTED:
-        print(f"{'points':>9} {'renderer':8} {'chunks':>6} {'MB':>5} {'first dots':>10} {'all in':>7} "
-              f"{'heap MB':>7} {'pan out fps':>11} {'draw ms':>7} {'pan in fps':>10} {'draw ms':>7}")
+        print(f"{'points':>9} {'asked':6} {'drew':6} {'chunks':>6} {'MB':>5} {'first dots':>10} {'all in':>7} "
+              f"{'heap MB':>7} {'arrays MB':>9} {'pan out fps':>11} {'draw ms':>7} {'pan in fps':>10} {'draw ms':>7}")
         HEADER_PRINTED.append(True)
     out, zin = run["zoomed out"], run["zoomed in 8x"]
-    print(f"{run['points']:>9,} {run['renderer']:8} {run['chunks']:>6} {run['chunk_bytes'] / 1e6:>5.1f} "
-          f"{run['first_dots_ms']:>8.0f}ms {run['all_points_ms']:>5.0f}ms {run['js_heap_used_mb']:>7.1f} "
+    print(f"{run['points']:>9,} {run['asked']:6} {run['renderer']:6} {run['chunks']:>6} {run['chunk_bytes'] / 1e6:>5.1f} "
+          f"{run['first_dots_ms']:>8.0f}ms {run['all_points_ms']:>5.0f}ms {run['js_heap_used_mb']:>7.1f} {run['array_buffers_mb']:>9.1f} "
           f"{out['fps']:>11.1f} {out['draw_ms']:>7.1f} {zin['fps']:>10.1f} {zin['draw_ms']:>7.1f}")
 
 

@@ -15,6 +15,7 @@ from atlas.analysis.culture import CultureSimilarity
 from atlas.analysis.culture_pairs import best_pairs, link_strengths
 from atlas.core.records import Record
 from atlas.site import urls
+from atlas.site.map_chunks import decode_chunk
 from atlas.site.map_data import (
     captions_payload,
     map_files,
@@ -22,7 +23,6 @@ from atlas.site.map_data import (
     point_columns,
     points_payload,
 )
-from atlas.site.map_chunks import decode_chunk
 from atlas.site.search_index import (
     PREFIX,
     build_index,

@@ -209,16 +209,16 @@ def test_without_webgl_the_map_draws_dots_on_a_2d_canvas(open_map, site):
 
 
 def test_software_webgl_gives_way_to_the_2d_path_unless_chosen(open_map):
-    gp, page = open_map(init_script=None)
+    _gp, page = open_map(init_script=None)
     ready(page)
     stats = page.evaluate("({...window.atlasMap.stats})")
-    software = re.search(r"SwiftShader|llvmpipe|softpipe|software", stats["glRenderer"], re.I)
+    software = re.search(r"SwiftShader|llvmpipe|softpipe|software", stats["glRenderer"], re.IGNORECASE)
     assert stats["renderer"] == ("2d" if software else "webgl"), stats["glRenderer"]
     assert page.evaluate("document.querySelector('.map-canvas-gl').hidden") == bool(software)
 
 
 def test_webgl_sends_only_the_blocks_in_view(open_map):
-    gp, page = open_map()
+    _gp, page = open_map()
     ready(page)
     ranges = "window.atlasMap.rangesInView()"
     assert page.evaluate(ranges) == [[0, COUNT]]  # the whole map is in view: one run of every block

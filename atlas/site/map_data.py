@@ -38,7 +38,15 @@ from atlas.core.records import Record, byline
 from atlas.site import urls
 from atlas.site.context import Output
 from atlas.site.map_chunks import CHUNK, build_chunks, chunk_index, columns
-from atlas.site.sprites import CELL, QUALITY, SHEET, UPPER_LEVELS, Level, build_sheets, sheet_index
+from atlas.site.sprites import (
+    CELL,
+    QUALITY,
+    SHEET,
+    UPPER_LEVELS,
+    Level,
+    build_sheets,
+    sheet_index,
+)
 
 SCALE = 10000  # positions are written as integers 0..SCALE (0.01% of the map: finer than any screen)
 MAP_DIR = "data/map/"
