@@ -185,14 +185,17 @@
     return collectInView(pointSize());
   }
 
+  /** The shown points on screen (within `margin` css px) into inView, block by block; how many. */
   function collectInView(margin) {
     let count = 0;
     const b = base() * view.s;
-    for (let i = 0; i < n; i++) {
-      if (!shown[i]) continue;
-      const x = view.x + b * px[i];
-      const y = view.y + b * py[i];
-      if (x >= -margin && y >= -margin && x <= W + margin && y <= H + margin) inView[count++] = i;
+    for (const [first, length] of rangesInView(margin)) {
+      for (let i = first; i < first + length; i++) {
+        if (!shown[i]) continue;
+        const x = view.x + b * px[i];
+        const y = view.y + b * py[i];
+        if (x >= -margin && y >= -margin && x <= W + margin && y <= H + margin) inView[count++] = i;
+      }
     }
     return count;
   }
@@ -216,11 +219,17 @@
     const table = colours32[colourBy];
     const groups = groupsOf[colourBy];
     const other = packed(OTHER);
+    const ox = view.x * dpr;
+    const oy = view.y * dpr;
     for (let k = 0; k < count; k++) {
       const i = inView[k];
-      const x0 = Math.round(view.x * dpr + b * px[i]) - half;
-      const y0 = Math.round(view.y * dpr + b * py[i]) - half;
+      const x0 = Math.round(ox + b * px[i]) - half;
+      const y0 = Math.round(oy + b * py[i]) - half;
       const c = groups[i] < 0 ? other : table[groups[i]];
+      if (d === 1) { // the zoomed-out case of a large map: one pixel, no loops
+        if (x0 >= 0 && y0 >= 0 && x0 < cw && y0 < ch) pixels[y0 * cw + x0] = c;
+        continue;
+      }
       for (let y = Math.max(0, y0); y < Math.min(ch, y0 + d); y++) {
         const row = y * cw;
         for (let x = Math.max(0, x0); x < Math.min(cw, x0 + d); x++) pixels[row + x] = c;
@@ -279,11 +288,16 @@
 
   /** [first, count] runs of the blocks whose points may be on screen (within `margin` css px). */
   function rangesInView(margin) {
+    return rangesIn(-margin, -margin, W + margin, H + margin);
+  }
+
+  /** [first, count] runs of the blocks whose bounding boxes meet the screen rectangle (css px) given. */
+  function rangesIn(left, top, right, bottom) {
     const b = base() * view.s;
-    const x0 = (-margin - view.x) / b;
-    const x1 = (W + margin - view.x) / b;
-    const y0 = (-margin - view.y) / b;
-    const y1 = (H + margin - view.y) / b;
+    const x0 = (left - view.x) / b;
+    const x1 = (right - view.x) / b;
+    const y0 = (top - view.y) / b;
+    const y1 = (bottom - view.y) / b;
     const ranges = [];
     for (let k = 0; 4 * k < boxes.length; k++) {
       if (boxes[4 * k] > x1 || boxes[4 * k + 2] < x0 || boxes[4 * k + 1] > y1 || boxes[4 * k + 3] < y0) continue;
@@ -379,12 +393,14 @@
     const b = base() * view.s;
     let best = -1;
     let bestD = r * r;
-    for (let i = 0; i < n; i++) {
-      if (!shown[i]) continue;
-      const dx = view.x + b * px[i] - x;
-      const dy = view.y + b * py[i] - y;
-      const d = dx * dx + dy * dy;
-      if (d <= bestD) { bestD = d; best = i; }
+    for (const [first, length] of rangesIn(x - r, y - r, x + r, y + r)) {
+      for (let i = first; i < first + length; i++) {
+        if (!shown[i]) continue;
+        const dx = view.x + b * px[i] - x;
+        const dy = view.y + b * py[i] - y;
+        const d = dx * dx + dy * dy;
+        if (d <= bestD) { bestD = d; best = i; }
+      }
     }
     return best;
   }
