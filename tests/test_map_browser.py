@@ -96,6 +96,13 @@ def visible_point(page, start: int = 0, stop: int = COUNT) -> tuple[int, dict | 
     )
 
 
+def canvas_pixel(page, at: dict) -> list[int]:
+    """RGBA of the 2D canvas at (x, y) css px of the viewport."""
+    return page.evaluate(
+        """(a) => { const c = document.querySelector('.map-canvas-2d'), d = window.devicePixelRatio || 1;
+          return Array.from(c.getContext('2d').getImageData(Math.round(a.x * d), Math.round(a.y * d), 1, 1).data); }""", at)
+
+
 def caption_is(page, title: str | None) -> None:
     """Wait until the hover caption shows `title` (its captions chunk may still be on the way), or is hidden."""
     page.wait_for_function(
@@ -199,9 +206,7 @@ def test_without_webgl_the_map_draws_dots_on_a_2d_canvas(open_map, site):
     assert page.evaluate("document.querySelector('.map-canvas-gl').hidden")
     assert page.evaluate("window.atlasMap.stats.mode") == "dots"
     i, at = visible_point(page)
-    pixel = page.evaluate(
-        """(a) => { const c = document.querySelector('.map-canvas-2d'), d = window.devicePixelRatio || 1;
-          return Array.from(c.getContext('2d').getImageData(Math.round(a.x * d), Math.round(a.y * d), 1, 1).data); }""", at)
+    pixel = canvas_pixel(page, at)
     assert pixel != BACKGROUND
     page.mouse.move(at["px"], at["py"])
     caption_is(page, titles(site)[i])
@@ -230,3 +235,15 @@ def test_webgl_sends_only_the_blocks_in_view(open_map):
     assert any(first <= i < first + count for first, count in runs), "the block of the point at the centre is drawn"
     now = page.evaluate(f"window.atlasMap.screenOf({i})")  # where the zoom (and the view's clamp) put it
     assert page.evaluate("(a) => window.atlasMap.pixelAt(a.x, a.y)", now) != BACKGROUND
+
+
+def test_a_lost_webgl_context_gives_way_to_the_2d_path(open_map, site):
+    _gp, page = open_map()
+    ready(page)
+    assert page.evaluate("window.atlasMap.stats.renderer") == "webgl"
+    page.evaluate("document.querySelector('.map-canvas-gl').getContext('webgl').getExtension('WEBGL_lose_context').loseContext()")
+    page.get_by_role("button", name="Zoom in").click()  # the next frame notices
+    page.wait_for_function("window.atlasMap.stats.renderer === '2d' && window.atlasMap.stats.mode === 'dots'")
+    i, at = visible_point(page)
+    pixel = canvas_pixel(page, at)
+    assert i >= 0 and pixel != BACKGROUND

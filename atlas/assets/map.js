@@ -358,6 +358,11 @@
       ctx.fillRect(0, 0, W, H);
       return;
     }
+    if (gl && gl.lost) { // the GPU reset or the browser took the context back: the 2D path from now on
+      gl = null;
+      glCanvas.hidden = true;
+      stats.renderer = '2d';
+    }
     const t0 = performance.now();
     const size = pointSize();
     const candidate = size >= THUMB_MIN && levels.length > 0 && levels[0].sheets.length > 0;
