@@ -4,8 +4,8 @@
     python benchmarks/map_100k.py --points 20000 --cell 16
 
 Generates a synthetic collection (seeded positions in clustered blobs, tiny generated thumbnails, six
-cultures, five media), writes its map through the real code (atlas.site.map_data -> atlas.site.sprites sheets, the
-map.html template via atlas.site.render.Renderer, the site's assets), serves it with atlas.site.serve on 127.0.0.1,
+cultures, five media), writes its map through the real code (atlas.site.map_data -> binary point chunks and the
+sprite pyramid of atlas.site.sprites: level 0 with --cell px cells, level 1 with 128 px cells; the map.html template via atlas.site.render.Renderer, the site's assets), serves it with atlas.site.serve on 127.0.0.1,
 loads the map page in headless Chromium (Playwright driving /usr/bin/chromium), waits until the view is
 drawn with the captions in, then drags the map for a few seconds and counts frames; then zooms in on a
 cluster, waits for the sprite sheets that view needs (fetched on demand), and drags and counts again. Prints a table and writes

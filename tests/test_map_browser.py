@@ -237,7 +237,7 @@ def test_webgl_sends_only_the_blocks_in_view(open_map):
     assert page.evaluate("(a) => window.atlasMap.pixelAt(a.x, a.y)", now) != BACKGROUND
 
 
-def test_a_lost_webgl_context_gives_way_to_the_2d_path(open_map, site):
+def test_a_lost_webgl_context_gives_way_to_the_2d_path(open_map):
     _gp, page = open_map()
     ready(page)
     assert page.evaluate("window.atlasMap.stats.renderer") == "webgl"
