@@ -4,8 +4,8 @@
     python benchmarks/map_100k.py --points 20000 --cell 16
 
 Generates a synthetic collection (seeded positions in clustered blobs, tiny generated thumbnails, six
-cultures, five media), writes its map through the real code (atlas.site.map_data -> atlas.site.sprites sheets, the
-map.html template via atlas.site.render.Renderer, the site's assets), serves it with atlas.site.serve on 127.0.0.1,
+cultures, five media), writes its map through the real code (atlas.site.map_data -> binary point chunks and the
+sprite pyramid of atlas.site.sprites: level 0 with --cell px cells, level 1 with 128 px cells; the map.html template via atlas.site.render.Renderer, the site's assets), serves it with atlas.site.serve on 127.0.0.1,
 loads the map page in headless Chromium (Playwright driving /usr/bin/chromium), waits until the view is
 drawn with the captions in, then drags the map for a few seconds and counts frames; then zooms in on a
 cluster, waits for the sprite sheets that view needs (fetched on demand), and drags and counts again. Prints a table and writes
@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,9 +38,11 @@ from atlas.core.config import SiteConfig
 from atlas.core.records import Record
 from atlas.site import urls
 from atlas.site.context import SiteData
+from atlas.site.map_chunks import CHUNK
 from atlas.site.map_data import map_files
 from atlas.site.pages import map_page, package_assets, write_outputs
 from atlas.site.render import make_context
+from atlas.site.sprites import UPPER_LEVELS, Level
 from atlas.site.writer import SiteWriter
 
 CULTURES = ["British", "Chinese", "Dutch", "Japanese", "Mexican", "Persian"]
@@ -78,8 +81,11 @@ def tiny_thumbnail(work_id: str, cell: int) -> Image.Image:
     return image
 
 
-def write_synthetic_site(out: Path, n: int, cell: int = 32, sheet: int = 2048) -> dict:
-    """Write a site folder holding the map page of n synthetic works (plus assets); return map URLs."""
+def write_synthetic_site(out: Path, n: int, cell: int = 32, sheet: int = 2048, upper: Sequence[Level] = UPPER_LEVELS,
+                         chunk: int = CHUNK) -> dict:
+    """Write a site folder holding the map page of n synthetic works (plus assets); return map URLs.
+
+    `upper` are the sprite pyramid's levels above level 0 (`cell` px cells in `sheet` px sheets)."""
     works, cmap = synthetic_collection(n)
     config = SiteConfig(base_url=BASE_URL, title="Synthetic atlas")
     writer = SiteWriter(out)
@@ -93,7 +99,8 @@ def write_synthetic_site(out: Path, n: int, cell: int = 32, sheet: int = 2048) -
             tiny_thumbnail(work_id, 64).save(out_jpg, format="JPEG", quality=80)
             writer.write_bytes(urls.thumb_path(ctx.small, work_id), out_jpg.getvalue())
     write_outputs(writer, map_files(BASE_URL, works, cmap, {w.id: w.id for w in works},
-                                    lambda i: tiny_thumbnail(i, cell), None, cell=cell, sheet=sheet), [])
+                                    lambda i: tiny_thumbnail(i, max([cell, *(lv.cell for lv in upper)])), None,
+                                    cell=cell, sheet=sheet, upper=upper, chunk=chunk), [])
     write_outputs(writer, map_page(ctx), [])
     explorer_map = ctx.env.globals["explorer"]["map"]
     return explorer_map
@@ -171,7 +178,7 @@ def measure(origin: str, chromium: str, pan_ms: int = 3000) -> dict:
             stats["sheets_fetched"] = page.evaluate("window.atlasMap.stats.sheetsRequested")
             page.mouse.up()
             stats["mode"] = page.evaluate("window.atlasMap.stats.mode")
-            stats["visible"] = page.evaluate("window.atlasMap.stats.visible")
+            stats["visible"] = page.evaluate("window.atlasMap.visibleCount()")
             results[label] = stats
         requested = page.evaluate("performance.getEntriesByType('resource').map(e => e.transferSize || e.encodedBodySize)")
         browser.close()
@@ -199,9 +206,11 @@ def main(argv: list[str] | None = None) -> None:
             server.shutdown()
     files = {
         "points.json": sizes["data/map/points.json"],
+        "point_chunks": sum(v for k, v in sizes.items() if k.startswith("data/map/points-")),
         "captions": sum(v for k, v in sizes.items() if k.startswith("data/map/captions-")),
-        "sheets": sum(v for k, v in sizes.items() if k.startswith("data/map/sheets/")),
-        "sheet_count": sum(1 for k in sizes if k.startswith("data/map/sheets/")),
+        "sheets": sum(v for k, v in sizes.items() if k.startswith("data/map/sheets/sheet-")),
+        "sheet_count": sum(1 for k in sizes if k.startswith("data/map/sheets/sheet-")),
+        "level1_tiles": sum(v for k, v in sizes.items() if k.startswith("data/map/sheets/1/")),
         "map/index.html": sizes["map/index.html"],
     }
     result.update(points=args.points, cell=args.cell, generate_s=round(generate, 2), files=files)
@@ -216,7 +225,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{'pan, ' + label:44} {fps:.1f} fps, {per_draw:.1f} ms per draw, p95 frame gap "
               f"{stats['p95gap']:.1f} ms, {stats['visible']:,} points on screen ({stats['mode']}), "
               f"{stats['sheets_fetched']} sheets fetched, view ready in {stats['view_ready_s']:.2f} s")
-    print(f"{'points.json / all caption chunks':44} {files['points.json']:,} / {files['captions']:,} bytes")
+    print(f"{'points.json / point chunks / caption chunks':44} {files['points.json']:,} / {files['point_chunks']:,} / {files['captions']:,} bytes")
+    print(f"{'level-1 sprite tiles (all, fetched on demand)':44} {files['level1_tiles']:,} bytes")
     print(f"{'sprite sheets (all, fetched on demand)':44} {files['sheet_count']} files, {files['sheets']:,} bytes")
     print(f"{'bytes fetched by the page in all':44} {result['resource_bytes']:,}")
     print(f"{'console errors':44} {len(result['console_errors'])}")

@@ -15,6 +15,7 @@ import pytest
 from atlas.analysis.culture import CultureSimilarity
 from atlas.analysis.culture_pairs import link_strengths
 from atlas.site import urls
+from atlas.site.map_chunks import decode_chunk
 from atlas.site.search_index import shard_of, tokens
 
 from .browser_support import GuardedPage, LocalSite, find_chromium, guarded_pages
@@ -49,6 +50,14 @@ def read_json(config, relative: str):
     return json.loads((config.output_dir / relative).read_text(encoding="utf-8"))
 
 
+def read_points(config) -> dict:
+    """The map's point columns as lists, read from its binary chunks in order."""
+    index = read_json(config, "data/map/points.json")["points"]
+    parts = [decode_chunk((config.output_dir / c["url"].removeprefix("/atlas/")).read_bytes(), c["count"])
+             for c in index["chunks"]]
+    return {name: [v for part in parts for v in part[name].tolist()] for name in parts[0]}
+
+
 def wait_for_map(page, sheets: bool = True) -> None:
     ready = "window.atlasMap.stats.ready && window.atlasMap.stats.captions" if sheets else "window.atlasMap.stats.draws > 0"
     page.wait_for_function(f"window.atlasMap && window.atlasMap.count() > 0 && {ready}", timeout=60_000)
@@ -80,8 +89,9 @@ def test_map_draws_every_work_and_a_click_opens_it(sample_build, open_page):
     page = gp.goto("map/")
     wait_for_map(page)
     assert page.evaluate("window.atlasMap.count()") == points["count"] == len(captions["title"]) == 480
-    # every sprite sheet was fetched, and nothing else from data/map but points and captions
-    sheet_urls = {s["url"] for s in points["sprites"]["sheets"]}
+    # every level-0 sprite sheet and point chunk was fetched, and nothing else from data/map but the index
+    # and captions (at this zoom no work is drawn larger than level 0's cells: no level-1 tile)
+    sheet_urls = {s["url"] for s in points["sprites"]["sheets"]} | {c["url"] for c in points["points"]["chunks"]}
     fetched = {u[len(gp.site.origin):] for u in gp.requests if "/data/map/" in u}
     assert fetched == sheet_urls | {"/atlas/data/map/points.json", "/atlas/data/map/captions-0.json"}
     assert page.evaluate("window.atlasMap.stats.mode") == "thumbnails"
@@ -166,6 +176,7 @@ def test_map_pans_and_zooms_by_mouse_wheel_touch_keyboard_and_buttons(open_page)
 def test_map_colours_and_filters_by_culture_and_medium(sample_build, open_page):
     config, _ = sample_build
     points = read_json(config, "data/map/points.json")
+    points.update(read_points(config))
     gp = open_page()
     page = gp.goto("map/")
     wait_for_map(page)
@@ -203,7 +214,7 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
     from benchmarks.map_100k import serve_in_thread, write_synthetic_site
 
     site_dir = tmp_path / "site"
-    info = write_synthetic_site(site_dir, 100_000, cell=8, sheet=512)  # 4,096 cells a sheet: 25 sheets
+    info = write_synthetic_site(site_dir, 100_000, cell=8, sheet=512, upper=())  # 4,096 cells a sheet: 25 sheets
     sheets = len(list((site_dir / "data/map/sheets").iterdir()))
     assert info["count"] == 100_000 and sheets == 25
     server, origin = serve_in_thread(site_dir)
@@ -215,7 +226,8 @@ def test_map_with_100k_points_loads_and_pans(browser, tmp_path):
         wait_for_map(page)
         stats = lambda: page.evaluate("({...window.atlasMap.stats})")
         assert page.evaluate("window.atlasMap.count()") == 100_000
-        assert stats()["visible"] > 90_000 and stats()["mode"] == "dots"
+        assert page.evaluate("window.atlasMap.visibleCount()") > 90_000 and stats()["mode"] == "dots"
+        assert stats()["chunksLoaded"] == stats()["chunks"] == 2  # 65,536 points a chunk
         assert stats()["sheetsRequested"] == stats()["captionsRequested"] == 0, "a zoomed-out map needs no thumbnails"
         gp.shot("map-100k")
         box = page.locator(".map-viewport").bounding_box()

@@ -15,11 +15,12 @@ from atlas.analysis.culture import CultureSimilarity
 from atlas.analysis.culture_pairs import best_pairs, link_strengths
 from atlas.core.records import Record
 from atlas.site import urls
+from atlas.site.map_chunks import decode_chunk
 from atlas.site.map_data import (
-    SCALE,
     captions_payload,
     map_files,
     map_globals,
+    point_columns,
     points_payload,
 )
 from atlas.site.search_index import (
@@ -91,10 +92,11 @@ def test_points_and_captions_follow_the_map_order():
         "points": [{"id": "a1", "x": 0.25, "y": 1.0, "cluster": -1}, {"id": "b/2", "x": 0.0, "y": 0.5, "cluster": 0}],
         "clusters": [{"id": 0, "label": "Cluster 1", "size": 1, "x": 0.1, "y": 0.2, "members": ["b/2"], "representatives": ["b/2"]}]})
     points = points_payload(works, cmap, {"cell": 8, "ids": ["a1", "b/2"]})
-    assert points["x"] == [SCALE // 4, 0] and points["y"] == [SCALE, SCALE // 2]
-    assert points["cultures"] == ["Dutch"] and points["culture"] == [-1, 0]
-    assert points["media"] == ["Ceramic", "Print"] and points["medium"] == [1, 0]
-    assert points["sprites"] == {"cell": 8}
+    cols = point_columns(works, cmap)
+    assert cols["x"].tolist() == [0.25, 0.0] and cols["y"].tolist() == [1.0, 0.5] and cols["cluster"].tolist() == [-1, 0]
+    assert points["cultures"] == ["Dutch"] and cols["culture"].tolist() == [-1, 0]
+    assert points["media"] == ["Ceramic", "Print"] and cols["medium"].tolist() == [1, 0]
+    assert points["sprites"] == {"cell": 8} and points["count"] == 2
     captions = captions_payload(works, cmap)
     assert captions["slug"] == ["a1", "b~2F2"]
     assert captions["title"] == ["Untitled", "<b>Vase</b>"]  # text; the script writes it with textContent
@@ -107,7 +109,8 @@ def test_map_files_put_nearby_works_in_one_sheet_with_its_captions():
     xy = rng.uniform(0, 1, size=(64, 2))
     cmap = ClusterMap(tuple(MapPoint(w.id, float(x), float(y), -1) for w, (x, y) in zip(works, xy, strict=True)), ())
     written = {out.path: out.data for out in map_files("/atlas/", works, cmap, {w.id: w.id for w in works},
-                                                       lambda i: solid(int(i[1:]) % 5), None, cell=4, sheet=16)}
+                                                       lambda i: solid(int(i[1:]) % 5), None, cell=4, sheet=16,
+                                                       upper=(), chunk=64)}
     info = map_globals("/atlas/", len(works))  # 16 cells a sheet above
     assert info["captions"] == "/atlas/data/map/captions-" and info["count"] == 64
     points = json.loads(written["data/map/points.json"])
@@ -118,7 +121,9 @@ def test_map_files_put_nearby_works_in_one_sheet_with_its_captions():
         assert part["slug"] == sprites["ids"][chunk * 16:(chunk + 1) * 16]
         assert part["title"] == [f"T{int(i[1:])}" for i in part["slug"]]
     # Z-order: each sheet covers one quadrant-like region, far smaller than the whole map
-    x, y = np.array(points["x"]) / SCALE, np.array(points["y"]) / SCALE
+    [chunk] = points["points"]["chunks"]
+    cols = decode_chunk(written[chunk["url"].removeprefix("/atlas/")], chunk["count"])
+    x, y = cols["x"], cols["y"]
     spans = [np.ptp(x[k:k + 16]) * np.ptp(y[k:k + 16]) for k in range(0, 64, 16)]
     assert max(spans) < 0.5
 

@@ -35,6 +35,21 @@ BACKGROUND = (38, 35, 31)  # the map's background colour, behind thumbnails that
 
 
 @dataclass(frozen=True)
+class Level:
+    """One level of the sprite pyramid: square cells of `cell` px in sheets (tiles) of at most `sheet` px."""
+
+    cell: int
+    sheet: int
+    quality: int
+
+
+# The levels above level 0 (the CELL px sheets): drawn when a work is shown larger than level 0's cells, and
+# fetched tile by tile for the works in view only. 128 px cells from the small thumbnail, 64 works a
+# 1024 px tile (a small, compact region of the map in Z-order); quality 75 keeps a cell near 5 KB.
+UPPER_LEVELS = (Level(128, 1024, 75),)
+
+
+@dataclass(frozen=True)
 class Sheet:
     """One encoded sheet: its bytes, the site file name it should get, how many cells it holds."""
 
