@@ -183,3 +183,31 @@ def test_shard_bytes_round_trip():
         want_t, want_s = graph.edges(10 + i)
         assert targets[offsets[i]:offsets[i + 1]].tolist() == want_t.tolist()
         assert scores[offsets[i]:offsets[i + 1]].tolist() == want_s.tolist()
+
+
+def test_the_graph_from_analogy_arrays_equals_the_graph_from_lists():
+    """graph_from_table (the build's path) against the per-work lists the table gives, on a table with
+    ties (scores on a coarse grid), short groups (-1 entries) and a field that is not a condition."""
+    from atlas.analysis.analogy_table import AnalogyTable
+
+    rng = np.random.default_rng(5)
+    n, k = 300, 6
+    ids = [f"T{i:04d}" for i in range(n)]
+    groups = [("culture", f"C{g}") for g in range(5)] + [("medium", f"M{g}") for g in range(3)] + [("other", "X")]
+    indices = rng.integers(0, n, size=(len(groups), n, k)).astype(np.int32)
+    scores = -np.sort(-rng.integers(0, 40, size=indices.shape) / 40.0, axis=2).astype(np.float32)
+    indices[1, :, 3:] = -1  # a group smaller than k
+    scores[1, :, 3:] = np.nan
+    indices[2, 7, :] = -1  # an empty list
+    indices[3, 9, 0] = -1  # a list whose first entry is missing
+    scores[3, 9, 0] = np.nan
+    scores[2, 7, :] = np.nan
+    table = AnalogyTable(ids, groups, indices, scores)
+    labels = {"culture": [f"C{i % 5}" for i in range(n)], "medium": [None if i % 7 == 0 else f"M{i % 3}" for i in range(n)]}
+    fast = jg.graph_from_analogies(ids, table, labels, k=4)
+    slow = jg.graph_from_analogies(ids, {w: table[w] for w in ids}, labels, k=4)
+    assert fast.offsets.tolist() == slow.offsets.tolist()
+    assert fast.targets.tolist() == slow.targets.tolist()
+    assert fast.scores.tobytes() == slow.scores.tobytes()
+    assert all(fast.groups[f].tolist() == slow.groups[f].tolist() for f in labels)
+    assert np.diff(fast.offsets).min() > 4  # the group tops add edges beyond the overall top-k

@@ -11,28 +11,23 @@
   var F16 = null; // every finite float16 value, ascending: a score's "rank" is its index here
   var RANK = null; // float16 bits -> rank (-1: not finite), made once: shards decode by lookup
 
-  function half(bits) {
-    var sign = bits & 0x8000 ? -1 : 1, exp = (bits >> 10) & 0x1f, frac = bits & 0x3ff;
-    if (exp === 0) { return sign * frac * Math.pow(2, -24); }
-    if (exp === 31) { return frac ? NaN : sign * Infinity; }
-    return sign * (1 + frac / 1024) * Math.pow(2, exp - 15);
-  }
+  // The finite float16 values in order, without sorting: negatives from the largest magnitude (bits
+  // 0xFBFF) to the smallest (0x8001), zero (0x0000 and 0x8000), then positives 0x0001 to 0x7BFF.
   function tables() {
     if (F16) { return; }
-    var all = [];
-    for (var b = 0; b < 65536; b++) { if (isFinite(half(b))) { all.push(half(b)); } }
-    all.sort(function (x, y) { return x - y; });
-    F16 = Float64Array.from(all.filter(function (v, i) { return i === 0 || v !== all[i - 1]; }));
-    RANK = new Int32Array(65536);
-    for (var bits = 0; bits < 65536; bits++) {
-      var v = half(bits);
-      RANK[bits] = isFinite(v) ? lowerIndex(F16, v) : -1;
+    var POW2 = new Float64Array(32);
+    for (var e = 0; e < 32; e++) { POW2[e] = Math.pow(2, e - 25); }
+    var zero = 0x7bff; // the rank of 0: there are 0x7BFF negative finite values
+    F16 = new Float64Array(2 * zero + 1);
+    RANK = new Int32Array(65536).fill(-1);
+    for (var m = 0; m <= zero; m++) {
+      var exp = m >> 10, frac = m & 0x3ff; // the value of the float16 bits m
+      var v = exp ? (1024 + frac) * POW2[exp] : frac * POW2[1]; // POW2[e] = 2^(e - 25)
+      RANK[m] = zero + m;
+      RANK[0x8000 | m] = zero - m;
+      F16[zero + m] = v;
+      F16[zero - m] = -v;
     }
-  }
-  function lowerIndex(values, v) { // the first index whose value is >= v (numpy searchsorted side="left")
-    var lo = 0, hi = values.length;
-    while (lo < hi) { var mid = (lo + hi) >> 1; if (values[mid] < v) { lo = mid + 1; } else { hi = mid; } }
-    return lo;
   }
   // Python orders strings by code point; JS compares UTF-16 units: the same except beyond U+FFFF.
   function compareIds(a, b) {
