@@ -66,6 +66,9 @@
       this.shards.set(n, fetch(this.url + n + ".bin").then(function (r) {
         if (!r.ok) { throw new Error("A shard of the journey graph could not be loaded."); }
         return r.arrayBuffer();
+      }).catch(function (err) {
+        self.shards.delete(n); // asked again later (back online), it is fetched again
+        throw err;
       }).then(function (buf) {
         tables();
         var head = new Uint32Array(buf, 0, 2), count = head[0], edges = head[1];
@@ -117,6 +120,10 @@
     nodes.forEach(function (node) { var n = Math.floor(node / size); if (!self.loaded.has(n)) { need.add(n); } });
     return Promise.all(Array.from(need, function (n) { return self.shard(n); }));
   };
+  Graph.prototype.prefetch = function (node) { // start fetching the shard of `node`; a failure shows when it is needed
+    var n = Math.floor(node / this.manifest.shard_size);
+    if (!this.shards.has(n)) { this.shard(n).catch(function () {}); }
+  };
   Graph.prototype.at = function (node) { // the loaded shard holding `node` (undefined: not fetched yet)
     return this.loaded.get(Math.floor(node / this.manifest.shard_size));
   };
@@ -147,7 +154,8 @@
   // step so far and, within one rank, in rising order of steps (one bucket per rank and step count), so
   // the first label of the goal taken holds B. A label is dropped when its state was already taken with
   // no more steps (that one's weakest step is no lower). It walks only the states reachable through steps
-  // >= B, and fetches each shard it walks when first needed.
+  // >= B; the shard of a work is fetched when a label that will be taken at the current rank reaches it, so
+  // the fetches of one rank overlap instead of waiting one after another.
   async function bestRank(q) {
     var g = q.graph, size = g.manifest.shard_size, width = q.width, goal = q.goal, start = q.start, end = q.end;
     var plain = q.via.length === 0, steps1 = q.maxSteps + 1, minSteps = new Uint8Array(q.count * width).fill(255);
@@ -178,7 +186,12 @@
             var other = targets[e], next;
             if (plain) { next = other === start ? -1 : other; } else { next = q.enter(stage, other); }
             if (next < 0 || steps + 1 >= minSteps[next]) { continue; }
-            push((ranks[e] < rank ? ranks[e] : rank) * steps1 + steps + 1, next);
+            if (ranks[e] >= rank) { // taken at this rank, soon: its shard is fetched meanwhile
+              if (!g.at(other)) { g.prefetch(other); }
+              push(rank * steps1 + steps + 1, next);
+            } else {
+              push(ranks[e] * steps1 + steps + 1, next);
+            }
           }
         }
       }
