@@ -134,7 +134,7 @@ def browser_timings(site: Path, base_url: str, files, ids: list[str], pairs: int
                 page.goto(origin + base_url + "journey/", wait_until="load")
                 cdp = page.context.new_cdp_session(page)
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
-                cold, warm, found = [], [], 0
+                cold, warm, found, each = [], [], 0, []
                 for a, b in chosen:
                     got = page.evaluate(
                         """async ([url, a, b, via]) => {
@@ -142,12 +142,15 @@ def browser_timings(site: Path, base_url: str, files, ids: list[str], pairs: int
                              let t = performance.now(); const r = await atlasJourney.journey(g, a, b, via);
                              const cold = performance.now() - t;
                              t = performance.now(); await atlasJourney.journey(g, a, b, via);
-                             return {cold, warm: performance.now() - t, found: !!(r && r.path)};
+                             return {cold, warm: performance.now() - t, found: !!(r && r.path), shards: g.loaded.filter(Boolean).length};
                            }""", [base_url + GRAPH_DIR, a, b, via])
+                    each.append({"from": a, "to": b, "cold_ms": round(got["cold"], 1), "warm_ms": round(got["warm"], 1),
+                                 "found": got["found"], "shards": got["shards"]})
                     cold.append(got["cold"])
                     warm.append(got["warm"])
                     found += got["found"]
-                out[f"throttle_{rate}x"] = {"pairs": pairs, "found": found, **summary("cold_ms", cold), **summary("warm_ms", warm)}
+                out[f"throttle_{rate}x"] = {"pairs": pairs, "found": found, **summary("cold_ms", cold), **summary("warm_ms", warm),
+                                            "each": each}
                 page.context.close()
             browser.close()
         server.shutdown()

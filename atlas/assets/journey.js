@@ -43,7 +43,7 @@
     this.url = url;
     this.manifest = null;
     this.shards = new Map(); // number -> promise of {first, offsets, targets, ranks, inRank}
-    this.loaded = new Map(); // number -> the same, once fetched (the searches read it synchronously)
+    this.loaded = []; // number -> the same, once fetched (the searches read it synchronously)
     this.metas = new Map(); // number -> promise of [[id, title, byline, segment], ...]
     this.groups = null;
   }
@@ -80,7 +80,7 @@
         for (var i = 0; i < edges; i++) { ranks[i] = RANK[bits[i]]; }
         for (var j = 0; j < count; j++) { inRank[j] = RANK[inBits[j]]; }
         var shard = { first: n * self.manifest.shard_size, offsets: offsets, targets: targets, ranks: ranks, inRank: inRank };
-        self.loaded.set(n, shard);
+        self.loaded[n] = shard;
         return shard;
       }));
     }
@@ -117,7 +117,7 @@
   };
   Graph.prototype.ensure = function (nodes) {
     var need = new Set(), size = this.manifest.shard_size, self = this;
-    nodes.forEach(function (node) { var n = Math.floor(node / size); if (!self.loaded.has(n)) { need.add(n); } });
+    nodes.forEach(function (node) { var n = Math.floor(node / size); if (!self.loaded[n]) { need.add(n); } });
     return Promise.all(Array.from(need, function (n) { return self.shard(n); }));
   };
   Graph.prototype.prefetch = function (node) { // start fetching the shard of `node`; a failure shows when it is needed
@@ -125,7 +125,7 @@
     if (!this.shards.has(n)) { this.shard(n).catch(function () {}); }
   };
   Graph.prototype.at = function (node) { // the loaded shard holding `node` (undefined: not fetched yet)
-    return this.loaded.get(Math.floor(node / this.manifest.shard_size));
+    return this.loaded[Math.floor(node / this.manifest.shard_size)];
   };
 
   // One journey's question: start and end indices, via [{field index, group number}], the works' groups.
@@ -134,12 +134,13 @@
     this.width = via.length + 1;
     this.count = graph.manifest.count;
     this.maxSteps = graph.manifest.max_works - 1;
+    this.offset = Int32Array.from(via, function (v) { return v.field * graph.manifest.count; }); // in groups
+    this.group = Int32Array.from(via, function (v) { return v.group; });
     this.first = start * this.width + this.advance(0, start);
     this.goal = end * this.width + via.length;
   }
   Query.prototype.advance = function (stage, node) { // one more where the node is in the next wanted group
-    var v = this.via[stage];
-    return v && this.groups[v.field * this.count + node] === v.group ? stage + 1 : stage;
+    return stage < this.via.length && this.groups[this.offset[stage] + node] === this.group[stage] ? stage + 1 : stage;
   };
   // The state entered along an edge to `other`, or -1 where the rule forbids it: the start is never entered
   // again, and the end only as the last work (every via group met).
@@ -154,9 +155,10 @@
   // step so far and, within one rank, in rising order of steps (one bucket per rank and step count), so
   // the first label of the goal taken holds B. A label is dropped when its state was already taken with
   // no more steps (that one's weakest step is no lower). It walks only the states reachable through steps
-  // >= B; the shard of a work is fetched when a label that will be taken at the current rank reaches it, so
+  // >= B (labels below `floor`, the weakest step of a chain already found, are not kept: B >= floor); the
+  // shard of a work is fetched when a label that will be taken at the current rank reaches it, so
   // the fetches of one rank overlap instead of waiting one after another.
-  async function bestRank(q) {
+  async function bestRank(q, floor) {
     var g = q.graph, size = g.manifest.shard_size, width = q.width, goal = q.goal, start = q.start, end = q.end;
     var plain = q.via.length === 0, steps1 = q.maxSteps + 1, minSteps = new Uint8Array(q.count * width).fill(255);
     var head = new Int32Array((F16.length + 1) * steps1).fill(-1), cap = 4096, used = 0;
@@ -170,7 +172,7 @@
       lState[used] = state; lNext[used] = head[bucket]; head[bucket] = used++;
     }
     push(F16.length * steps1, q.first);
-    for (var rank = F16.length; rank >= 0; rank--) {
+    for (var rank = F16.length; rank >= floor; rank--) {
       for (var steps = 0; steps < steps1; steps++) {
         for (var label = head[rank * steps1 + steps]; label >= 0; label = head[rank * steps1 + steps]) {
           head[rank * steps1 + steps] = lNext[label];
@@ -189,7 +191,7 @@
             if (ranks[e] >= rank) { // taken at this rank, soon: its shard is fetched meanwhile
               if (!g.at(other)) { g.prefetch(other); }
               push(rank * steps1 + steps + 1, next);
-            } else {
+            } else if (ranks[e] >= floor) {
               push(ranks[e] * steps1 + steps + 1, next);
             }
           }
@@ -205,19 +207,21 @@
   // that reached the state is not taken); without via groups every breadth-first chain is simple anyway.
   async function search(q, t, simple) {
     if (q.first === q.goal) { return [q.start]; }
-    var g = q.graph, width = q.width, parent = new Int32Array(q.count * width).fill(-2);
+    var g = q.graph, width = q.width, size = g.manifest.shard_size, loaded = g.loaded;
+    var parent = new Int32Array(q.count * width).fill(-2), chain = new Int32Array(q.maxSteps + 1);
     parent[q.first] = -1;
     var frontier = [q.first];
     for (var step = 0; step < q.maxSteps; step++) {
       await g.ensure(frontier.map(function (s) { return Math.floor(s / width); }));
       var next = [];
       for (var f = 0; f < frontier.length; f++) {
-        var state = frontier[f], node = Math.floor(state / width), stage = state % width;
-        var shard = g.at(node), local = node - shard.first;
-        for (var e = shard.offsets[local]; e < shard.offsets[local + 1]; e++) {
-          if (shard.ranks[e] < t) { break; } // edges are stored highest score first
-          var other = shard.targets[e], nxt = q.enter(stage, other);
-          if (nxt < 0 || parent[nxt] !== -2 || (simple && onChain(parent, state, other, width))) { continue; }
+        var state = frontier[f], node = Math.floor(state / width), stage = state - node * width, links = 0;
+        var shard = loaded[Math.floor(node / size)], local = node - shard.first, ranks = shard.ranks, targets = shard.targets;
+        if (simple) { for (var s = state; s !== -1; s = parent[s]) { chain[links++] = Math.floor(s / width); } }
+        for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
+          if (ranks[e] < t) { break; } // edges are stored highest score first
+          var other = targets[e], nxt = q.enter(stage, other);
+          if (nxt < 0 || parent[nxt] !== -2 || (links && onChain(chain, links, other))) { continue; }
           parent[nxt] = state;
           if (nxt === q.goal) { return unwind(parent, q.goal, width); }
           next.push(nxt);
@@ -228,8 +232,8 @@
     }
     return null;
   }
-  function onChain(parent, state, node, width) {
-    for (var s = state; s !== -1; s = parent[s]) { if (Math.floor(s / width) === node) { return true; } }
+  function onChain(chain, links, node) {
+    for (var i = 0; i < links; i++) { if (chain[i] === node) { return true; } }
     return false;
   }
   function unwind(parent, state, width) {
@@ -238,7 +242,8 @@
     return path.reverse();
   }
 
-  // As find_journey() in journey_graph.py: B by bestRank, then the chain of the breadth-first search at B.
+  // As find_journey() in journey_graph.py: whether any chain exists (the breadth-first search over every
+  // edge), B by bestRank, then the chain of the breadth-first search at B.
   // With via groups the chain must be simple; where no simple chain is found at B, the thresholds 1, 2,
   // 4, ... ranks below B are tried in turn and the first chain found is the answer.
   async function findJourney(graph, start, end, via, groups) {
@@ -247,12 +252,15 @@
     if (q.first === q.goal) { return { path: [start], steps: [] }; }
     if (start === end) { return null; } // the start is never entered again
     await graph.ensure([start, end]);
-    var s = graph.at(start), local = start - s.first;
-    if (s.offsets[local] === s.offsets[local + 1] || graph.at(end).inRank[end - graph.at(end).first] < 0) {
+    var s = graph.at(start), local = start - s.first, into = graph.at(end).inRank[end - graph.at(end).first];
+    if (s.offsets[local] === s.offsets[local + 1] || into < 0) {
       return null; // the start has no edge, or no edge leads to the end: known at once
     }
-    var best = await bestRank(q);
-    if (best < 0) { return null; }
+    var any = await search(q, 0, false); // a chain at all? (no: answered after one breadth-first pass)
+    if (!any) { return null; }
+    var floor = weakestRank(graph, any), top = Math.min(s.ranks[s.offsets[local]], into);
+    // no chain's weakest step beats the start's best edge or the end's best incoming one
+    var best = floor === top ? top : await bestRank(q, floor);
     var path = await search(q, best, via.length > 0);
     for (var gap = 1, at = best; !path && at > 0; gap *= 2) {
       at = Math.max(best - gap, 0);
@@ -262,6 +270,11 @@
     var steps = [];
     for (var i = 0; i + 1 < path.length; i++) { steps.push(F16[edgeRank(graph, path[i], path[i + 1])]); }
     return { path: path, steps: steps };
+  }
+  function weakestRank(graph, path) {
+    var w = F16.length;
+    for (var i = 0; i + 1 < path.length; i++) { w = Math.min(w, edgeRank(graph, path[i], path[i + 1])); }
+    return w;
   }
   function edgeRank(graph, a, b) {
     var shard = graph.at(a), local = a - shard.first;
