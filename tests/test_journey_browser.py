@@ -105,6 +105,7 @@ def compare_random_pairs(pg, graph, ids, pairs: int, seed: int, via=()) -> int:
         want = reference(graph, ids, a, b, via)
         got = browser_journey(pg, a, b, [f"{f}:{g}" for f, g in via])
         assert got == want, (a, b, via)
+        assert got is None or len(set(got["path"])) == len(got["path"]), got  # no work twice
         answered += want is not None
     return answered
 
@@ -171,6 +172,27 @@ def test_no_path_is_said_plainly(built, tmp_path, page):
         site.close()
 
 
+def test_via_never_passes_a_work_twice_in_the_browser(built, tmp_path, page):
+    """The best chains through China would be A X C X E and B D B F; the page, like the reference, answers
+    A X C Y E (X once) and B D Z F (never back to the start)."""
+    ids = ["A", "B", "C", "D", "E", "F", "X", "Y", "Z"]
+    x = "culture"
+    lists = {"A": {x: {"x": [("X", 0.9)]}}, "X": {x: {"x": [("C", 0.9), ("E", 0.9)]}},
+             "C": {x: {"x": [("X", 0.9), ("Y", 0.5)]}}, "Y": {x: {"x": [("E", 0.5)]}},
+             "B": {x: {"x": [("D", 0.9), ("F", 0.9)]}}, "D": {x: {"x": [("B", 0.9), ("Z", 0.5)]}}, "Z": {x: {"x": [("F", 0.5)]}}}
+    labels = {x: ["China" if w in "CD" else "x" for w in ids]}
+    graph = jg.graph_from_analogies(ids, lists, labels, k=5)
+    site = serve_copy(built, tmp_path, graph, ids)
+    try:
+        page.goto(site.base + "journey/", wait_until="load")
+        for a, b, want in (("A", "E", ["A", "X", "C", "Y", "E"]), ("B", "F", ["B", "D", "Z", "F"])):
+            got = browser_journey(page, a, b, ["culture:China"])
+            assert got == reference(graph, ids, a, b, [("culture", "China")])
+            assert got["path"] == want
+    finally:
+        site.close()
+
+
 def test_browser_equals_reference_on_a_synthetic_100k_graph(built, tmp_path, page):
     graph, ids = synthetic_graph(100_000, 10, seed=3)
     site = serve_copy(built, tmp_path, graph, ids)
@@ -219,7 +241,10 @@ def test_worksheet_by_clicking_reload_share_and_print(built, tmp_path, browser):
         assert kept == [first[2], first[1]]
         share = pg.inner_text("[data-slot=share]")
         for paper in ("A4", "Letter"):
-            pdf = PdfReader(io.BytesIO(pg.pdf(format=paper)))
+            printed = pg.pdf(format=paper)
+            (tmp_path / f"worksheet-{paper}.pdf").write_bytes(printed)  # the printed worksheet, to look at
+            print(f"printed worksheet: {tmp_path / f'worksheet-{paper}.pdf'}")
+            pdf = PdfReader(io.BytesIO(printed))
             text = " ".join(p.extract_text() for p in pdf.pages)
             assert len(pdf.pages) == 1, paper  # two items, one per half page
             captions = pg.eval_on_selector_all(".worksheet-item figcaption strong", "els => els.map(e => e.textContent)")
