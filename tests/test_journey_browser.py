@@ -1,6 +1,6 @@
 """Journeys in a real browser (Debian's chromium through Playwright): the page's answer equals the Python
 reference (atlas.analysis.journey_graph) on the same graph files, for random pairs of a small built
-collection and of a synthetic 100k-work graph; `via` is honoured; the no-path case is said plainly; the
+collection, of the bundled sample and of a synthetic 100k-work graph; `via` is honoured; the no-path case is said plainly; the
 page works from a sub-path (/sub/) and keeps answering offline once its shards are loaded.
 
 The small collection is built once per module (40 works, shards of 8 works so a journey walks several).
@@ -83,13 +83,13 @@ def page(browser):
     assert not errors, f"console errors: {errors}"
 
 
-def browser_journey(pg, a: str, b: str, via: list[str]) -> dict | None:
+def browser_journey(pg, a: str, b: str, via: list[str], base: str = BASE) -> dict | None:
     return pg.evaluate(
         """async ([url, a, b, via]) => {
              const g = new window.atlasJourney.Graph(url);
              const r = await window.atlasJourney.journey(g, a, b, via);
              return r && {path: r.path, steps: r.steps, error: r.error || null};
-           }""", [BASE + GRAPH_DIR, a, b, via])
+           }""", [base + GRAPH_DIR, a, b, via])
 
 
 def reference(graph, ids, a, b, via=()):
@@ -97,13 +97,13 @@ def reference(graph, ids, a, b, via=()):
     return found and {"path": [ids[i] for i in found.path], "steps": list(found.steps), "error": None}
 
 
-def compare_random_pairs(pg, graph, ids, pairs: int, seed: int, via=()) -> int:
+def compare_random_pairs(pg, graph, ids, pairs: int, seed: int, via=(), base: str = BASE) -> int:
     rng = random.Random(seed)
     answered = 0
     for _ in range(pairs):
         a, b = rng.sample(ids, 2)
         want = reference(graph, ids, a, b, via)
-        got = browser_journey(pg, a, b, [f"{f}:{g}" for f, g in via])
+        got = browser_journey(pg, a, b, [f"{f}:{g}" for f, g in via], base)
         assert got == want, (a, b, via)
         assert got is None or len(set(got["path"])) == len(got["path"]), got  # no work twice
         answered += want is not None
@@ -117,6 +117,21 @@ def test_browser_equals_reference_on_the_built_collection(built, tmp_path, page)
         page.goto(site.base + "journey/", wait_until="load")
         assert compare_random_pairs(page, graph, ids, 25, seed=1) >= 20
         assert compare_random_pairs(page, graph, ids, 15, seed=2, via=[("culture", "Persian"), ("medium", "Ink")]) >= 5
+    finally:
+        site.close()
+
+
+def test_browser_equals_reference_on_the_sample(sample_build, page):
+    """The bundled sample (480 works, built by the session's sample_build at /atlas/): random pairs, and
+    random pairs by way of the sample's first culture."""
+    config, _ = sample_build
+    graph, ids = read_graph(config.output_dir / GRAPH_DIR)
+    site = LocalSite(config.output_dir, config.base_url)
+    try:
+        page.goto(site.base + "journey/", wait_until="load")
+        assert compare_random_pairs(page, graph, ids, 12, seed=6, base=config.base_url) >= 10
+        first = graph.group_names["culture"][0]
+        compare_random_pairs(page, graph, ids, 6, seed=7, via=[("culture", first)], base=config.base_url)
     finally:
         site.close()
 
