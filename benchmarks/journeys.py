@@ -142,7 +142,7 @@ def browser_timings(site: Path, base_url: str, files, ids: list[str], pairs: int
                              let t = performance.now(); const r = await atlasJourney.journey(g, a, b, via);
                              const cold = performance.now() - t;
                              t = performance.now(); await atlasJourney.journey(g, a, b, via);
-                             return {cold, warm: performance.now() - t, found: !!(r && r.path), shards: g.loaded.filter(Boolean).length};
+                             return {cold, warm: performance.now() - t, found: !!(r && r.path), shards: g.loaded.size !== undefined ? g.loaded.size : g.loaded.filter(Boolean).length};
                            }""", [base_url + GRAPH_DIR, a, b, via])
                     each.append({"from": a, "to": b, "cold_ms": round(got["cold"], 1), "warm_ms": round(got["warm"], 1),
                                  "found": got["found"], "shards": got["shards"]})
@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--media", type=int, default=6)
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--rates", default="4,1", help="CPU throttling rates to run (comma-separated)")
+    parser.add_argument("--graph-out", type=Path, help="also write the graph's files here (for journeys_cpu.js)")
     parser.add_argument("--via", default="", help="groups every journey passes through, as on the page (culture:C03,...)")
     parser.add_argument("--script", type=Path, default=ROOT / "atlas" / "assets" / "journey.js",
                         help="the journey.js to time (default: this checkout's; give an older one to compare)")
@@ -184,6 +185,10 @@ def main(argv: list[str] | None = None) -> None:
         ids, analogies, labels = site_analogies(args.site)
     _, figures = build_step(ids, analogies, labels)
     files = figures.pop("_files")
+    if args.graph_out:
+        args.graph_out.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            (args.graph_out / f.path.rsplit("/", 1)[-1]).write_bytes(f.data)
     files = files if args.works else None
     figures["browser"] = browser_timings(args.site, args.base_url, files, ids, args.pairs,
                                          [int(r) for r in args.rates.split(",")], args.script,
