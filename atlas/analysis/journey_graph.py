@@ -114,7 +114,7 @@ def _table_edges(idx: np.ndarray, steps: np.ndarray, lo: int, k: int) -> tuple[n
     """(source, target, score) of works lo.. of one block (at most 8,192): each work's k best others over
     all its lists (ranked by score, then index) and the first of every list, as _edges makes them. Sorted
     as packed int64 keys (block row: 13 bits, target: 31, TOP - score: 16), far faster than lexsort."""
-    groups, works, _ = idx.shape
+    works = idx.shape[1]
     rows = np.broadcast_to(np.arange(works)[None, :, None], idx.shape)
     ok = (idx >= 0) & (idx != rows + lo) & np.isfinite(steps)
     row, j, down = rows[ok].astype(np.int64), idx[ok], (TOP - steps[ok]).astype(np.int64)
