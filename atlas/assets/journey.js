@@ -138,6 +138,7 @@
     this.group = Int32Array.from(via, function (v) { return v.group; });
     this.first = start * this.width + this.advance(0, start);
     this.goal = end * this.width + via.length;
+    this.toGoal = null; // set by reach()
   }
   Query.prototype.advance = function (stage, node) { // one more where the node is in the next wanted group
     return stage < this.via.length && this.groups[this.offset[stage] + node] === this.group[stage] ? stage + 1 : stage;
@@ -161,6 +162,7 @@
   async function bestRank(q, floor) {
     var g = q.graph, size = g.manifest.shard_size, width = q.width, goal = q.goal, start = q.start, end = q.end;
     var plain = q.via.length === 0, steps1 = q.maxSteps + 1, minSteps = new Uint8Array(q.count * width).fill(255);
+    var toGoal = q.toGoal;
     var head = new Int32Array((F16.length + 1) * steps1).fill(-1), cap = 4096, used = 0;
     var lState = new Int32Array(cap), lNext = new Int32Array(cap);
     function push(bucket, state) {
@@ -187,7 +189,7 @@
           for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
             var other = targets[e], next;
             if (plain) { next = other === start ? -1 : other; } else { next = q.enter(stage, other); }
-            if (next < 0 || steps + 1 >= minSteps[next]) { continue; }
+            if (next < 0 || steps + 1 >= minSteps[next] || (toGoal && steps + 1 + toGoal[next] > q.maxSteps)) { continue; }
             if (ranks[e] >= rank) { // taken at this rank, soon: its shard is fetched meanwhile
               if (!g.at(other)) { g.prefetch(other); }
               push(rank * steps1 + steps + 1, next);
@@ -208,7 +210,7 @@
   async function search(q, t, simple) {
     if (q.first === q.goal) { return [q.start]; }
     var g = q.graph, width = q.width, size = g.manifest.shard_size, loaded = g.loaded;
-    var parent = new Int32Array(q.count * width).fill(-2), chain = new Int32Array(q.maxSteps + 1);
+    var parent = new Int32Array(q.count * width).fill(-2), chain = new Int32Array(q.maxSteps + 1), toGoal = q.toGoal;
     parent[q.first] = -1;
     var frontier = [q.first];
     for (var step = 0; step < q.maxSteps; step++) {
@@ -221,7 +223,8 @@
         for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
           if (ranks[e] < t) { break; } // edges are stored highest score first
           var other = targets[e], nxt = q.enter(stage, other);
-          if (nxt < 0 || parent[nxt] !== -2 || (links && onChain(chain, links, other))) { continue; }
+          if (nxt < 0 || parent[nxt] !== -2 || (toGoal && step + 1 + toGoal[nxt] > q.maxSteps)
+              || (links && onChain(chain, links, other))) { continue; }
           parent[nxt] = state;
           if (nxt === q.goal) { return unwind(parent, q.goal, width); }
           next.push(nxt);
@@ -231,6 +234,59 @@
       frontier = next;
     }
     return null;
+  }
+  // With via groups: every state within maxSteps of the start over every edge, the chain to the end that
+  // search(q, 0) finds (the same discovery order), and q.toGoal: each state's fewest steps to the end over
+  // those edges (255: none), so the searches after it drop every state that cannot reach the end in time.
+  // That changes no answer: a dropped state is on no chain of at most maxSteps steps.
+  async function reach(q) {
+    var g = q.graph, width = q.width, size = g.manifest.shard_size, loaded = g.loaded, n = q.count * width;
+    var parent = new Int32Array(n).fill(-2), depth = new Uint8Array(n).fill(255), seen = [q.first], frontier = [q.first];
+    parent[q.first] = -1;
+    depth[q.first] = 0;
+    for (var step = 0; step < q.maxSteps && frontier.length; step++) {
+      await g.ensure(frontier.map(function (s) { return Math.floor(s / width); }));
+      var next = [];
+      for (var f = 0; f < frontier.length; f++) {
+        var state = frontier[f], node = Math.floor(state / width), stage = state - node * width;
+        var shard = loaded[Math.floor(node / size)], local = node - shard.first;
+        for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
+          var nxt = q.enter(stage, shard.targets[e]);
+          if (nxt < 0 || parent[nxt] !== -2) { continue; }
+          parent[nxt] = state;
+          depth[nxt] = step + 1;
+          next.push(nxt);
+          seen.push(nxt);
+        }
+      }
+      frontier = next;
+    }
+    if (parent[q.goal] === -2) { return null; }
+    var into = new Int32Array(n + 1), from = 0; // the edges backwards, in compressed-row form
+    for (var pass = 0; pass < 2; pass++) {
+      if (pass) { for (var i = 0; i < n; i++) { into[i + 1] += into[i]; } from = new Int32Array(into[n]); }
+      var fill = pass ? into.slice(0, n) : null;
+      for (var k = 0; k < seen.length; k++) {
+        var s = seen[k];
+        if (depth[s] === q.maxSteps) { continue; }
+        var nd = Math.floor(s / width), sh = loaded[Math.floor(nd / size)], lc = nd - sh.first;
+        for (var x = sh.offsets[lc]; x < sh.offsets[lc + 1]; x++) {
+          var t = q.enter(s - nd * width, sh.targets[x]);
+          if (t < 0 || depth[t] === 255) { continue; }
+          if (pass) { from[fill[t]++] = s; } else { into[t + 1]++; }
+        }
+      }
+    }
+    var toGoal = new Uint8Array(n).fill(255), queue = [q.goal];
+    toGoal[q.goal] = 0;
+    for (var h = 0; h < queue.length; h++) {
+      var at = queue[h];
+      for (var y = into[at]; y < into[at + 1]; y++) {
+        if (toGoal[from[y]] === 255) { toGoal[from[y]] = toGoal[at] + 1; queue.push(from[y]); }
+      }
+    }
+    q.toGoal = toGoal;
+    return unwind(parent, q.goal, width);
   }
   function onChain(chain, links, node) {
     for (var i = 0; i < links; i++) { if (chain[i] === node) { return true; } }
@@ -256,7 +312,8 @@
     if (s.offsets[local] === s.offsets[local + 1] || into < 0) {
       return null; // the start has no edge, or no edge leads to the end: known at once
     }
-    var any = await search(q, 0, false); // a chain at all? (no: answered after one breadth-first pass)
+    // a chain at all? (no: answered after one breadth-first pass); with via, every state's distance to the end
+    var any = via.length ? await reach(q) : await search(q, 0, false);
     if (!any) { return null; }
     var floor = weakestRank(graph, any), top = Math.min(s.ranks[s.offsets[local]], into);
     // no chain's weakest step beats the start's best edge or the end's best incoming one
