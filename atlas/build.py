@@ -64,6 +64,7 @@ from atlas.site.context import SiteData, Studies
 from atlas.site.downloads import downloads
 from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
+from atlas.site.journey_plan import journey_stage
 from atlas.site.journeys import journey_pages
 from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
@@ -275,6 +276,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         pairings, problems = plan_pairings(config, works, vectors, analogies)
         report.add(problems)
         why = match_parts.pair_shares(ids, vectors, embedded.parts, pairings.similarity)  # each part's share
+    with report.stage("journeys"):  # the journey graph; the pre-rendered journeys, cached (atlas.site.journey_plan)
+        journeys = journey_stage(stages, config, works, analogies, similarity, pairings)
 
     report.counts.update({
         "works_published": len(works),
@@ -291,7 +294,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 config, works, thumbs, dims, analogies, similarity, cmap,
                 about=dict(_about(config, report, device, labelled, searches, zoom, cmap), quality=measured,
                            tuning=read_record(config, embedded.model.identity)),  # finetune's before / after
-                pairings=pairings, studies=studies, deep_zoom=zoom, scale=scale, why=why,
+                pairings=pairings, studies=studies, deep_zoom=zoom, scale=scale, why=why, journeys=journeys,
             ))
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)

@@ -1,19 +1,20 @@
 """Journey timings and graph size: the build's graph step, and the browser's answer with CPU throttling.
 
     python -m atlas build && python benchmarks/journeys.py --site build/site --base-url /
-    python benchmarks/journeys.py --site /tmp/x/site --base-url /atlas/ --works 100000 --pairs 10
+    python benchmarks/journeys.py --site build/site --base-url / --works 100000 --pairs 30 [--via culture:C03]
 
-Build: the time to make the journey graph from the neighbours stage's analogies and to encode its files
-(atlas.analysis.journey_graph, atlas.site.journeys.graph_outputs): for the built site's own works (read
-back from data/work/*.json), and, with --works N, for N synthetic works whose analogy lists (the site's
-group count, k each) are generated as they are read, so 100k works never sit in memory at once.
+Build: the time to make the journey graph from the neighbours stage's analogy arrays and to encode its
+files (atlas.analysis.journey_graph, atlas.site.journeys.graph_outputs): for the built site's own works
+(their lists read back from data/work/*.json into the arrays the build holds), and, with --works N, for N
+synthetic works (synthetic_table: 20 cultures and 6 media, k = 10 local picks each; made with numpy
+before the clock starts).
 
-Browser: the built site is copied and, with --works, its graph replaced by the synthetic one; the journey
-page is opened in headless Chromium (Playwright, Debian's chromium) and `atlasJourney.journey` is timed
-on random pairs with the CPU throttled through the DevTools protocol (Emulation.setCPUThrottlingRate:
-4 = Lighthouse's phone-class setting, 1 = this machine). "cold" starts from an empty graph object (every
-shard fetched from the local server), "warm" reuses the shards already fetched. Prints a table and
-writes benchmarks/results/journeys_<works>.json.
+Browser: the built site is copied, its journey.js replaced by this checkout's (or --script's) and, with
+--works, its graph by the synthetic one; the journey page is opened in headless Chromium (Playwright,
+Debian's chromium) and `atlasJourney.journey` is timed on random pairs with the CPU throttled through the
+DevTools protocol (Emulation.setCPUThrottlingRate: 4 = Lighthouse's phone-class setting, 1 = this
+machine). "cold" starts from an empty graph object (every shard fetched from the local server), "warm"
+reuses the shards already fetched. Prints a table and writes benchmarks/results/journeys_<works>[_via].json.
 """
 
 from __future__ import annotations
@@ -26,14 +27,16 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import numpy as np
+
 from atlas.analysis import journey_graph as jg
+from atlas.analysis.analogy_table import AnalogyTable
 from atlas.site import urls
 from atlas.site.journeys import GRAPH_DIR, graph_outputs
 
@@ -47,42 +50,42 @@ def site_analogies(site: Path) -> tuple[list[str], dict, dict]:
         segment = w["url"].rstrip("/").rsplit("/", 1)[-1]
         analogies[w["id"]] = json.loads((site / "data" / "work" / f"{segment}.json").read_text(encoding="utf-8"))["analogies"]
     labels = {fld: [w[fld] or None for w in works] for fld in ("culture", "medium")}
-    return ids, analogies, labels
+    return ids, as_table(ids, analogies), labels
 
 
-class SyntheticAnalogies(Mapping):
-    """{work id: {field: {group: [(id, similarity), ...]}}} of n works, each work's lists made when read."""
+def as_table(ids: list[str], analogies: dict) -> AnalogyTable:
+    """The lists read back from a site as the analogy arrays the build holds (-1 / NaN where a list is short)."""
+    groups = sorted({(fld, g) for lists in analogies.values() for fld, by in lists.items() for g in by})
+    k = max((len(pairs) for lists in analogies.values() for by in lists.values() for pairs in by.values()), default=0)
+    row = {w: i for i, w in enumerate(ids)}
+    indices = np.full((len(groups), len(ids), k), -1, np.int32)
+    scores = np.full(indices.shape, np.nan, np.float32)
+    for g, (fld, group) in enumerate(groups):
+        for i, w in enumerate(ids):
+            for j, (other, score) in enumerate(analogies[w].get(fld, {}).get(group, [])):
+                indices[g, i, j], scores[g, i, j] = row[other], score
+    return AnalogyTable(ids, groups, indices, scores)
 
-    def __init__(self, n: int, cultures: int, media: int, k: int):
-        self.n, self.k = n, k
-        self.groups = {"culture": [f"C{i:02d}" for i in range(cultures)], "medium": [f"M{i:02d}" for i in range(media)]}
-        self.ids = [f"S{i:06d}" for i in range(n)]
 
-    def __getitem__(self, work: str) -> dict:
-        i = int(work[1:])
-        rng = random.Random(i)
-        out = {}
-        for fld, names in self.groups.items():
-            out[fld] = {}
-            for g in names:
-                picks = [(i + rng.randrange(-self.n // 50, self.n // 50)) % self.n for _ in range(self.k)]
-                scores = sorted((round(rng.uniform(0.1, 0.95), 4) for _ in picks), reverse=True)
-                out[fld][g] = [(self.ids[p], s) for p, s in zip(picks, scores) if p != i]
-        return out
-
-    def __iter__(self):
-        return iter(self.ids)
-
-    def __len__(self) -> int:
-        return self.n
-
-    def labels(self) -> dict:
-        return {fld: [names[i % len(names)] for i in range(self.n)] for fld, names in self.groups.items()}
+def synthetic_table(n: int, cultures: int, media: int, k: int, seed: int = 0) -> tuple[list[str], AnalogyTable, dict]:
+    """(ids, analogy arrays, labels) of n synthetic works: in each of the groups (cultures + media), k
+    picks within n/50 places of the work (a local neighbourhood, so that chains exist but far works are
+    many steps apart), scores uniform in [0.1, 0.95] in falling order, itself left out (-1)."""
+    rng = np.random.default_rng(seed)
+    ids = [f"S{i:06d}" for i in range(n)]
+    groups = [("culture", f"C{i:02d}") for i in range(cultures)] + [("medium", f"M{i:02d}") for i in range(media)]
+    rows = np.arange(n)[None, :, None]
+    indices = (rows + rng.integers(-(n // 50), n // 50, size=(len(groups), n, k))) % n
+    scores = -np.sort(-np.round(rng.uniform(0.1, 0.95, size=indices.shape), 4), axis=2)
+    scores[indices == rows] = np.nan
+    indices[indices == rows] = -1
+    labels = {"culture": [f"C{i % cultures:02d}" for i in range(n)], "medium": [f"M{i % media:02d}" for i in range(n)]}
+    return ids, AnalogyTable(ids, groups, indices.astype(np.int32), scores.astype(np.float32)), labels
 
 
 def build_step(ids, analogies, labels, k: int = 10) -> tuple[jg.JourneyGraph, dict]:
     start, cpu = time.perf_counter(), time.process_time()
-    graph = jg.graph_from_analogies(ids, analogies, labels, k)  # synthetic lists are made inside: counted too
+    graph = jg.graph_from_analogies(ids, analogies, labels, k)  # from the arrays, as the build does
     made, made_cpu = time.perf_counter() - start, time.process_time() - cpu
     rows = [[i, f"Work {i}", "", urls.slug(i)] for i in ids]
     start = time.perf_counter()
@@ -99,7 +102,8 @@ def build_step(ids, analogies, labels, k: int = 10) -> tuple[jg.JourneyGraph, di
     return graph, figures
 
 
-def browser_timings(site: Path, base_url: str, files, ids: list[str], pairs: int, rates: list[int]) -> dict:
+def browser_timings(site: Path, base_url: str, files, ids: list[str], pairs: int, rates: list[int],
+                    script: Path, via: list[str]) -> dict:
     from playwright.sync_api import sync_playwright
 
     from atlas.site.serve import make_server
@@ -108,6 +112,7 @@ def browser_timings(site: Path, base_url: str, files, ids: list[str], pairs: int
     try:
         copy = work / "site"
         shutil.copytree(site, copy)
+        shutil.copyfile(script, copy / "assets" / "journey.js")  # this checkout's (or --script's), not the build's
         if files is not None:
             shutil.rmtree(copy / GRAPH_DIR)
             (copy / GRAPH_DIR).mkdir()
@@ -129,20 +134,23 @@ def browser_timings(site: Path, base_url: str, files, ids: list[str], pairs: int
                 page.goto(origin + base_url + "journey/", wait_until="load")
                 cdp = page.context.new_cdp_session(page)
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
-                cold, warm, found = [], [], 0
+                cold, warm, found, each = [], [], 0, []
                 for a, b in chosen:
                     got = page.evaluate(
-                        """async ([url, a, b]) => {
+                        """async ([url, a, b, via]) => {
                              const g = new atlasJourney.Graph(url);
-                             let t = performance.now(); const r = await atlasJourney.journey(g, a, b, []);
+                             let t = performance.now(); const r = await atlasJourney.journey(g, a, b, via);
                              const cold = performance.now() - t;
-                             t = performance.now(); await atlasJourney.journey(g, a, b, []);
-                             return {cold, warm: performance.now() - t, found: !!(r && r.path)};
-                           }""", [base_url + GRAPH_DIR, a, b])
+                             t = performance.now(); await atlasJourney.journey(g, a, b, via);
+                             return {cold, warm: performance.now() - t, found: !!(r && r.path), shards: g.loaded.size !== undefined ? g.loaded.size : g.loaded.filter(Boolean).length};
+                           }""", [base_url + GRAPH_DIR, a, b, via])
+                    each.append({"from": a, "to": b, "cold_ms": round(got["cold"], 1), "warm_ms": round(got["warm"], 1),
+                                 "found": got["found"], "shards": got["shards"]})
                     cold.append(got["cold"])
                     warm.append(got["warm"])
                     found += got["found"]
-                out[f"throttle_{rate}x"] = {"pairs": pairs, "found": found, **summary("cold_ms", cold), **summary("warm_ms", warm)}
+                out[f"throttle_{rate}x"] = {"pairs": pairs, "found": found, **summary("cold_ms", cold), **summary("warm_ms", warm),
+                                            "each": each}
                 page.context.close()
             browser.close()
         server.shutdown()
@@ -166,24 +174,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--media", type=int, default=6)
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--rates", default="4,1", help="CPU throttling rates to run (comma-separated)")
+    parser.add_argument("--graph-out", type=Path, help="also write the graph's files here (for journeys_cpu.js)")
+    parser.add_argument("--via", default="", help="groups every journey passes through, as on the page (culture:C03,...)")
+    parser.add_argument("--script", type=Path, default=ROOT / "atlas" / "assets" / "journey.js",
+                        help="the journey.js to time (default: this checkout's; give an older one to compare)")
     args = parser.parse_args(argv)
     if args.works:
-        synthetic = SyntheticAnalogies(args.works, args.cultures, args.media, 10)
-        ids, analogies, labels = synthetic.ids, synthetic, synthetic.labels()
+        ids, analogies, labels = synthetic_table(args.works, args.cultures, args.media, 10)
     else:
         ids, analogies, labels = site_analogies(args.site)
     _, figures = build_step(ids, analogies, labels)
     files = figures.pop("_files")
+    if args.graph_out:
+        args.graph_out.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            (args.graph_out / f.path.rsplit("/", 1)[-1]).write_bytes(f.data)
     files = files if args.works else None
     figures["browser"] = browser_timings(args.site, args.base_url, files, ids, args.pairs,
-                                         [int(r) for r in args.rates.split(",")])
+                                         [int(r) for r in args.rates.split(",")], args.script,
+                                         [v for v in args.via.split(",") if v])
+    figures["via"] = args.via
     print(f"{'works':>8} {'edges/work':>10} {'graph s':>8} {'cpu s':>6} {'encode s':>8} {'bin B/work':>10} {'meta B/work':>11}")
     print(f"{figures['works']:>8,} {figures['edges_per_work']:>10} {figures['graph_seconds']:>8} {figures['graph_cpu_seconds']:>6} "
           f"{figures['encode_seconds']:>8} {figures['bin_bytes_per_work']:>10} {figures['meta_bytes_per_work']:>11}")
     for rate, t in figures["browser"].items():
         print(f"{rate}: {t['found']}/{t['pairs']} found; cold median {t['cold_ms_median']} ms, p90 {t['cold_ms_p90']}, "
               f"max {t['cold_ms_max']}; warm median {t['warm_ms_median']} ms, p90 {t['warm_ms_p90']}, max {t['warm_ms_max']}")
-    out = ROOT / "benchmarks" / "results" / f"journeys_{figures['works']}.json"
+    out = ROOT / "benchmarks" / "results" / f"journeys_{figures['works']}{'_via' if args.via else ''}.json"
     out.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out.relative_to(ROOT)}")
 

@@ -84,14 +84,18 @@ def test_every_download_parses_and_csv_equals_json(site):
 
 
 def test_downloads_agree_with_the_pages(site):
-    for folder in sorted((site / "culture").iterdir()):
-        if not folder.is_dir():
-            continue
+    groups = [f for kind in ("culture", "medium") for f in sorted((site / kind).iterdir()) if f.is_dir()]
+    assert len(groups) == 6
+    for folder in groups:
         html = (folder / "index.html").read_text(encoding="utf-8")
         shown = set(re.findall(r'class="card" href="/work/([^/]+)/"', html))
         listed = {urls.slug(r["id"]) for r in read_csv(folder / "works.csv")}
         assert shown == listed and listed, folder.name
-        assert f'href="/culture/{folder.name}/works.csv"' in html and f'href="/culture/{folder.name}/works.json"' in html
+        kind = folder.parent.name
+        assert f'href="/{kind}/{folder.name}/works.csv"' in html and f'href="/{kind}/{folder.name}/works.json"' in html
+    data_page = (site / "data" / "index.html").read_text(encoding="utf-8")
+    for cluster in sorted((site / "data" / "cluster").glob("*.csv")):  # clusters have no page: the data page lists them
+        assert f"/data/cluster/{cluster.name}" in data_page, cluster.name
     whole = read_csv(site / "data" / "tables" / "analogies.csv")
     scale = SimilarityScale.from_json(json.loads((site / "data" / "similarity-scale.json").read_text(encoding="utf-8")))
     for work in ("D000", "D017"):
@@ -138,3 +142,15 @@ def test_a_rebuild_writes_the_same_bytes(site, tmp_path):
 
 def test_iso_years():
     assert [iso_year(y) for y in (1650, 800, 1, -1, -500, None)] == ["1650", "0800", "0001", "0000", "-0499", ""]
+
+
+def test_downloads_are_counted_in_the_weight_report(site):
+    """The build report's site_bytes and site_files (the scale issue's weight report) hold every download."""
+    from atlas.site.weight import measure_site
+
+    counts = json.loads((site.parent / "report.json").read_text(encoding="utf-8"))["counts"]
+    on_disk = measure_site(site)
+    downloads = [p for p in site.rglob("*") if p.is_file() and (p.suffix == ".csv" or "tables" in p.parts
+                                                               or p.name in ("works.json", "analogies.json", "README.txt"))]
+    assert len(downloads) > 100 and on_disk.kind_bytes[".csv"] > 0
+    assert counts["site_bytes"] == on_disk.bytes and counts["site_files"] == on_disk.files

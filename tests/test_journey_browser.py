@@ -1,6 +1,6 @@
 """Journeys in a real browser (Debian's chromium through Playwright): the page's answer equals the Python
 reference (atlas.analysis.journey_graph) on the same graph files, for random pairs of a small built
-collection and of a synthetic 100k-work graph; `via` is honoured; the no-path case is said plainly; the
+collection, of the bundled sample and of a synthetic 100k-work graph; `via` is honoured; the no-path case is said plainly; the
 page works from a sub-path (/sub/) and keeps answering offline once its shards are loaded.
 
 The small collection is built once per module (40 works, shards of 8 works so a journey walks several).
@@ -83,13 +83,13 @@ def page(browser):
     assert not errors, f"console errors: {errors}"
 
 
-def browser_journey(pg, a: str, b: str, via: list[str]) -> dict | None:
+def browser_journey(pg, a: str, b: str, via: list[str], base: str = BASE) -> dict | None:
     return pg.evaluate(
         """async ([url, a, b, via]) => {
              const g = new window.atlasJourney.Graph(url);
              const r = await window.atlasJourney.journey(g, a, b, via);
              return r && {path: r.path, steps: r.steps, error: r.error || null};
-           }""", [BASE + GRAPH_DIR, a, b, via])
+           }""", [base + GRAPH_DIR, a, b, via])
 
 
 def reference(graph, ids, a, b, via=()):
@@ -97,14 +97,15 @@ def reference(graph, ids, a, b, via=()):
     return found and {"path": [ids[i] for i in found.path], "steps": list(found.steps), "error": None}
 
 
-def compare_random_pairs(pg, graph, ids, pairs: int, seed: int, via=()) -> int:
+def compare_random_pairs(pg, graph, ids, pairs: int, seed: int, via=(), base: str = BASE) -> int:
     rng = random.Random(seed)
     answered = 0
     for _ in range(pairs):
         a, b = rng.sample(ids, 2)
         want = reference(graph, ids, a, b, via)
-        got = browser_journey(pg, a, b, [f"{f}:{g}" for f, g in via])
+        got = browser_journey(pg, a, b, [f"{f}:{g}" for f, g in via], base)
         assert got == want, (a, b, via)
+        assert got is None or len(set(got["path"])) == len(got["path"]), got  # no work twice
         answered += want is not None
     return answered
 
@@ -116,6 +117,21 @@ def test_browser_equals_reference_on_the_built_collection(built, tmp_path, page)
         page.goto(site.base + "journey/", wait_until="load")
         assert compare_random_pairs(page, graph, ids, 25, seed=1) >= 20
         assert compare_random_pairs(page, graph, ids, 15, seed=2, via=[("culture", "Persian"), ("medium", "Ink")]) >= 5
+    finally:
+        site.close()
+
+
+def test_browser_equals_reference_on_the_sample(sample_build, page):
+    """The bundled sample (480 works, built by the session's sample_build at /atlas/): random pairs, and
+    random pairs by way of the sample's first culture."""
+    config, _ = sample_build
+    graph, ids = read_graph(config.output_dir / GRAPH_DIR)
+    site = LocalSite(config.output_dir, config.base_url)
+    try:
+        page.goto(site.base + "journey/", wait_until="load")
+        assert compare_random_pairs(page, graph, ids, 12, seed=6, base=config.base_url) >= 10
+        first = graph.group_names["culture"][0]
+        compare_random_pairs(page, graph, ids, 6, seed=7, via=[("culture", first)], base=config.base_url)
     finally:
         site.close()
 
@@ -171,6 +187,27 @@ def test_no_path_is_said_plainly(built, tmp_path, page):
         site.close()
 
 
+def test_via_never_passes_a_work_twice_in_the_browser(built, tmp_path, page):
+    """The best chains through China would be A X C X E and B D B F; the page, like the reference, answers
+    A X C Y E (X once) and B D Z F (never back to the start)."""
+    ids = ["A", "B", "C", "D", "E", "F", "X", "Y", "Z"]
+    x = "culture"
+    lists = {"A": {x: {"x": [("X", 0.9)]}}, "X": {x: {"x": [("C", 0.9), ("E", 0.9)]}},
+             "C": {x: {"x": [("X", 0.9), ("Y", 0.5)]}}, "Y": {x: {"x": [("E", 0.5)]}},
+             "B": {x: {"x": [("D", 0.9), ("F", 0.9)]}}, "D": {x: {"x": [("B", 0.9), ("Z", 0.5)]}}, "Z": {x: {"x": [("F", 0.5)]}}}
+    labels = {x: ["China" if w in "CD" else "x" for w in ids]}
+    graph = jg.graph_from_analogies(ids, lists, labels, k=5)
+    site = serve_copy(built, tmp_path, graph, ids)
+    try:
+        page.goto(site.base + "journey/", wait_until="load")
+        for a, b, want in (("A", "E", ["A", "X", "C", "Y", "E"]), ("B", "F", ["B", "D", "Z", "F"])):
+            got = browser_journey(page, a, b, ["culture:China"])
+            assert got == reference(graph, ids, a, b, [("culture", "China")])
+            assert got["path"] == want
+    finally:
+        site.close()
+
+
 def test_browser_equals_reference_on_a_synthetic_100k_graph(built, tmp_path, page):
     graph, ids = synthetic_graph(100_000, 10, seed=3)
     site = serve_copy(built, tmp_path, graph, ids)
@@ -219,7 +256,10 @@ def test_worksheet_by_clicking_reload_share_and_print(built, tmp_path, browser):
         assert kept == [first[2], first[1]]
         share = pg.inner_text("[data-slot=share]")
         for paper in ("A4", "Letter"):
-            pdf = PdfReader(io.BytesIO(pg.pdf(format=paper)))
+            printed = pg.pdf(format=paper)
+            (tmp_path / f"worksheet-{paper}.pdf").write_bytes(printed)  # the printed worksheet, to look at
+            print(f"printed worksheet: {tmp_path / f'worksheet-{paper}.pdf'}")
+            pdf = PdfReader(io.BytesIO(printed))
             text = " ".join(p.extract_text() for p in pdf.pages)
             assert len(pdf.pages) == 1, paper  # two items, one per half page
             captions = pg.eval_on_selector_all(".worksheet-item figcaption strong", "els => els.map(e => e.textContent)")

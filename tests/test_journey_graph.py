@@ -45,6 +45,8 @@ def brute_force(graph: jg.JourneyGraph, start: int, end: int, via: list, max_wor
             targets, scores = graph.edges(node)
             for t, s in zip(targets.tolist(), scores.astype(np.float64).tolist()):
                 key = (t, advance(stage, t))
+                if t == start or (t == end and key[1] != width - 1):
+                    continue  # the start is never entered again, the end only as the last work
                 nxt[key] = max(nxt.get(key, -np.inf), min(value, s))
         for key, value in nxt.items():
             best[key] = max(best.get(key, -np.inf), value)
@@ -54,6 +56,29 @@ def brute_force(graph: jg.JourneyGraph, start: int, end: int, via: list, max_wor
         return None
     top = max(v for v, _ in found)
     return top, min(s for v, s in found if v == top)
+
+
+def brute_force_simple(graph: jg.JourneyGraph, start: int, end: int, via: list, max_works: int) -> float | None:
+    """The best weakest step of any chain with no work twice, by walking every such chain (small graphs)."""
+    best = None
+
+    def walk(path: list[int], stage: int, weakest: float) -> None:
+        nonlocal best
+        node = path[-1]
+        if node == end and stage == len(via):
+            best = weakest if best is None else max(best, weakest)
+            return
+        if len(path) == max_works or node == end:
+            return
+        for t, s in zip(*graph.edges(node)):
+            if int(t) not in path:
+                fld, number = via[stage] if stage < len(via) else (None, None)
+                met = stage + 1 if fld and graph.groups[fld][int(t)] == number else stage
+                walk(path + [int(t)], met, min(weakest, float(s)))
+
+    fld, number = via[0] if via else (None, None)
+    walk([start], 1 if fld and graph.groups[fld][start] == number else 0, 1.0)
+    return best
 
 
 def check(graph, start, end, via, max_works=jg.MAX_WORKS):
@@ -83,12 +108,18 @@ def test_via_groups_are_met_in_order():
     graph = random_graph(60, 4, seed=2)
     rng = random.Random(3)
     via = jg.via_numbers(graph, [("culture", "C1"), ("medium", "M0")])
-    met = 0
+    met = best = 0
     for _ in range(25):
         a, b = rng.randrange(60), rng.randrange(60)
-        got = check(graph, a, b, via)
+        got = jg.find_journey(graph, a, b, via)
+        simple = brute_force_simple(graph, a, b, via, jg.MAX_WORKS)
         if got is None:
+            assert simple is None or brute_force(graph, a, b, via, jg.MAX_WORKS) is not None
             continue
+        assert len(set(got.path)) == len(got.path), got.path  # no work twice, from and to included
+        assert all(b in graph.edges(a)[0].tolist() for a, b in zip(got.path, got.path[1:]))
+        assert got.weakest <= simple
+        best += got.weakest == simple
         met += 1
         stage = 0
         for node in got.path:
@@ -97,6 +128,25 @@ def test_via_groups_are_met_in_order():
                 stage += 1
         assert stage == len(via)
     assert met > 10
+    assert best >= 0.9 * met  # the best simple chain, but where the search at B found none simple
+
+
+def test_via_never_passes_a_work_twice():
+    """The best chain through the via group would pass X twice (A X C X E); the answer is the simple one."""
+    ids = ["A", "C", "E", "X", "Y"]
+    lists = {"A": {"culture": {"x": [("X", 0.9)]}}, "X": {"culture": {"x": [("C", 0.9), ("E", 0.9)]}},
+             "C": {"culture": {"x": [("X", 0.9), ("Y", 0.5)]}}, "Y": {"culture": {"x": [("E", 0.5)]}}}
+    labels = {"culture": ["x", "China", "x", "x", "x"]}
+    graph = jg.graph_from_analogies(ids, lists, labels, k=5)
+    via = jg.via_numbers(graph, [("culture", "China")])
+    assert brute_force(graph, 0, 2, via, jg.MAX_WORKS) == (np.float16(0.9), 4)  # A X C X E, not simple
+    got = jg.find_journey(graph, 0, 2, via)
+    assert [ids[i] for i in got.path] == ["A", "X", "C", "Y", "E"]
+    assert got.weakest == np.float16(0.5)
+    # nor back to the start: from C the only way on is A itself (A C A E is no journey)
+    back = {"A": {"culture": {"x": [("C", 0.9), ("E", 0.9)]}}, "C": {"culture": {"x": [("A", 0.9)]}}}
+    graph = jg.graph_from_analogies(["A", "C", "E"], back, {"culture": ["x", "China", "x"]}, k=5)
+    assert jg.find_journey(graph, 0, 2, jg.via_numbers(graph, [("culture", "China")])) is None
 
 
 def test_no_path_and_hop_limit():
@@ -133,3 +183,31 @@ def test_shard_bytes_round_trip():
         want_t, want_s = graph.edges(10 + i)
         assert targets[offsets[i]:offsets[i + 1]].tolist() == want_t.tolist()
         assert scores[offsets[i]:offsets[i + 1]].tolist() == want_s.tolist()
+
+
+def test_the_graph_from_analogy_arrays_equals_the_graph_from_lists():
+    """graph_from_table (the build's path) against the per-work lists the table gives, on a table with
+    ties (scores on a coarse grid), short groups (-1 entries) and a field that is not a condition."""
+    from atlas.analysis.analogy_table import AnalogyTable
+
+    rng = np.random.default_rng(5)
+    n, k = 300, 6
+    ids = [f"T{i:04d}" for i in range(n)]
+    groups = [("culture", f"C{g}") for g in range(5)] + [("medium", f"M{g}") for g in range(3)] + [("other", "X")]
+    indices = rng.integers(0, n, size=(len(groups), n, k)).astype(np.int32)
+    scores = -np.sort(-rng.integers(0, 40, size=indices.shape) / 40.0, axis=2).astype(np.float32)
+    indices[1, :, 3:] = -1  # a group smaller than k
+    scores[1, :, 3:] = np.nan
+    indices[2, 7, :] = -1  # an empty list
+    indices[3, 9, 0] = -1  # a list whose first entry is missing
+    scores[3, 9, 0] = np.nan
+    scores[2, 7, :] = np.nan
+    table = AnalogyTable(ids, groups, indices, scores)
+    labels = {"culture": [f"C{i % 5}" for i in range(n)], "medium": [None if i % 7 == 0 else f"M{i % 3}" for i in range(n)]}
+    fast = jg.graph_from_analogies(ids, table, labels, k=4)
+    slow = jg.graph_from_analogies(ids, {w: table[w] for w in ids}, labels, k=4)
+    assert fast.offsets.tolist() == slow.offsets.tolist()
+    assert fast.targets.tolist() == slow.targets.tolist()
+    assert fast.scores.tobytes() == slow.scores.tobytes()
+    assert all(fast.groups[f].tolist() == slow.groups[f].tolist() for f in labels)
+    assert np.diff(fast.offsets).min() > 4  # the group tops add edges beyond the overall top-k

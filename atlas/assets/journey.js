@@ -1,33 +1,33 @@
 // atlas: journeys between works (journey/?from=ID&to=ID&via=field:group,...). Walks the compact graph the
-// build writes under data/journey/ (atlas/site/journeys.py) by the rule of atlas/analysis/journey_graph.py,
-// step for step: the largest weakest-step similarity B (binary search over every finite float16 value),
-// then the breadth-first search at B over (work, via stage) states, frontier in discovery order, each
-// work's edges in stored order (highest score first), the first discovery of a state naming its parent.
-// Only the shards of the works a search walks are fetched, and each once: a journey computed later on the
-// same page reuses them (offline too). Catalogue text goes in with textContent only: it is untrusted.
+// build writes under data/journey/ (atlas/site/journeys.py) by the rule of atlas/analysis/journey_graph.py:
+// the largest weakest-step similarity B (found here by a best-first search, there by thresholds: the same
+// value), then the breadth-first search at B over (work, via stage) states, frontier in discovery order,
+// each work's edges in stored order (highest score first), the first discovery of a state naming its
+// parent. Only the shards of the works a search walks are fetched, and each once: a journey computed later
+// on the same page reuses them (offline too). Catalogue text goes in with textContent only: it is untrusted.
 (function () {
   "use strict";
 
-  var F16 = null; // every finite float16 value, ascending
-  var HALF = null; // float16 bits -> value, made once: shards decode by lookup
+  var F16 = null; // every finite float16 value, ascending: a score's "rank" is its index here
+  var RANK = null; // float16 bits -> rank (-1: not finite), made once: shards decode by lookup
 
-  function half(bits) {
-    var sign = bits & 0x8000 ? -1 : 1, exp = (bits >> 10) & 0x1f, frac = bits & 0x3ff;
-    if (exp === 0) { return sign * frac * Math.pow(2, -24); }
-    if (exp === 31) { return frac ? NaN : sign * Infinity; }
-    return sign * (1 + frac / 1024) * Math.pow(2, exp - 15);
-  }
-  function halfTable() {
-    if (!HALF) { HALF = new Float64Array(65536); for (var b = 0; b < 65536; b++) { HALF[b] = half(b); } }
-    return HALF;
-  }
-  function float16Values() {
-    if (F16) { return F16; }
-    var all = [], table = halfTable();
-    for (var b = 0; b < 65536; b++) { if (isFinite(table[b])) { all.push(table[b]); } }
-    all.sort(function (x, y) { return x - y; });
-    F16 = all.filter(function (v, i) { return i === 0 || v !== all[i - 1]; });
-    return F16;
+  // The finite float16 values in order, without sorting: negatives from the largest magnitude (bits
+  // 0xFBFF) to the smallest (0x8001), zero (0x0000 and 0x8000), then positives 0x0001 to 0x7BFF.
+  function tables() {
+    if (F16) { return; }
+    var POW2 = new Float64Array(32);
+    for (var e = 0; e < 32; e++) { POW2[e] = Math.pow(2, e - 25); }
+    var zero = 0x7bff; // the rank of 0: there are 0x7BFF negative finite values
+    F16 = new Float64Array(2 * zero + 1);
+    RANK = new Int32Array(65536).fill(-1);
+    for (var m = 0; m <= zero; m++) {
+      var exp = m >> 10, frac = m & 0x3ff; // the value of the float16 bits m
+      var v = exp ? (1024 + frac) * POW2[exp] : frac * POW2[1]; // POW2[e] = 2^(e - 25)
+      RANK[m] = zero + m;
+      RANK[0x8000 | m] = zero - m;
+      F16[zero + m] = v;
+      F16[zero - m] = -v;
+    }
   }
   // Python orders strings by code point; JS compares UTF-16 units: the same except beyond U+FFFF.
   function compareIds(a, b) {
@@ -42,8 +42,8 @@
   function Graph(url) {
     this.url = url;
     this.manifest = null;
-    this.shards = new Map(); // number -> promise of {first, offsets, targets, scores}
-    this.loaded = new Map(); // number -> the same, once fetched (the search itself is synchronous)
+    this.shards = new Map(); // number -> promise of {first, offsets, targets, ranks, inRank}
+    this.loaded = []; // number -> the same, once fetched (the searches read it synchronously)
     this.metas = new Map(); // number -> promise of [[id, title, byline, segment], ...]
     this.groups = null;
   }
@@ -58,23 +58,29 @@
     if (!this.ready) { this.ready = this.json("manifest.json").then(function (m) { self.manifest = m; return m; }); }
     return this.ready;
   };
+  // Scores are kept as ranks (uint16, higher = more similar): thresholds compare integers, and the best-first
+  // search below files its labels in one bucket per rank.
   Graph.prototype.shard = function (n) {
     var self = this;
     if (!this.shards.has(n)) {
       this.shards.set(n, fetch(this.url + n + ".bin").then(function (r) {
         if (!r.ok) { throw new Error("A shard of the journey graph could not be loaded."); }
         return r.arrayBuffer();
+      }).catch(function (err) {
+        self.shards.delete(n); // asked again later (back online), it is fetched again
+        throw err;
       }).then(function (buf) {
+        tables();
         var head = new Uint32Array(buf, 0, 2), count = head[0], edges = head[1];
         var offsets = new Uint32Array(buf, 8, count + 1);
         var targets = new Int32Array(buf, 8 + 4 * (count + 1), edges);
         var bits = new Uint16Array(buf, 8 + 4 * (count + 1) + 4 * edges, edges);
         var inBits = new Uint16Array(buf, 8 + 4 * (count + 1) + 6 * edges, count);
-        var scores = new Float64Array(edges), bestIn = new Float64Array(count), table = halfTable();
-        for (var i = 0; i < edges; i++) { scores[i] = table[bits[i]]; }
-        for (var j = 0; j < count; j++) { bestIn[j] = table[inBits[j]]; }
-        var shard = { first: n * self.manifest.shard_size, offsets: offsets, targets: targets, scores: scores, bestIn: bestIn };
-        self.loaded.set(n, shard);
+        var ranks = new Uint16Array(edges), inRank = new Int32Array(count);
+        for (var i = 0; i < edges; i++) { ranks[i] = RANK[bits[i]]; }
+        for (var j = 0; j < count; j++) { inRank[j] = RANK[inBits[j]]; }
+        var shard = { first: n * self.manifest.shard_size, offsets: offsets, targets: targets, ranks: ranks, inRank: inRank };
+        self.loaded[n] = shard;
         return shard;
       }));
     }
@@ -85,7 +91,6 @@
     return this.metas.get(n);
   };
   Graph.prototype.loadGroups = function () {
-    var self = this;
     if (!this.groups) {
       this.groups = fetch(this.url + "groups.bin").then(function (r) {
         if (!r.ok) { throw new Error("The journey graph's groups could not be loaded."); }
@@ -112,36 +117,116 @@
   };
   Graph.prototype.ensure = function (nodes) {
     var need = new Set(), size = this.manifest.shard_size, self = this;
-    nodes.forEach(function (node) { var n = Math.floor(node / size); if (!self.loaded.has(n)) { need.add(n); } });
+    nodes.forEach(function (node) { var n = Math.floor(node / size); if (!self.loaded[n]) { need.add(n); } });
     return Promise.all(Array.from(need, function (n) { return self.shard(n); }));
   };
+  Graph.prototype.prefetch = function (node) { // start fetching the shard of `node`; a failure shows when it is needed
+    var n = Math.floor(node / this.manifest.shard_size);
+    if (!this.shards.has(n)) { this.shard(n).catch(function () {}); }
+  };
+  Graph.prototype.at = function (node) { // the loaded shard holding `node` (undefined: not fetched yet)
+    return this.loaded[Math.floor(node / this.manifest.shard_size)];
+  };
 
-  // via: [{field index, group number}]; groups: Uint16Array (fields in manifest order) or null.
-  function advance(graph, via, groups, stage, node) {
-    if (stage < via.length && groups[via[stage].field * graph.manifest.count + node] === via[stage].group) {
-      return stage + 1;
+  // One journey's question: start and end indices, via [{field index, group number}], the works' groups.
+  function Query(graph, start, end, via, groups) {
+    this.graph = graph; this.start = start; this.end = end; this.via = via; this.groups = groups;
+    this.width = via.length + 1;
+    this.count = graph.manifest.count;
+    this.maxSteps = graph.manifest.max_works - 1;
+    this.offset = Int32Array.from(via, function (v) { return v.field * graph.manifest.count; }); // in groups
+    this.group = Int32Array.from(via, function (v) { return v.group; });
+    this.first = start * this.width + this.advance(0, start);
+    this.goal = end * this.width + via.length;
+    this.toGoal = null; // set by reach()
+  }
+  Query.prototype.advance = function (stage, node) { // one more where the node is in the next wanted group
+    return stage < this.via.length && this.groups[this.offset[stage] + node] === this.group[stage] ? stage + 1 : stage;
+  };
+  // The state entered along an edge to `other`, or -1 where the rule forbids it: the start is never entered
+  // again, and the end only as the last work (every via group met).
+  Query.prototype.enter = function (stage, other) {
+    if (other === this.start) { return -1; }
+    var next = other * this.width + this.advance(stage, other);
+    return other === this.end && next !== this.goal ? -1 : next;
+  };
+
+  // B, the rank of the best weakest step of any chain (journey_graph.find_journey finds the same value by
+  // thresholds): a best-first search over labels (state, steps), taken in falling order of their weakest
+  // step so far and, within one rank, in rising order of steps (one bucket per rank and step count), so
+  // the first label of the goal taken holds B. A label is dropped when its state was already taken with
+  // no more steps (that one's weakest step is no lower). It walks only the states reachable through steps
+  // >= B (labels below `floor`, the weakest step of a chain already found, are not kept: B >= floor); the
+  // shard of a work is fetched when a label that will be taken at the current rank reaches it, so
+  // the fetches of one rank overlap instead of waiting one after another.
+  async function bestRank(q, floor) {
+    var g = q.graph, size = g.manifest.shard_size, width = q.width, goal = q.goal, start = q.start, end = q.end;
+    var plain = q.via.length === 0, steps1 = q.maxSteps + 1, minSteps = new Uint8Array(q.count * width).fill(255);
+    var toGoal = q.toGoal;
+    var head = new Int32Array((F16.length + 1) * steps1).fill(-1), cap = 4096, used = 0;
+    var lState = new Int32Array(cap), lNext = new Int32Array(cap);
+    function push(bucket, state) {
+      if (used === cap) {
+        cap *= 2;
+        var s = new Int32Array(cap), n = new Int32Array(cap);
+        s.set(lState); n.set(lNext); lState = s; lNext = n;
+      }
+      lState[used] = state; lNext[used] = head[bucket]; head[bucket] = used++;
     }
-    return stage;
+    push(F16.length * steps1, q.first);
+    for (var rank = F16.length; rank >= floor; rank--) {
+      for (var steps = 0; steps < steps1; steps++) {
+        for (var label = head[rank * steps1 + steps]; label >= 0; label = head[rank * steps1 + steps]) {
+          head[rank * steps1 + steps] = lNext[label];
+          var state = lState[label];
+          if (steps >= minSteps[state]) { continue; }
+          minSteps[state] = steps;
+          if (state === goal) { return rank; }
+          if (steps === q.maxSteps) { continue; }
+          var node = plain ? state : Math.floor(state / width), stage = plain ? 0 : state % width, shard = g.at(node);
+          if (!shard) { shard = await g.shard(Math.floor(node / size)); }
+          var local = node - shard.first, ranks = shard.ranks, targets = shard.targets;
+          for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
+            var other = targets[e], next;
+            if (plain) { next = other === start ? -1 : other; } else { next = q.enter(stage, other); }
+            if (next < 0 || steps + 1 >= minSteps[next] || (toGoal && steps + 1 + toGoal[next] > q.maxSteps)) { continue; }
+            if (ranks[e] >= rank) { // taken at this rank, soon: its shard is fetched meanwhile
+              if (!g.at(other)) { g.prefetch(other); }
+              push(rank * steps1 + steps + 1, next);
+            } else if (ranks[e] >= floor) {
+              push(ranks[e] * steps1 + steps + 1, next);
+            }
+          }
+        }
+      }
+    }
+    return -1;
   }
 
-  async function search(graph, start, end, via, groups, threshold) {
-    var width = via.length + 1, size = graph.manifest.shard_size, maxWorks = graph.manifest.max_works;
-    var first = start * width + advance(graph, via, groups, 0, start), goal = end * width + via.length;
-    if (first === goal) { return [start]; }
-    var parent = new Map([[first, -1]]);
-    var frontier = [first];
-    for (var step = 0; step < maxWorks - 1; step++) {
-      await graph.ensure(frontier.map(function (s) { return Math.floor(s / width); }));
+  // The breadth-first search over the edges of rank >= t (journey_graph.search): frontier in discovery
+  // order, each work's edges in stored order (highest score first), the first discovery of a state naming
+  // its parent. `simple`: a state's chain never holds a work twice (a step to a work already on the chain
+  // that reached the state is not taken); without via groups every breadth-first chain is simple anyway.
+  async function search(q, t, simple) {
+    if (q.first === q.goal) { return [q.start]; }
+    var g = q.graph, width = q.width, size = g.manifest.shard_size, loaded = g.loaded;
+    var parent = new Int32Array(q.count * width).fill(-2), chain = new Int32Array(q.maxSteps + 1), toGoal = q.toGoal;
+    parent[q.first] = -1;
+    var frontier = [q.first];
+    for (var step = 0; step < q.maxSteps; step++) {
+      await g.ensure(frontier.map(function (s) { return Math.floor(s / width); }));
       var next = [];
       for (var f = 0; f < frontier.length; f++) {
-        var state = frontier[f], node = Math.floor(state / width), stage = state % width;
-        var shard = graph.loaded.get(Math.floor(node / size)), local = node - shard.first;
-        for (var e = shard.offsets[local]; e < shard.offsets[local + 1]; e++) {
-          if (shard.scores[e] < threshold) { break; } // edges are stored highest score first
-          var other = shard.targets[e], nxt = other * width + advance(graph, via, groups, stage, other);
-          if (parent.has(nxt)) { continue; }
-          parent.set(nxt, state);
-          if (nxt === goal) { return unwind(parent, goal, width); }
+        var state = frontier[f], node = Math.floor(state / width), stage = state - node * width, links = 0;
+        var shard = loaded[Math.floor(node / size)], local = node - shard.first, ranks = shard.ranks, targets = shard.targets;
+        if (simple) { for (var s = state; s !== -1; s = parent[s]) { chain[links++] = Math.floor(s / width); } }
+        for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
+          if (ranks[e] < t) { break; } // edges are stored highest score first
+          var other = targets[e], nxt = q.enter(stage, other);
+          if (nxt < 0 || parent[nxt] !== -2 || (toGoal && step + 1 + toGoal[nxt] > q.maxSteps)
+              || (links && onChain(chain, links, other))) { continue; }
+          parent[nxt] = state;
+          if (nxt === q.goal) { return unwind(parent, q.goal, width); }
           next.push(nxt);
         }
       }
@@ -150,59 +235,110 @@
     }
     return null;
   }
+  // With via groups: every state within maxSteps of the start over every edge, the chain to the end that
+  // search(q, 0) finds (the same discovery order), and q.toGoal: each state's fewest steps to the end over
+  // those edges (255: none), so the searches after it drop every state that cannot reach the end in time.
+  // That changes no answer: a dropped state is on no chain of at most maxSteps steps.
+  async function reach(q) {
+    var g = q.graph, width = q.width, size = g.manifest.shard_size, loaded = g.loaded, n = q.count * width;
+    var parent = new Int32Array(n).fill(-2), depth = new Uint8Array(n).fill(255), seen = [q.first], frontier = [q.first];
+    parent[q.first] = -1;
+    depth[q.first] = 0;
+    for (var step = 0; step < q.maxSteps && frontier.length; step++) {
+      await g.ensure(frontier.map(function (s) { return Math.floor(s / width); }));
+      var next = [];
+      for (var f = 0; f < frontier.length; f++) {
+        var state = frontier[f], node = Math.floor(state / width), stage = state - node * width;
+        var shard = loaded[Math.floor(node / size)], local = node - shard.first;
+        for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
+          var nxt = q.enter(stage, shard.targets[e]);
+          if (nxt < 0 || parent[nxt] !== -2) { continue; }
+          parent[nxt] = state;
+          depth[nxt] = step + 1;
+          next.push(nxt);
+          seen.push(nxt);
+        }
+      }
+      frontier = next;
+    }
+    if (parent[q.goal] === -2) { return null; }
+    var into = new Int32Array(n + 1), from = 0; // the edges backwards, in compressed-row form
+    for (var pass = 0; pass < 2; pass++) {
+      if (pass) { for (var i = 0; i < n; i++) { into[i + 1] += into[i]; } from = new Int32Array(into[n]); }
+      var fill = pass ? into.slice(0, n) : null;
+      for (var k = 0; k < seen.length; k++) {
+        var s = seen[k];
+        if (depth[s] === q.maxSteps) { continue; }
+        var nd = Math.floor(s / width), sh = loaded[Math.floor(nd / size)], lc = nd - sh.first;
+        for (var x = sh.offsets[lc]; x < sh.offsets[lc + 1]; x++) {
+          var t = q.enter(s - nd * width, sh.targets[x]);
+          if (t < 0 || depth[t] === 255) { continue; }
+          if (pass) { from[fill[t]++] = s; } else { into[t + 1]++; }
+        }
+      }
+    }
+    var toGoal = new Uint8Array(n).fill(255), queue = [q.goal];
+    toGoal[q.goal] = 0;
+    for (var h = 0; h < queue.length; h++) {
+      var at = queue[h];
+      for (var y = into[at]; y < into[at + 1]; y++) {
+        if (toGoal[from[y]] === 255) { toGoal[from[y]] = toGoal[at] + 1; queue.push(from[y]); }
+      }
+    }
+    q.toGoal = toGoal;
+    return unwind(parent, q.goal, width);
+  }
+  function onChain(chain, links, node) {
+    for (var i = 0; i < links; i++) { if (chain[i] === node) { return true; } }
+    return false;
+  }
   function unwind(parent, state, width) {
     var path = [];
-    while (state !== -1) { path.push(Math.floor(state / width)); state = parent.get(state); }
+    while (state !== -1) { path.push(Math.floor(state / width)); state = parent[state]; }
     return path.reverse();
   }
 
-  // B from the top down, as find_journey() in journey_graph.py: thresholds above the lesser of the start's
-  // best edge and the end's best incoming edge fail;
-  // below it, 1, 2, 4, ... values down until one succeeds, then halving; a success at t finds a chain whose
-  // weakest step w >= t, and w becomes the lower end. High thresholds walk few works, so few shards load.
+  // As find_journey() in journey_graph.py: whether any chain exists (the breadth-first search over every
+  // edge), B by bestRank, then the chain of the breadth-first search at B.
+  // With via groups the chain must be simple; where no simple chain is found at B, the thresholds 1, 2,
+  // 4, ... ranks below B are tried in turn and the first chain found is the answer.
   async function findJourney(graph, start, end, via, groups) {
-    var values = float16Values();
-    var top = await search(graph, start, end, via, groups, values[values.length - 1]);
-    if (top && top.length === 1) { return { path: top, steps: [] }; }
+    tables();
+    var q = new Query(graph, start, end, via, groups);
+    if (q.first === q.goal) { return { path: [start], steps: [] }; }
+    if (start === end) { return null; } // the start is never entered again
     await graph.ensure([start, end]);
-    var size = graph.manifest.shard_size, shard = graph.loaded.get(Math.floor(start / size)), local = start - shard.first;
-    var into = graph.loaded.get(Math.floor(end / size)).bestIn[end % size]; // NaN: no edge leads to the end
-    if (shard.offsets[local] === shard.offsets[local + 1] || isNaN(into)) { return null; }
-    var bound = Math.min(shard.scores[shard.offsets[local]], into);
-    var hi = upperIndex(values, bound), lo = -1, gap = 1, path;
-    while (lo < 0) {
-      var at = Math.max(hi - gap, 0);
-      path = await search(graph, start, end, via, groups, values[at]);
-      if (path) { lo = weakestIndex(graph, path, values); } else if (at === 0) { return null; } else { hi = at; gap *= 2; }
+    var s = graph.at(start), local = start - s.first, into = graph.at(end).inRank[end - graph.at(end).first];
+    if (s.offsets[local] === s.offsets[local + 1] || into < 0) {
+      return null; // the start has no edge, or no edge leads to the end: known at once
     }
-    while (hi - lo > 1) {
-      var mid = (lo + hi) >> 1;
-      path = await search(graph, start, end, via, groups, values[mid]);
-      if (path) { lo = weakestIndex(graph, path, values); } else { hi = mid; }
+    // a chain at all? (no: answered after one breadth-first pass); with via, every state's distance to the end
+    var any = via.length ? await reach(q) : await search(q, 0, false);
+    if (!any) { return null; }
+    var floor = weakestRank(graph, any), top = Math.min(s.ranks[s.offsets[local]], into);
+    // no chain's weakest step beats the start's best edge or the end's best incoming one
+    var best = floor === top ? top : await bestRank(q, floor);
+    var path = await search(q, best, via.length > 0);
+    for (var gap = 1, at = best; !path && at > 0; gap *= 2) {
+      at = Math.max(best - gap, 0);
+      path = await search(q, at, true);
     }
-    path = await search(graph, start, end, via, groups, values[lo]);
+    if (!path) { return null; }
     var steps = [];
-    for (var i = 0; i + 1 < path.length; i++) { steps.push(edgeScore(graph, path[i], path[i + 1])); }
+    for (var i = 0; i + 1 < path.length; i++) { steps.push(F16[edgeRank(graph, path[i], path[i + 1])]); }
     return { path: path, steps: steps };
   }
-  function upperIndex(values, v) { // the first index whose value is > v (numpy searchsorted side="right")
-    var lo = 0, hi = values.length;
-    while (lo < hi) { var mid = (lo + hi) >> 1; if (values[mid] <= v) { lo = mid + 1; } else { hi = mid; } }
-    return lo;
+  function weakestRank(graph, path) {
+    var w = F16.length;
+    for (var i = 0; i + 1 < path.length; i++) { w = Math.min(w, edgeRank(graph, path[i], path[i + 1])); }
+    return w;
   }
-  function weakestIndex(graph, path, values) { // the index of the chain's weakest step (searchsorted side="left")
-    var w = Infinity;
-    for (var i = 0; i + 1 < path.length; i++) { w = Math.min(w, edgeScore(graph, path[i], path[i + 1])); }
-    var lo = 0, hi = values.length;
-    while (lo < hi) { var mid = (lo + hi) >> 1; if (values[mid] < w) { lo = mid + 1; } else { hi = mid; } }
-    return lo;
-  }
-  function edgeScore(graph, a, b) {
-    var size = graph.manifest.shard_size, shard = graph.loaded.get(Math.floor(a / size)), local = a - shard.first;
+  function edgeRank(graph, a, b) {
+    var shard = graph.at(a), local = a - shard.first;
     for (var e = shard.offsets[local]; e < shard.offsets[local + 1]; e++) {
-      if (shard.targets[e] === b) { return shard.scores[e]; }
+      if (shard.targets[e] === b) { return shard.ranks[e]; }
     }
-    return NaN;
+    return -1;
   }
 
   // ids in, ids out: {path: [id, ...], steps: [similarity, ...]} | {error: text} | null (no chain).

@@ -34,6 +34,7 @@ from atlas.ingest.labels import condition_names
 from atlas.ingest.tiles import DeepZoom
 from atlas.site import urls
 from atlas.site.ledger import Ledger
+from atlas.site.journey_plan import Journeys
 from atlas.site.pairings import PairingPlan
 from atlas.site.work_display import display_artist, display_fields
 
@@ -66,6 +67,7 @@ class SiteData:
     deep_zoom: DeepZoom = field(default_factory=DeepZoom)  # atlas.ingest.tiles: tiles or IIIF services to zoom into
     scale: SimilarityScale | None = None  # where a score falls among all pairs (atlas.analysis.similarity_scale)
     why: dict = field(default_factory=dict)  # (a, b) -> {family: share of the score}, fallback features only
+    journeys: Journeys | None = None  # the journey graph and the pre-rendered journeys (the journeys stage)
 
 
 @dataclass(frozen=True)
