@@ -13,7 +13,9 @@ the anonymous part (RssAnon), the memory the stage cannot give back. "peak MB" i
 the RSS just before it; "anon MB" the same for the anonymous part.
 
 Stages: thumbnails (two sizes from an empty cache), neighbours (exact, 30 groups, k = 6, no stored result),
-surprises (the whole-collection k = 10 search and the galleries), patterns (PCA + HDBSCAN), probes (the
+surprises (the galleries, overall neighbours merged from the analogies, which are made before the clock
+starts), surprises-whole (the same, searching the whole collection again as before; both print the sha256
+of the surprises JSON, which must be the same), patterns (PCA + HDBSCAN), probes (the
 culture, medium and date probes with cross-fitted guesses), map (PCA layout + clusters).
 
 With several sizes the script fits each stage's growth rate (the slope of log seconds over log works) and
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import io
 import json
 import math
@@ -42,7 +45,7 @@ from benchmarks.build_memory import AnonSampler, status_kb
 from benchmarks.synthetic import CULTURES, MEDIA, clustered_vectors, group_labels, tiny_jpeg
 
 RESULTS = Path(__file__).resolve().parent / "results"
-STAGES = ["thumbnails", "neighbours", "surprises", "patterns", "probes", "map"]
+STAGES = ["thumbnails", "neighbours", "surprises", "surprises-whole", "patterns", "probes", "map"]
 
 
 # -- the data --------------------------------------------------------------------------------------------
@@ -79,14 +82,27 @@ def records(folder: Path, works: int, seed: int = 0) -> list:
     ]
 
 
-def image_digests(recs: list) -> dict[str, str]:
-    from atlas.core.cache import file_digest
-
-    return {r.id: file_digest(r.image_path) for r in recs}
-
-
 # -- the stages ------------------------------------------------------------------------------------------
-def run_stage(name: str, folder: Path, works: list, vectors: np.ndarray, digests: dict) -> str:
+def stage_inputs(name: str, folder: Path, works: list, vectors: np.ndarray) -> dict:
+    """What a stage takes from the stages before it, made before its clock starts: the images' digests
+    (thumbnails), the analogies (surprises merges its overall neighbours from them; surprises-whole is
+    the same stage searching the whole collection again, as it did before)."""
+    if name == "thumbnails":
+        from atlas.core.cache import file_digest
+
+        return {"digests": {r.id: file_digest(r.image_path) for r in works}}
+    if name == "surprises":
+        from atlas.analysis.neighbour_stage import find_neighbours
+        from atlas.core.config import NeighboursConfig
+
+        conditions = {"culture": [w.culture for w in works], "medium": [w.medium for w in works]}
+        found = find_neighbours(folder / "stage", [w.id for w in works], vectors, conditions, NeighboursConfig(k=6),
+                                "cpu", full=True)
+        return {"analogies": found.analogies}
+    return {}
+
+
+def run_stage(name: str, folder: Path, works: list, vectors: np.ndarray, inputs: dict) -> str:
     """Run one stage as the build does; returns a one-line summary of what it produced."""
     from atlas.core.config import NeighboursConfig, PatternsConfig, ProbesConfig
 
@@ -94,7 +110,7 @@ def run_stage(name: str, folder: Path, works: list, vectors: np.ndarray, digests
     if name == "thumbnails":
         from atlas.ingest.thumbnails import make_thumbnails
 
-        files, _, problems, made = make_thumbnails(works, digests, [200, 600], 82, folder / "cache")
+        files, _, problems, made = make_thumbnails(works, inputs["digests"], [200, 600], 82, folder / "cache")
         return f"{made} made, {len(problems)} problems"
     if name == "neighbours":
         from atlas.analysis.neighbour_stage import find_neighbours
@@ -102,12 +118,14 @@ def run_stage(name: str, folder: Path, works: list, vectors: np.ndarray, digests
         found = find_neighbours(folder / "stage", [w.id for w in works], vectors, conditions, NeighboursConfig(k=6),
                                 "cpu", full=True)
         return f"{len(found.searches)} groups"
-    if name == "surprises":
+    if name.startswith("surprises"):
         from atlas.analysis.surprises import find_surprises
+        from atlas.core.jsonio import json_bytes
 
-        cfg = ProbesConfig()
-        found = find_surprises(works, vectors, {}, cfg.neighbours, cfg.surprises)
-        return f"{len(found.cross_cultural)} cross-cultural"
+        cfg, table = ProbesConfig(), inputs.get("analogies")
+        found = find_surprises(works, vectors, {}, cfg.neighbours, cfg.surprises, analogies=table, exact=table is not None)
+        digest = hashlib.sha256(json_bytes(found.to_json())).hexdigest()[:12]
+        return f"{len(found.cross_cultural)} cross-cultural, JSON sha256 {digest}"
     if name == "patterns":
         from atlas.analysis.patterns import find_patterns
 
@@ -133,7 +151,9 @@ def child(name: str, folder: Path, works: int, profile: bool) -> dict:
 
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     recs = records(folder, works)
-    digests = image_digests(recs) if name == "thumbnails" else {}  # the images stage's work, not timed here
+    inputs = stage_inputs(name, folder, recs, vectors)
+    import torch  # noqa: F401  (the build has it loaded long before these stages: not their cost)
+
     Path("/proc/self/clear_refs").write_text("5")
     before, sampler = status_kb("VmRSS"), AnonSampler()
     anon_before = sampler.reset()
@@ -141,7 +161,7 @@ def child(name: str, folder: Path, works: int, profile: bool) -> dict:
     start = time.perf_counter()
     if profiler:
         profiler.enable()
-    summary = run_stage(name, folder, recs, vectors, digests)
+    summary = run_stage(name, folder, recs, vectors, inputs)
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - start

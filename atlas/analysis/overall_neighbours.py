@@ -1,0 +1,90 @@
+"""Every work's k nearest neighbours over the whole collection, merged from its per-culture analogies.
+
+The surprises gallery needs each work's overall nearest neighbours (atlas.analysis.surprises). Searching
+the whole collection again is a second N x N x d matrix multiply after the conditional search: 322 s of a
+1,807 s build at 100,000 works (benchmarks/README.md), and quadratic. But every work is in at most one
+culture, so its overall neighbours are among the union of its per-culture lists, which the neighbour stage
+has already found, and this module merges them instead, exactly:
+
+- works in no searched culture (no label, or a group under min_group_size) are searched as one more
+  group (their own small product);
+- the candidates (k_a per culture, k from that extra group) are ranked by similarity, then the lower row,
+  the same canonical order as the search (atlas.analysis.neighbours.canonical_topk), and the first k kept;
+- that is provably the true top k unless some culture's whole list (all k_a of a full list) made it into
+  the top k: only then could that culture's next work belong too. Those works, and every work when a
+  culture group was searched approximately, are searched again against everyone.
+
+The scores are the conditional search's own: the same matrix product of the same rows, so the same floats
+when the analogies were searched whole (tests/test_surprises_merge.py compares with a whole search).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from atlas.analysis.neighbours import exact_search_groups
+
+
+def overall_neighbours(
+    vectors: np.ndarray, cultures: Sequence[str | None], k: int, table=None, exact: bool = False,
+    device: str = "cpu", block_size: int = 4096,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(indices (N, k) int64 with -1 for none, scores (N, k) float32, how many works were searched again).
+
+    `table` is the build's AnalogyTable over the same rows in the same order; `exact` says every culture
+    group in it was searched exactly. Without both, every work is searched against everyone."""
+    n = len(vectors)
+    everyone = [np.arange(n, dtype=np.int64)]
+    layers = [g for g, (fld, _) in enumerate(table.groups) if fld == "culture"] if table is not None else []
+    if table is None or not exact or len(table.ids) != n:
+        indices, scores = exact_search_groups(vectors, everyone, k, block_size, device)[0]
+        return indices, scores, n
+    cand_idx, cand_sc, full_lists = _candidates(vectors, cultures, table, layers, k, device, block_size)
+    indices, scores, doubtful = _merge(cand_idx, cand_sc, full_lists, len(layers), table.indices.shape[2], k)
+    again = np.flatnonzero(doubtful)
+    if len(again):
+        found, sims = exact_search_groups(vectors, everyone, k, block_size, device, query_rows=again)[0]
+        indices[again], scores[again] = found, sims
+    return indices, scores, len(again)
+
+
+def _candidates(vectors, cultures, table, layers: list[int], k: int, device: str, block_size: int):
+    """Each work's candidates: its list in every culture layer, then the top k among works in no layer.
+    Returns (indices (N, C), scores (N, C) with -inf for none, whether each layer's list is full (N, L))."""
+    names = {table.groups[g][1] for g in layers}
+    rest = np.asarray([i for i, c in enumerate(cultures) if c not in names], dtype=np.int64)
+    idx = [table.indices[g].astype(np.int64) for g in layers]
+    sc = [table.scores[g] for g in layers]
+    if len(rest):
+        found, sims = exact_search_groups(vectors, [rest], k, block_size, device)[0]
+        idx.append(found)
+        sc.append(sims)
+    cand_idx = np.concatenate(idx, axis=1) if idx else np.zeros((len(vectors), 0), np.int64)
+    cand_sc = np.concatenate(sc, axis=1) if sc else np.zeros((len(vectors), 0), np.float32)
+    cand_sc = np.where(cand_idx >= 0, cand_sc, -np.inf).astype(np.float32)
+    full_lists = np.stack([table.indices[g][:, -1] >= 0 for g in layers], axis=1) if layers else None
+    return cand_idx, cand_sc, full_lists
+
+
+def _merge(cand_idx: np.ndarray, cand_sc: np.ndarray, full_lists, layers: int, per_layer: int, k: int):
+    """The top k candidates per work in canonical order (similarity, then the lower row), and whether a
+    work's answer is in doubt (some layer's whole full list is in its top k)."""
+    n = len(cand_idx)
+    order = np.lexsort((np.where(cand_idx >= 0, cand_idx, np.iinfo(np.int64).max), -cand_sc), axis=1)[:, :k]
+    top_idx = np.take_along_axis(cand_idx, order, axis=1)
+    top_sc = np.take_along_axis(cand_sc, order, axis=1)
+    indices = np.full((n, k), -1, np.int64)
+    scores = np.full((n, k), np.nan, np.float32)
+    width = min(k, top_idx.shape[1])
+    valid = np.isfinite(top_sc[:, :width])
+    indices[:, :width] = np.where(valid, top_idx[:, :width], -1)
+    scores[:, :width] = np.where(valid, top_sc[:, :width], np.nan)
+    doubtful = np.zeros(n, bool)
+    if layers:
+        layer_of = np.minimum(order[:, :width] // per_layer, layers)  # column -> its layer; `layers` = the rest
+        for g in range(layers):
+            taken = ((layer_of == g) & valid).sum(axis=1)
+            doubtful |= (taken >= per_layer) & full_lists[:, g]
+    return indices, scores, doubtful
