@@ -11,8 +11,10 @@ has already found, and this module merges them instead, exactly:
 - the candidates (k_a per culture, k from that extra group) are ranked by similarity, then the lower row,
   the same canonical order as the search (atlas.analysis.neighbours.canonical_topk), and the first k kept;
 - that is provably the true top k unless some culture's whole list (all k_a of a full list) made it into
-  the top k: only then could that culture's next work belong too. Those works, and every work when a
-  culture group was searched approximately, are searched again against everyone.
+  the top k: only then could that culture's next work belong too. For those works that culture's list is
+  widened to k by a search within that culture only, and merged again (now exact: a list of k cannot be
+  exhausted without being the answer). When a culture group was searched approximately, every work is
+  searched against everyone, as before.
 
 The scores are the conditional search's own: the same matrix product of the same rows, so the same floats
 when the analogies were searched whole (tests/test_surprises_merge.py compares with a whole search).
@@ -31,7 +33,7 @@ def overall_neighbours(
     vectors: np.ndarray, cultures: Sequence[str | None], k: int, table=None, exact: bool = False,
     device: str = "cpu", block_size: int = 4096,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """(indices (N, k) int64 with -1 for none, scores (N, k) float32, how many works were searched again).
+    """(indices (N, k) int64 with -1 for none, scores (N, k) float32, how many works needed a wider search).
 
     `table` is the build's AnalogyTable over the same rows in the same order; `exact` says every culture
     group in it was searched exactly. Without both, every work is searched against everyone."""
@@ -42,12 +44,36 @@ def overall_neighbours(
         indices, scores = exact_search_groups(vectors, everyone, k, block_size, device)[0]
         return indices, scores, n
     cand_idx, cand_sc, full_lists = _candidates(vectors, cultures, table, layers, k, device, block_size)
-    indices, scores, doubtful = _merge(cand_idx, cand_sc, full_lists, len(layers), table.indices.shape[2], k)
-    again = np.flatnonzero(doubtful)
-    if len(again):
-        found, sims = exact_search_groups(vectors, everyone, k, block_size, device, query_rows=again)[0]
-        indices[again], scores[again] = found, sims
-    return indices, scores, len(again)
+    per_layer = table.indices.shape[2]
+    indices, scores, doubtful = _merge(cand_idx, cand_sc, full_lists, len(layers), per_layer, k)
+    rows = np.flatnonzero(doubtful.any(axis=1))
+    if len(rows):  # widen each exhausted culture list to k for the works in doubt, then merge those again
+        wide_idx, wide_sc = _widened(vectors, cultures, table, layers, rows, doubtful[rows], cand_idx[rows],
+                                     cand_sc[rows], per_layer, k, device, block_size)
+        indices[rows], scores[rows], _ = _merge(wide_idx, wide_sc, None, 0, per_layer, k)
+    return indices, scores, len(rows)
+
+
+def _widened(vectors, cultures, table, layers, rows, doubt, cand_idx, cand_sc, per_layer, k, device, block_size):
+    """The candidates of the works at `rows`, each exhausted layer's k_a entries replaced by its top k (searched
+    now, within that culture only). With k entries a layer can no longer be exhausted: the merge is exact."""
+    cand_idx, cand_sc = cand_idx.copy(), cand_sc.copy()
+    extra_idx, extra_sc = [], []
+    labels = np.asarray(cultures, dtype=object)
+    for g_pos in np.flatnonzero(doubt.any(axis=0)):
+        which = np.flatnonzero(doubt[:, g_pos])
+        name = table.groups[layers[g_pos]][1]
+        members = np.flatnonzero(labels == name)
+        found, sims = exact_search_groups(vectors, [members], k, block_size, device, query_rows=rows[which])[0]
+        cols = slice(g_pos * per_layer, (g_pos + 1) * per_layer)
+        cand_idx[which, cols], cand_sc[which, cols] = -1, -np.inf
+        block_idx = np.full((len(rows), k), -1, np.int64)
+        block_sc = np.full((len(rows), k), -np.inf, np.float32)
+        block_idx[which] = found
+        block_sc[which] = np.where(found >= 0, sims, -np.inf)
+        extra_idx.append(block_idx)
+        extra_sc.append(block_sc)
+    return np.concatenate([cand_idx, *extra_idx], axis=1), np.concatenate([cand_sc, *extra_sc], axis=1)
 
 
 def _candidates(vectors, cultures, table, layers: list[int], k: int, device: str, block_size: int):
@@ -69,8 +95,8 @@ def _candidates(vectors, cultures, table, layers: list[int], k: int, device: str
 
 
 def _merge(cand_idx: np.ndarray, cand_sc: np.ndarray, full_lists, layers: int, per_layer: int, k: int):
-    """The top k candidates per work in canonical order (similarity, then the lower row), and whether a
-    work's answer is in doubt (some layer's whole full list is in its top k)."""
+    """The top k candidates per work in canonical order (similarity, then the lower row), and (N, layers)
+    whether a work's answer is in doubt because of that layer (its whole full list is in the work's top k)."""
     n = len(cand_idx)
     order = np.lexsort((np.where(cand_idx >= 0, cand_idx, np.iinfo(np.int64).max), -cand_sc), axis=1)[:, :k]
     top_idx = np.take_along_axis(cand_idx, order, axis=1)
@@ -81,10 +107,10 @@ def _merge(cand_idx: np.ndarray, cand_sc: np.ndarray, full_lists, layers: int, p
     valid = np.isfinite(top_sc[:, :width])
     indices[:, :width] = np.where(valid, top_idx[:, :width], -1)
     scores[:, :width] = np.where(valid, top_sc[:, :width], np.nan)
-    doubtful = np.zeros(n, bool)
+    doubtful = np.zeros((n, layers), bool)
     if layers:
         layer_of = np.minimum(order[:, :width] // per_layer, layers)  # column -> its layer; `layers` = the rest
         for g in range(layers):
             taken = ((layer_of == g) & valid).sum(axis=1)
-            doubtful |= (taken >= per_layer) & full_lists[:, g]
+            doubtful[:, g] = (taken >= per_layer) & full_lists[:, g]
     return indices, scores, doubtful
