@@ -151,7 +151,9 @@ def child(name: str, folder: Path, works: int, profile: bool) -> dict:
 
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     recs = records(folder, works)
+    made = time.perf_counter()
     inputs = stage_inputs(name, folder, recs, vectors)
+    inputs_s = time.perf_counter() - made  # surprises: the whole neighbour search, as a figure of its own
     import torch  # noqa: F401  (the build has it loaded long before these stages: not their cost)
 
     Path("/proc/self/clear_refs").write_text("5")
@@ -168,7 +170,8 @@ def child(name: str, folder: Path, works: int, profile: bool) -> dict:
     peak, anon = status_kb("VmHWM"), sampler.reset()
     sampler.stop()
     out = {"stage": name, "seconds": round(seconds, 2), "peak_mb": round((peak - before) / 1024, 1),
-           "anon_mb": round((anon - anon_before) / 1024, 1), "rss_before_mb": round(before / 1024, 1), "summary": summary}
+           "anon_mb": round((anon - anon_before) / 1024, 1), "rss_before_mb": round(before / 1024, 1), "summary": summary,
+           "inputs_s": round(inputs_s, 2)}
     if profiler:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(30)
@@ -201,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--project", type=int, default=1_000_000)
     parser.add_argument("--timeout", type=int, default=900, help="seconds a stage may take before it is abandoned")
     parser.add_argument("--tag", default="")
+    parser.add_argument("--append", action="store_true", help="add to the rows already in the results file (other sizes)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -216,7 +220,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{works:,} works x {args.dim} ready in {time.perf_counter() - start:.0f} s", flush=True)
             for name in stages:
                 rows.append(run_child(name, Path(tmp), works, args))
-    report(rows, sizes, stages, args)
+    out = RESULTS / f"stage_scale{'_' + args.tag if args.tag else ''}.json"
+    if args.append and out.exists():
+        kept = [r for r in json.loads(out.read_text())["rows"] if r["works"] not in sizes]
+        rows = kept + rows
+        sizes = sorted({r["works"] for r in rows})
+        stages = list(dict.fromkeys(r["stage"] for r in rows))
+    report(rows, sizes, stages, args, out)
 
 
 def run_child(name: str, folder: Path, works: int, args) -> dict:
@@ -230,26 +240,25 @@ def run_child(name: str, folder: Path, works: int, args) -> dict:
     except subprocess.TimeoutExpired:
         row = {"stage": name, "seconds": None, "summary": f"over {args.timeout} s: abandoned"}
     row.update(works=works, dim=args.dim, load_before=round(load, 2), load_after=round(os.getloadavg()[0], 2))
-    print(f"  {name:<11} {row['seconds'] or '-':>8} s  peak +{row.get('peak_mb', '-')} MB  anon +{row.get('anon_mb', '-')} MB"
+    print(f"  {name:<15} {row['seconds'] or '-':>8} s  (inputs {row.get('inputs_s', '-')} s)  peak +{row.get('peak_mb', '-')} MB  anon +{row.get('anon_mb', '-')} MB"
           f"  load {row['load_before']}->{row['load_after']}  ({row['summary']})", flush=True)
     if row.get("profile"):
         print(row["profile"])
     return row
 
 
-def report(rows: list[dict], sizes: list[int], stages: list[str], args) -> None:
-    print(f"\n{'stage':<11} " + " ".join(f"{n:>10,}" for n in sizes) + f" {'growth':>7} {'at ' + format(args.project, ','):>12}")
+def report(rows: list[dict], sizes: list[int], stages: list[str], args, out: Path) -> None:
+    print(f"\n{'stage':<15} " + " ".join(f"{n:>10,}" for n in sizes) + f" {'growth':>7} {'at ' + format(args.project, ','):>12}")
     fits = {}
     for name in stages:
-        mine = [r for r in rows if r["stage"] == name and r.get("seconds")]
+        mine = sorted((r for r in rows if r["stage"] == name and r.get("seconds")), key=lambda r: r["works"])
         ns, secs = [r["works"] for r in mine], [r["seconds"] for r in mine]
         mbs = [max(r["peak_mb"], 1e-3) for r in mine]
         fits[name] = {"time_exponent": growth(ns, secs), "projected_s": project(ns, secs, args.project),
                       "memory_exponent": growth(ns, mbs), "projected_peak_mb": project(ns, mbs, args.project)}
         cells = " ".join(f"{next((r['seconds'] for r in mine if r['works'] == n), float('nan')):>10.1f}" for n in sizes)
         b, p = fits[name]["time_exponent"], fits[name]["projected_s"]
-        print(f"{name:<11} {cells} {'-' if b is None else f'{b:.2f}':>7} {'-' if p is None else f'{p:,.0f}':>12}")
-    out = RESULTS / f"stage_scale{'_' + args.tag if args.tag else ''}.json"
+        print(f"{name:<15} {cells} {'-' if b is None else f'{b:.2f}':>7} {'-' if p is None else f'{p:,.0f}':>12}")
     out.parent.mkdir(parents=True, exist_ok=True)
     for row in rows:
         row.pop("profile", None)
