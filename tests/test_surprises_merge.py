@@ -51,6 +51,17 @@ def test_merged_overall_neighbours_equal_a_whole_search(seed, ties, per_culture)
         assert again > 0  # short lists put some answers in doubt: those were searched again
 
 
+def test_merging_in_blocks_of_rows_gives_the_same(monkeypatch):
+    from atlas.analysis import overall_neighbours as module
+
+    cultures, media, vectors = collection(8, ties=True)
+    table = table_for(cultures, media, vectors, 3)
+    whole = overall_neighbours(vectors, cultures, 10, table, exact=True)
+    monkeypatch.setattr(module, "MERGE_ROWS", 37)  # blocks that do not divide the 300 works
+    blocked = overall_neighbours(vectors, cultures, 10, table, exact=True)
+    assert whole[2] > 0 and np.array_equal(blocked[0], whole[0]) and np.array_equal(blocked[1], whole[1], equal_nan=True)
+
+
 def test_without_exact_analogies_every_work_is_searched():
     cultures, media, vectors = collection(4)
     table = table_for(cultures, media, vectors, 6)

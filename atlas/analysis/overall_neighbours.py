@@ -29,6 +29,9 @@ import numpy as np
 from atlas.analysis.neighbours import exact_search_groups
 
 
+MERGE_ROWS = 65536  # works merged at a time: their candidates take ~1 KB each (20 cultures, k = 6)
+
+
 def overall_neighbours(
     vectors: np.ndarray, cultures: Sequence[str | None], k: int, table=None, exact: bool = False,
     device: str = "cpu", block_size: int = 4096,
@@ -38,60 +41,71 @@ def overall_neighbours(
     `table` is the build's AnalogyTable over the same rows in the same order; `exact` says every culture
     group in it was searched exactly. Without both, every work is searched against everyone."""
     n = len(vectors)
-    everyone = [np.arange(n, dtype=np.int64)]
-    layers = [g for g, (fld, _) in enumerate(table.groups) if fld == "culture"] if table is not None else []
     if table is None or not exact or len(table.ids) != n:
-        indices, scores = exact_search_groups(vectors, everyone, k, block_size, device)[0]
+        indices, scores = exact_search_groups(vectors, [np.arange(n, dtype=np.int64)], k, block_size, device)[0]
         return indices, scores, n
-    cand_idx, cand_sc, full_lists = _candidates(vectors, cultures, table, layers, k, device, block_size)
-    per_layer = table.indices.shape[2]
-    indices, scores, doubtful = _merge(cand_idx, cand_sc, full_lists, len(layers), per_layer, k)
-    rows = np.flatnonzero(doubtful.any(axis=1))
-    if len(rows):  # widen each exhausted culture list to k for the works in doubt, then merge those again
-        wide_idx, wide_sc = _widened(vectors, cultures, table, layers, rows, doubtful[rows], cand_idx[rows],
-                                     cand_sc[rows], per_layer, k, device, block_size)
-        indices[rows], scores[rows], _ = _merge(wide_idx, wide_sc, None, 0, per_layer, k)
-    return indices, scores, len(rows)
-
-
-def _widened(vectors, cultures, table, layers, rows, doubt, cand_idx, cand_sc, per_layer, k, device, block_size):
-    """The candidates of the works at `rows`, each exhausted layer's k_a entries replaced by its top k (searched
-    now, within that culture only). With k entries a layer can no longer be exhausted: the merge is exact."""
-    cand_idx, cand_sc = cand_idx.copy(), cand_sc.copy()
-    extra_idx, extra_sc = [], []
     labels = np.asarray(cultures, dtype=object)
+    layers = [g for g, (fld, _) in enumerate(table.groups) if fld == "culture"]
+    members = [np.flatnonzero(labels == table.groups[g][1]) for g in layers]
+    rest = np.setdiff1d(np.arange(n), np.concatenate(members)) if members else np.arange(n)
+    outside = exact_search_groups(vectors, [rest], k, block_size, device)[0] if len(rest) else None
+    indices, scores = np.full((n, k), -1, np.int64), np.full((n, k), np.nan, np.float32)
+    doubtful = np.zeros((n, len(layers)), bool)
+    for start in range(0, n, MERGE_ROWS):  # in blocks of rows: the candidates of all works at once would be
+        rows = np.arange(start, min(start + MERGE_ROWS, n))  # 1.6 GB at 1M works
+        cand_idx, cand_sc = _candidates(table, layers, outside, rows)
+        full_lists = np.stack([table.indices[g, rows, -1] >= 0 for g in layers], axis=1) if layers else None
+        indices[rows], scores[rows], doubtful[rows] = _merge(cand_idx, cand_sc, full_lists, len(layers),
+                                                             table.indices.shape[2], k)
+    again = np.flatnonzero(doubtful.any(axis=1))
+    if len(again):  # widen each exhausted culture list to k for the works in doubt, then merge those again
+        indices[again], scores[again] = _widened(vectors, table, layers, members, outside, again, doubtful[again], k,
+                                                 device, block_size)
+    return indices, scores, len(again)
+
+
+def _candidates(table, layers: list[int], outside, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates of the works at `rows`: their list in every culture layer, then their top k among the
+    works in no layer. (indices (R, C), scores (R, C) with -inf for none)."""
+    idx = [table.indices[g, rows].astype(np.int64) for g in layers]
+    sc = [table.scores[g, rows] for g in layers]
+    if outside is not None:
+        idx.append(outside[0][rows])
+        sc.append(outside[1][rows])
+    if not idx:
+        return np.zeros((len(rows), 0), np.int64), np.zeros((len(rows), 0), np.float32)
+    cand_idx = np.concatenate(idx, axis=1)
+    return cand_idx, np.where(cand_idx >= 0, np.concatenate(sc, axis=1), -np.inf).astype(np.float32)
+
+
+def _widened(vectors, table, layers, members, outside, again, doubt, k, device, block_size):
+    """The top k of the works at `again`, each exhausted layer's k_a entries replaced by its top k (searched
+    now, within that culture only). With k entries a layer can no longer be exhausted: the merge is exact."""
+    per_layer = table.indices.shape[2]
+    wide = []
     for g_pos in np.flatnonzero(doubt.any(axis=0)):
         which = np.flatnonzero(doubt[:, g_pos])
-        name = table.groups[layers[g_pos]][1]
-        members = np.flatnonzero(labels == name)
-        found, sims = exact_search_groups(vectors, [members], k, block_size, device, query_rows=rows[which])[0]
-        cols = slice(g_pos * per_layer, (g_pos + 1) * per_layer)
-        cand_idx[which, cols], cand_sc[which, cols] = -1, -np.inf
-        block_idx = np.full((len(rows), k), -1, np.int64)
-        block_sc = np.full((len(rows), k), -np.inf, np.float32)
-        block_idx[which] = found
-        block_sc[which] = np.where(found >= 0, sims, -np.inf)
-        extra_idx.append(block_idx)
-        extra_sc.append(block_sc)
-    return np.concatenate([cand_idx, *extra_idx], axis=1), np.concatenate([cand_sc, *extra_sc], axis=1)
-
-
-def _candidates(vectors, cultures, table, layers: list[int], k: int, device: str, block_size: int):
-    """Each work's candidates: its list in every culture layer, then the top k among works in no layer.
-    Returns (indices (N, C), scores (N, C) with -inf for none, whether each layer's list is full (N, L))."""
-    names = {table.groups[g][1] for g in layers}
-    rest = np.asarray([i for i, c in enumerate(cultures) if c not in names], dtype=np.int64)
-    idx = [table.indices[g].astype(np.int64) for g in layers]
-    sc = [table.scores[g] for g in layers]
-    if len(rest):
-        found, sims = exact_search_groups(vectors, [rest], k, block_size, device)[0]
-        idx.append(found)
-        sc.append(sims)
-    cand_idx = np.concatenate(idx, axis=1) if idx else np.zeros((len(vectors), 0), np.int64)
-    cand_sc = np.concatenate(sc, axis=1) if sc else np.zeros((len(vectors), 0), np.float32)
-    cand_sc = np.where(cand_idx >= 0, cand_sc, -np.inf).astype(np.float32)
-    full_lists = np.stack([table.indices[g][:, -1] >= 0 for g in layers], axis=1) if layers else None
-    return cand_idx, cand_sc, full_lists
+        found, sims = exact_search_groups(vectors, [members[g_pos]], k, block_size, device, query_rows=again[which])[0]
+        wide.append((g_pos, which, found, np.where(found >= 0, sims, -np.inf).astype(np.float32)))
+    indices, scores = np.full((len(again), k), -1, np.int64), np.full((len(again), k), np.nan, np.float32)
+    for start in range(0, len(again), MERGE_ROWS):
+        part = slice(start, min(start + MERGE_ROWS, len(again)))
+        cand_idx, cand_sc = _candidates(table, layers, outside, again[part])
+        extra_idx, extra_sc = [], []
+        for g_pos, which, found, sims in wide:
+            mine = which[(which >= part.start) & (which < part.stop)] - part.start
+            cols = slice(g_pos * per_layer, (g_pos + 1) * per_layer)
+            cand_idx[mine, cols], cand_sc[mine, cols] = -1, -np.inf
+            block_idx = np.full((len(cand_idx), k), -1, np.int64)
+            block_sc = np.full((len(cand_idx), k), -np.inf, np.float32)
+            take = (which >= part.start) & (which < part.stop)
+            block_idx[mine], block_sc[mine] = found[take], sims[take]
+            extra_idx.append(block_idx)
+            extra_sc.append(block_sc)
+        merged = _merge(np.concatenate([cand_idx, *extra_idx], axis=1), np.concatenate([cand_sc, *extra_sc], axis=1),
+                        None, 0, per_layer, k)
+        indices[part], scores[part] = merged[0], merged[1]
+    return indices, scores
 
 
 def _merge(cand_idx: np.ndarray, cand_sc: np.ndarray, full_lists, layers: int, per_layer: int, k: int):
