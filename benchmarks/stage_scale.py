@@ -15,7 +15,8 @@ the RSS just before it; "anon MB" the same for the anonymous part.
 Stages: thumbnails (two sizes from an empty cache), neighbours (exact, 30 groups, k = 6, no stored result),
 surprises (the galleries, overall neighbours merged from the analogies, which are made before the clock
 starts), surprises-whole (the same, searching the whole collection again as before; both print the sha256
-of the surprises JSON, which must be the same), patterns (PCA + HDBSCAN), probes (the
+of the surprises JSON, which must be the same), patterns, hdbscan (the patterns' clustering alone, on
+their 20 PCA dimensions made before the clock starts) (PCA + HDBSCAN), probes (the
 culture, medium and date probes with cross-fitted guesses), map (PCA layout + clusters).
 
 With several sizes the script fits each stage's growth rate (the slope of log seconds over log works) and
@@ -45,7 +46,7 @@ from benchmarks.build_memory import AnonSampler, status_kb
 from benchmarks.synthetic import CULTURES, MEDIA, clustered_vectors, group_labels, tiny_jpeg
 
 RESULTS = Path(__file__).resolve().parent / "results"
-STAGES = ["thumbnails", "neighbours", "surprises", "surprises-whole", "patterns", "probes", "map"]
+STAGES = ["thumbnails", "neighbours", "surprises", "surprises-whole", "patterns", "hdbscan", "probes", "map"]
 
 
 # -- the data --------------------------------------------------------------------------------------------
@@ -99,6 +100,12 @@ def stage_inputs(name: str, folder: Path, works: list, vectors: np.ndarray) -> d
         found = find_neighbours(folder / "stage", [w.id for w in works], vectors, conditions, NeighboursConfig(k=6),
                                 "cpu", full=True)
         return {"analogies": found.analogies}
+    if name == "hdbscan":
+        from atlas.analysis.patterns import SEED
+        from atlas.analysis.reduce import pca
+        from atlas.core.config import PatternsConfig
+
+        return {"features": pca(vectors, PatternsConfig().pca_dims, SEED)}
     return {}
 
 
@@ -130,6 +137,11 @@ def run_stage(name: str, folder: Path, works: list, vectors: np.ndarray, inputs:
         from atlas.analysis.patterns import find_patterns
 
         return f"{len(find_patterns(works, vectors, PatternsConfig()))} patterns"
+    if name == "hdbscan":
+        from atlas.analysis.patterns import _cluster
+
+        labels = _cluster(inputs["features"], PatternsConfig())
+        return f"{labels.max() + 1} clusters"
     if name == "probes":
         from atlas.analysis.probes import run_probes
 
@@ -222,7 +234,8 @@ def main(argv: list[str] | None = None) -> None:
                 rows.append(run_child(name, Path(tmp), works, args))
     out = RESULTS / f"stage_scale{'_' + args.tag if args.tag else ''}.json"
     if args.append and out.exists():
-        kept = [r for r in json.loads(out.read_text())["rows"] if r["works"] not in sizes]
+        ran = {(r["works"], r["stage"]) for r in rows}
+        kept = [r for r in json.loads(out.read_text())["rows"] if (r["works"], r["stage"]) not in ran]
         rows = kept + rows
         sizes = sorted({r["works"] for r in rows})
         stages = list(dict.fromkeys(r["stage"] for r in rows))
