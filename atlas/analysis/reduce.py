@@ -6,7 +6,8 @@ N x d matrix costs O(N d^2) with a large constant and holds U (N x d) and a cent
 the d x d covariance instead, summed a block of rows at a time (float32 products added up in float64), so
 the memory is d x d whatever N and the vectors may be a memory map. Both give the same components up to
 float32 rounding (tests/test_reduce.py), signed by scikit-learn's rule (each component's largest entry
-positive), so the map and the patterns look the same whichever ran; they are not byte-identical.
+positive). They are not byte-identical, and HDBSCAN's leaf clusters react to that rounding at their edges:
+81 of 82 patterns kept exactly their members at 6,000 synthetic works (benchmarks/pca_patterns.py).
 """
 
 from __future__ import annotations
