@@ -265,7 +265,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         found_surprises = stages.run(
             "surprises", key.parts(guesses=guesses, settings=[pcfg.neighbours, pcfg.surprises],
                                    code=code_digest(surprises)),
-            lambda: surprises.find_surprises(works, vectors, guesses, pcfg.neighbours, pcfg.surprises, device),
+            lambda: surprises.find_surprises(works, vectors, guesses, pcfg.neighbours, pcfg.surprises, device,
+                                             analogies, all(s.method == "exact" for s in searches)),  # merged, not searched
             surprises.Surprises,
         )
         graph = stages.run("graph", {"similarity": similarity, "code": code_digest(force_layout)},

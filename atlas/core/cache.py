@@ -33,11 +33,14 @@ def key_digest(*parts: object) -> str:
 
 
 @contextmanager
-def atomic_file(path: Path):
+def atomic_file(path: Path, sync: bool = True):
     """Yield a binary file handle whose content replaces `path` only when the block completes.
 
     The data goes to a temp file in the same folder, is fsynced, then renamed over the target; a crash
-    at any point leaves the old file (or none), never a partial one.
+    at any point leaves the old file (or none), never a partial one. `sync=False` skips the fsync: a killed
+    process still leaves whole files (the kernel has the data), only a power loss or an OS crash may not;
+    for cache files checked against a checksum on every read (atlas.core.checked) that only means one
+    file made again, and an fsync per file was most of the thumbnails stage (benchmarks/README.md).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -45,7 +48,8 @@ def atomic_file(path: Path):
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:  # a failed write() names no file: say which one (disk full, quota, EFBIG)
         Path(tmp).unlink(missing_ok=True)
@@ -55,8 +59,8 @@ def atomic_file(path: Path):
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    with atomic_file(path) as fh:
+def atomic_write_bytes(path: Path, data: bytes, sync: bool = True) -> None:
+    with atomic_file(path, sync) as fh:
         fh.write(data)
 
 

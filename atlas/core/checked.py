@@ -94,11 +94,12 @@ def checksum_bytes(data: bytes) -> bytes:
     return (hashlib.sha256(data).hexdigest() + "\n").encode("ascii")
 
 
-def write_checked(path: Path, data: bytes) -> None:
-    """Write `data` and its checksum to `path` (see the module docstring for the order)."""
+def write_checked(path: Path, data: bytes, sync: bool = True) -> None:
+    """Write `data` and its checksum to `path` (see the module docstring for the order). `sync=False`: no
+    fsync (atlas.core.cache.atomic_file), for many small files that a mismatch on read makes again."""
     path.unlink(missing_ok=True)
-    atomic_write_bytes(checksum_path(path), checksum_bytes(data))
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(checksum_path(path), checksum_bytes(data), sync)
+    atomic_write_bytes(path, data, sync)
 
 
 def read_checked(path: Path, kind: str) -> bytes | None:

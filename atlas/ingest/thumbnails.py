@@ -5,7 +5,10 @@ page. Cached files live in cache/thumbs/<size>/<image sha256>.jpg and are copied
 the work's own slug (see atlas.site.urls.thumb_path).
 
 Each thumbnail is written with its checksum and verified on every build (atlas.core.checked): a damaged
-one is made again from the image, so it can neither hide a work nor reach the site. An image whose file
+one is made again from the image, so it can neither hide a work nor reach the site. That check is also why
+thumbnails are written without an fsync each: four fsyncs per work (two files and their checksums) were
+most of this stage's time (131 of 229 s at 10,000 tiny images, benchmarks/README.md), and the only thing
+they guarded against, a file cut short by a power loss, fails its checksum and is made again. An image whose file
 changed while its thumbnails were made keeps none of them: they would show other bytes than its digest.
 """
 
@@ -84,5 +87,5 @@ def _ensure_sizes(rec: Record, paths: dict[int, Path], quality: int) -> tuple[by
         image = open_rgb(rec.image_path)
         for s in missing:
             found[s] = thumbnail_bytes(image, s, quality)
-            write_checked(paths[s], found[s])
+            write_checked(paths[s], found[s], sync=False)  # checked on every read: no fsync per file
     return found[max(paths)], missing
