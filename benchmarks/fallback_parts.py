@@ -191,11 +191,12 @@ def fallback_parts(records: list[Record], cache: Path, image_size: int, model: s
 
 # (row name, {fallback part: raw vectors used for it}, colour off for monochrome, weights or None = agreement)
 NOW = {"net": "net_luminance"}  # what a build does now: the network part on luminance
+FIRST_FIX = "colour off + agreement (issue 15's first fix)"
 FALLBACKS = [
     ("fallback before (equal parts)", {}, False, EQUAL),
     ("colour off for monochrome only", {}, True, EQUAL),
     ("agreement weights only", {}, False, None),
-    ("colour off + agreement (issue 15's first fix)", {}, True, None),
+    (FIRST_FIX, {}, True, None),
     ("fallback now (first fix + network on luminance)", NOW, True, None),
 ]
 TRIED = [
@@ -273,8 +274,8 @@ def run_task(task: str, args) -> dict:
         records, labels = font_records(args.cache / "glyphs")
     raw, mono = fallback_parts(records, args.cache / task, {"fonts": GLYPH_PX, "sample": 128}.get(task, 224),
                                "resnet18" if task == "sample" else "resnet50", task in args.tried)
-    rows = []
-    for name, (vectors, weighing) in embedders(raw, mono, raw_pixels(records)).items():
+    rows, made = [], embedders(raw, mono, raw_pixels(records))
+    for name, (vectors, weighing) in made.items():
         row = {"embedder": name, "weighing": weighing}
         if task == "fonts":
             row["letter_top1"] = font_top1(vectors, labels["letter"], labels["face"])
@@ -288,8 +289,25 @@ def run_task(task: str, args) -> dict:
                 row[f"{label}_precision@10"] = label_precision(vectors, values, 10, queries=len(records))["precision"]
         rows.append(row)
     n, m = len(records), int(mono.sum())
+    paired = {label: paired_change(made[FIRST_FIX][0], made[FALLBACKS[-1][0]][0], values)
+              for label, values in labels.items() if task in ("aic", "wikiart")}
     return {"works": n, "monochrome": m, "mono_base_rate": round((m - 1) / (n - 1), 4) if m > 1 else None,
-            "rows": rows, "seconds": round(time.perf_counter() - start, 1)}
+            "rows": rows, "now_minus_first_fix_precision@10": paired, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def paired_change(before: np.ndarray, after: np.ndarray, labels: list) -> dict:
+    """precision@10 after minus before, over the same queries (every labelled work), with the standard error
+    of that mean difference: whether a change of a few thousandths is more than the works' own spread."""
+    known = np.array([v is not None for v in labels])
+    coded = np.unique([str(v) for v in labels], return_inverse=True)[1]
+    hits = []
+    for vectors in (before, after):
+        sims = vectors[known] @ vectors.T
+        sims[np.arange(int(known.sum())), np.flatnonzero(known)] = -np.inf
+        nearest = np.argsort(-sims, axis=1, kind="stable")[:, :10]
+        hits.append((coded[nearest] == coded[known][:, None]).mean(axis=1))
+    diff = hits[1] - hits[0]
+    return {"difference": round(float(diff.mean()), 4), "standard_error": round(float(diff.std(ddof=1) / np.sqrt(len(diff))), 4)}
 
 
 def print_table(task: str, result: dict) -> None:
@@ -302,6 +320,9 @@ def print_table(task: str, result: dict) -> None:
     for row in result["rows"]:
         cells = ["" if row[k] is None else f"{row[k]:.3f}" for k in keys]
         print(f"| {row['embedder']} | " + " | ".join(cells) + " |")
+    for label, change in result.get("now_minus_first_fix_precision@10", {}).items():
+        print(f"{label} precision@10, now minus first fix: {change['difference']:+.4f} "
+              f"(standard error {change['standard_error']:.4f})")
 
 
 def main() -> None:
