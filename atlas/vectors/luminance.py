@@ -38,8 +38,7 @@ def _luminance_hook(_module, args, mean: tuple[float, ...], std: tuple[float, ..
     return (to_luminance(args[0], mean, std), *args[1:])
 
 
-def see_luminance_only(model) -> None:
-    """Make `model` convert every batch it is given to luminance first (a forward pre-hook)."""
-    from atlas.vectors.embed import IMAGENET_MEAN, IMAGENET_STD  # here: embed imports the network module
-
-    model.register_forward_pre_hook(partial(_luminance_hook, mean=IMAGENET_MEAN, std=IMAGENET_STD))
+def see_luminance_only(model, mean: tuple[float, ...], std: tuple[float, ...]) -> None:
+    """Make `model`, fed batches normalised with `mean` and `std`, convert each to luminance first (a
+    forward pre-hook)."""
+    model.register_forward_pre_hook(partial(_luminance_hook, mean=mean, std=std))

@@ -22,6 +22,9 @@ from atlas.vectors.weights_note import plain_explanation
 log = logging.getLogger(__name__)
 
 INIT_SEED = 0  # an untrained network is seeded, so its features (and the site) are reproducible
+# The per-channel normalisation ImageNet-trained networks expect (atlas.vectors.embed.preprocess applies it).
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class WeightsUnavailable(RuntimeError):
@@ -124,7 +127,7 @@ def build_network(weights: Weights):
         model.load_state_dict(weights.state)
     _strip_head(model)
     if weights.luminance:
-        see_luminance_only(model)
+        see_luminance_only(model, IMAGENET_MEAN, IMAGENET_STD)
     model.eval()
     return model
 
