@@ -14,9 +14,14 @@ from PIL import Image
 
 from atlas.core.config import EmbeddingConfig, HeatmapsConfig
 from atlas.core.records import Record
-from atlas.vectors.embed import IMAGENET_MEAN, IMAGENET_STD, embed_records, hash_images, preprocess
+from atlas.vectors.embed import embed_records, hash_images, preprocess
 from atlas.vectors.luminance import LUMA, to_luminance
-from atlas.vectors.network import resolve_weights
+from atlas.vectors.network import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    build_network,
+    resolve_weights,
+)
 
 CFG = EmbeddingConfig(model="resnet18", weights="none", image_size=64, batch_size=4, device="cpu")
 
@@ -97,8 +102,6 @@ def test_preprocessing_is_unchanged_for_a_trained_or_plain_network(tmp_path):
     weights = resolve_weights(CFG.model, CFG.weights, "untrained", tmp_path)
     assert not weights.luminance and weights.info.identity == "untrained-seed0"
     image = Image.fromarray(np.random.default_rng(2).integers(0, 256, (64, 64, 3), dtype=np.uint8))
-    from atlas.vectors.network import build_network
-
     batch = preprocess(64)(image).unsqueeze(0)
     with torch.inference_mode():
         plain, grey = build_network(weights)(batch), build_network(weights.network_part())(batch)
