@@ -19,10 +19,16 @@ Three tasks, each scored for every embedder against raw 32x32 pixels:
 - wikiart: style precision@10 on a stratified subset of ../shared/data/wikiart-styles (as
   benchmarks/wikiart_features.py), and the monochrome pairing share.
 
-Embedders: raw 32x32 RGB pixels; each fallback part alone; the fallback as it was (five parts, equal
-weights: "before"); colour off for monochrome images only; agreement weights only; both ("after", what a
-build now does). Vectors are prepared as the build prepares them (combine, centre, then weigh_parts).
-Network vectors and descriptors are cached under --cache. Writes benchmarks/results/fallback_parts.json.
+Embedders: raw 32x32 RGB pixels; each fallback part alone (the network both on colour and on luminance);
+the fallback as it was (five parts, equal weights: "before"); colour off for monochrome images only;
+agreement weights only; both (issue 15's first fix); both with the network part on luminance ("now", what
+a build does: atlas.vectors.luminance); and, on the tasks given to --tried, the variants tried and not
+kept (benchmarks/mono_variants.py: the network on equalised luminance, a blur before LBP). Vectors are
+prepared as the build prepares them (combine, centre, then weigh_parts). Network vectors and descriptors
+are cached under --cache. Writes benchmarks/results/fallback_parts.json.
+
+Monochrome pairing is measured twice: top-1 (is a monochrome work's nearest work monochrome?) and at 10
+(the share of monochrome works among its 10 nearest), both against the base rate.
 """
 
 from __future__ import annotations
@@ -45,7 +51,9 @@ from atlas.ingest.readers import read_collection
 from atlas.vectors.descriptors import combine, descriptor_vectors
 from atlas.vectors.embed import embed_records, hash_images
 from atlas.vectors.matrix import centre_in_place
+from atlas.vectors.network import resolve_weights
 from atlas.vectors.parts import layout, weigh_parts
+from benchmarks import mono_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -99,7 +107,7 @@ def cross_culture_subject(vectors: np.ndarray, cultures: list, subjects: list) -
     sims = vectors @ vectors.T
     culture, subject = np.array([c or "" for c in cultures]), np.array(subjects)
     hits = total = 0
-    for group in sorted(set(c for c in cultures if c)):
+    for group in sorted({c for c in cultures if c}):
         cols, rows = np.flatnonzero(culture == group), np.flatnonzero((culture != group) & (culture != ""))
         best = cols[sims[np.ix_(rows, cols)].argmax(axis=1)]
         hits, total = hits + int((subject[best] == subject[rows]).sum()), total + len(rows)
@@ -155,32 +163,62 @@ def raw_pixels(records: list[Record]) -> np.ndarray:
     return centre_in_place(np.stack(rows))
 
 
-def fallback_parts(records: list[Record], cache: Path, image_size: int,
-                   model: str = "resnet50") -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """({part: raw vectors}, monochrome flags) for the records, in order; every image must embed."""
+def fallback_parts(records: list[Record], cache: Path, image_size: int, model: str = "resnet50",
+                   tried: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """({part: raw vectors}, monochrome flags) for the records, in order; every image must embed.
+
+    "net" is the untrained network on colour (the fallback before issue 15's luminance change),
+    "net_luminance" the fallback's network part as a build now makes it (Weights.network_part); with
+    `tried`, also the variants tried and not kept (benchmarks/mono_variants.py)."""
     digests, problems = hash_images(records)
     cfg = EmbeddingConfig(model=model, weights="none", image_size=image_size)
-    net = embed_records(records, digests, cfg, cache, ROOT)
+    weights = resolve_weights(model, "none", "fail", ROOT)
+    net = embed_records(records, digests, cfg, cache, ROOT, weights=weights)
+    grey = embed_records(records, digests, cfg, cache, ROOT, weights=weights.network_part())
     found, bad = descriptor_vectors(records, digests, PARTS[1:] + ["tint"], cache)
-    assert not problems and not bad and net.ids == [r.id for r in records], "every image should embed"
-    raw = {"net": net.vectors} | {n: np.stack([found[n][digests[r.id]] for r in records]) for n in PARTS[1:]}
+    assert not problems and not bad and net.ids == grey.ids == [r.id for r in records], "every image should embed"
+    raw = {"net": net.vectors, "net_luminance": grey.vectors}
+    raw |= {n: np.stack([found[n][digests[r.id]] for r in records]) for n in PARTS[1:]}
+    if tried:
+        order = [digests[r.id] for r in records]
+        raw["net_equalised"] = mono_variants.cached(
+            cache, f"net-equalised-{model}-{image_size}", order,
+            lambda: mono_variants.equalised_network(records, model, image_size))
+        raw["lbp_blur"] = mono_variants.cached(cache, "lbp-blur", order, lambda: mono_variants.blurred_lbp(records))
     mono = np.array([is_monochrome(float(found["tint"][digests[r.id]][0])) for r in records])
     return raw, mono
+
+
+# (row name, {fallback part: raw vectors used for it}, colour off for monochrome, weights or None = agreement)
+NOW = {"net": "net_luminance"}  # what a build does now: the network part on luminance
+FIRST_FIX = "colour off + agreement (issue 15's first fix)"
+FALLBACKS = [
+    ("fallback before (equal parts)", {}, False, EQUAL),
+    ("colour off for monochrome only", {}, True, EQUAL),
+    ("agreement weights only", {}, False, None),
+    (FIRST_FIX, {}, True, None),
+    ("fallback now (first fix + network on luminance)", NOW, True, None),
+]
+TRIED = [
+    ("first fix + network on equalised luminance", {"net": "net_equalised"}, True, None),
+    ("first fix + blur before LBP", {"lbp": "lbp_blur"}, True, None),
+    ("now + blur before LBP", NOW | {"lbp": "lbp_blur"}, True, None),
+]
+ALONE = {"net": "network on colour alone (untrained)", "net_luminance": "network on luminance alone",
+         "net_equalised": "network on equalised luminance alone", "lbp_blur": "lbp after blur alone"}
 
 
 def embedders(raw: dict[str, np.ndarray], mono: np.ndarray, pixels: np.ndarray) -> dict[str, tuple[np.ndarray, dict]]:
     """{name: (vectors, weighing)} for every embedder compared."""
     out = {"raw 32x32 pixels": (pixels, {})}
-    for name in PARTS:
-        out[f"{name} alone"] = (centre_in_place(combine([raw[name]])), {})
-    joined = layout(PARTS, [raw[n].shape[1] for n in PARTS])
-    none = np.zeros(len(mono), dtype=bool)
-    for name, flags, weights in (("fallback before (equal parts)", none, EQUAL),
-                                 ("colour off for monochrome only", mono, EQUAL),
-                                 ("agreement weights only", none, None),
-                                 ("fallback after (both)", mono, None)):
-        vectors = centre_in_place(combine([raw[n] for n in PARTS]))
-        weighing = weigh_parts(vectors, joined, flags, weights)
+    for name, part in raw.items():
+        out[ALONE.get(name, f"{name} alone")] = (centre_in_place(combine([part])), {})
+    tried = [row for row in TRIED if all(v in raw for v in row[1].values())]
+    for name, choice, colour_off, weights in FALLBACKS + tried:
+        chosen = [raw[choice.get(n, n)] for n in PARTS]
+        vectors = centre_in_place(combine(chosen))
+        flags = mono if colour_off else np.zeros(len(mono), dtype=bool)
+        weighing = weigh_parts(vectors, layout(PARTS, [c.shape[1] for c in chosen]), flags, weights)
         out[name] = (vectors, weighing.to_json())
     return out
 
@@ -197,6 +235,17 @@ def mono_share(vectors: np.ndarray, mono: np.ndarray) -> float | None:
     if mono.sum() < 2:
         return None
     return round(float(mono[top1(vectors)][mono].mean()), 4)
+
+
+def mono_share_at(vectors: np.ndarray, mono: np.ndarray, k: int = 10) -> float | None:
+    """Share of monochrome works among the k nearest works of each monochrome work: the same question as
+    mono_share, over ten answers per work instead of one, so less at the mercy of a few works."""
+    if mono.sum() < 2:
+        return None
+    sims = vectors[mono] @ vectors.T
+    sims[np.arange(int(mono.sum())), np.flatnonzero(mono)] = -np.inf
+    nearest = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+    return round(float(mono[nearest].mean()), 4)
 
 
 def font_top1(vectors: np.ndarray, letters: list[str], faces: list[str]) -> float:
@@ -224,9 +273,9 @@ def run_task(task: str, args) -> dict:
     else:
         records, labels = font_records(args.cache / "glyphs")
     raw, mono = fallback_parts(records, args.cache / task, {"fonts": GLYPH_PX, "sample": 128}.get(task, 224),
-                               "resnet18" if task == "sample" else "resnet50")
-    rows = []
-    for name, (vectors, weighing) in embedders(raw, mono, raw_pixels(records)).items():
+                               "resnet18" if task == "sample" else "resnet50", task in args.tried)
+    rows, made = [], embedders(raw, mono, raw_pixels(records))
+    for name, (vectors, weighing) in made.items():
         row = {"embedder": name, "weighing": weighing}
         if task == "fonts":
             row["letter_top1"] = font_top1(vectors, labels["letter"], labels["face"])
@@ -235,12 +284,30 @@ def run_task(task: str, args) -> dict:
             row["cross_culture_same_subject"] = cross_culture_subject(vectors, labels["culture"], labels["subject"])
         else:
             row["mono_to_mono_top1"] = mono_share(vectors, mono)
+            row["mono_to_mono_at10"] = mono_share_at(vectors, mono)
             for label, values in labels.items():
                 row[f"{label}_precision@10"] = label_precision(vectors, values, 10, queries=len(records))["precision"]
         rows.append(row)
     n, m = len(records), int(mono.sum())
+    paired = {label: paired_change(made[FIRST_FIX][0], made[FALLBACKS[-1][0]][0], values)
+              for label, values in labels.items() if task in ("aic", "wikiart")}
     return {"works": n, "monochrome": m, "mono_base_rate": round((m - 1) / (n - 1), 4) if m > 1 else None,
-            "rows": rows, "seconds": round(time.perf_counter() - start, 1)}
+            "rows": rows, "now_minus_first_fix_precision@10": paired, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def paired_change(before: np.ndarray, after: np.ndarray, labels: list) -> dict:
+    """precision@10 after minus before, over the same queries (every labelled work), with the standard error
+    of that mean difference: whether a change of a few thousandths is more than the works' own spread."""
+    known = np.array([v is not None for v in labels])
+    coded = np.unique([str(v) for v in labels], return_inverse=True)[1]
+    hits = []
+    for vectors in (before, after):
+        sims = vectors[known] @ vectors.T
+        sims[np.arange(int(known.sum())), np.flatnonzero(known)] = -np.inf
+        nearest = np.argsort(-sims, axis=1, kind="stable")[:, :10]
+        hits.append((coded[nearest] == coded[known][:, None]).mean(axis=1))
+    diff = hits[1] - hits[0]
+    return {"difference": round(float(diff.mean()), 4), "standard_error": round(float(diff.std(ddof=1) / np.sqrt(len(diff))), 4)}
 
 
 def print_table(task: str, result: dict) -> None:
@@ -253,12 +320,17 @@ def print_table(task: str, result: dict) -> None:
     for row in result["rows"]:
         cells = ["" if row[k] is None else f"{row[k]:.3f}" for k in keys]
         print(f"| {row['embedder']} | " + " | ".join(cells) + " |")
+    for label, change in result.get("now_minus_first_fix_precision@10", {}).items():
+        print(f"{label} precision@10, now minus first fix: {change['difference']:+.4f} "
+              f"(standard error {change['standard_error']:.4f})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tasks", nargs="+", default=["aic", "fonts", "wikiart"], choices=["aic", "fonts", "wikiart", "sample"])
     parser.add_argument("--wikiart-per-style", type=int, default=100)
+    parser.add_argument("--tried", nargs="*", default=["aic"],
+                        help="tasks on which the variants tried and not kept are measured too")
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "bench-cache")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fallback_parts.json")
     args = parser.parse_args()
@@ -268,7 +340,8 @@ def main() -> None:
         print_table(task, out[task])
     out["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform()}
     out["command"] = "python -m benchmarks.fallback_parts --tasks " + " ".join(args.tasks) + (
-        f" --wikiart-per-style {args.wikiart_per_style}" if "wikiart" in args.tasks else "")
+        f" --wikiart-per-style {args.wikiart_per_style}" if "wikiart" in args.tasks else "") + (
+        " --tried " + " ".join(args.tried) if args.tried != ["aic"] else "")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

@@ -33,6 +33,8 @@ from atlas.core.records import Problem, Record
 from atlas.ingest.images import ImageError, open_rgb
 from atlas.vectors.matrix import centre_in_place, keep_rows, new_matrix
 from atlas.vectors.network import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
     ModelInfo,
     Weights,
     WeightsUnavailable,
@@ -45,8 +47,6 @@ from atlas.vectors.network import (
 log = logging.getLogger(__name__)
 
 PREPROCESS_VERSION = 1  # bump when resizing/normalisation changes: old vectors are then not reused
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 # What runs the network over the images still missing from the cache: _run_model below, or an engine's.

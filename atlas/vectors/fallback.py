@@ -7,6 +7,9 @@ Each part is cached on its own (the network's vectors under the untrained networ
 under its name and version), so parts are shared with builds that use them alone and never mixed up;
 the combination is made on every build (it depends on the collection's mean, see combine()).
 
+The network part sees each image's luminance only (atlas.vectors.luminance), so that it does not pair
+grey photographs with grey photographs; colour is left to the colour parts (atlas.vectors.parts).
+
 The about page, the report and the build log name exactly what was used and why.
 """
 
@@ -28,6 +31,7 @@ from atlas.vectors.descriptors import (
 )
 from atlas.ingest.monochrome import is_monochrome
 from atlas.vectors.embed import EmbedResult, Offload, embed_records
+from atlas.vectors.luminance import LUMINANCE_IDENTITY
 from atlas.vectors.matrix import new_matrix
 from atlas.vectors.network import INIT_SEED, ModelInfo, Weights
 from atlas.vectors.parts import layout
@@ -37,7 +41,7 @@ from atlas.vectors.weights_note import plain_explanation
 def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
     """How the fallback embedder is named on the about page, in the report and in the cache key."""
     names = [n for n in FALLBACK if n != "net"]
-    parts = ([f"untrained {cfg.model} (seed {INIT_SEED}) at {cfg.image_size} px"] if "net" in FALLBACK else [])
+    parts = ([f"untrained {cfg.model} (seed {INIT_SEED}) at {cfg.image_size} px, on luminance"] if "net" in FALLBACK else [])
     parts += [DESCRIPTORS[n].title for n in names]
     versions = "+".join(f"{n}-v{DESCRIPTORS[n].version}" for n in names)
     return ModelInfo(
@@ -45,7 +49,7 @@ def fallback_info(cfg: EmbeddingConfig, reason: str) -> ModelInfo:
         weights_requested=cfg.weights,
         weights_used="none: weights-free fallback (embedding.on_missing_weights: fallback)",
         pretrained=False,
-        identity=f"fallback-{f'net-untrained-seed{INIT_SEED}+' if 'net' in FALLBACK else ''}{versions}",
+        identity=f"fallback-{f'net-untrained-seed{INIT_SEED}-{LUMINANCE_IDENTITY}+' if 'net' in FALLBACK else ''}{versions}",
         warning=f"WEIGHTS-FREE FALLBACK: {reason}. Features are a normalised concatenation of "
         f"{'; '.join(parts)}: the best weights-free embedder measured ({FALLBACK_MEASURE}). Analogies reflect "
         f"colour, texture and layout, not meaning.",
@@ -66,7 +70,7 @@ def embed_fallback(records: list[Record], digests: dict[str, str], cfg: Embeddin
         offload.fill_descriptors(records, digests, names + ["tint"], cache_dir)
     found, problems = descriptor_vectors(records, digests, names + ["tint"], cache_dir)
     net = None
-    if "net" in FALLBACK:  # the seeded untrained network, whose ModelInfo carries no warning of its own
+    if "net" in FALLBACK:  # the seeded untrained network on luminance, whose ModelInfo carries no warning of its own
         net = embed_records(records, digests, cfg, cache_dir, root, maps, weights=weights.network_part(),
                             offload=offload)
         reported = {p.record for p in net.problems}

@@ -72,7 +72,9 @@ def make_heatmaps(
     Images whose activation grid the embed stage kept (embed_records(..., maps=True)) are drawn from it;
     only the others go through the network again."""
     weights = weights or resolve_weights(emb.model, emb.weights, emb.on_missing_weights, root)
-    model, info = build_network(weights), weights.info  # the fallback's heat maps show its untrained network
+    if weights.fallback_reason:  # the fallback's heat maps show its network part, from the grids its pass kept
+        weights = weights.network_part()
+    model, info = build_network(weights), weights.info
     kept = cache_dir / "activations" / model_key(emb.model, info.identity, emb.image_size)
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]

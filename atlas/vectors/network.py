@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atlas.core.cache import file_digest
+from atlas.vectors.luminance import LUMINANCE_IDENTITY, see_luminance_only
 from atlas.vectors.weights_note import plain_explanation
 
 log = logging.getLogger(__name__)
 
 INIT_SEED = 0  # an untrained network is seeded, so its features (and the site) are reproducible
+# The per-channel normalisation ImageNet-trained networks expect (atlas.vectors.embed.preprocess applies it).
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class WeightsUnavailable(RuntimeError):
@@ -64,10 +68,21 @@ class Weights:
     state: dict | None
     info: ModelInfo
     fallback_reason: str = ""
+    luminance: bool = False  # the network sees each image's luminance only (atlas.vectors.luminance)
 
     def network_part(self) -> Weights:
-        """The same weights with the fallback decision taken: the untrained network alone."""
-        return dataclasses.replace(self, fallback_reason="")
+        """The fallback's network part: the untrained network alone, seeing luminance only.
+
+        An untrained network tells a grey photograph from a colour one by its colour channels alone, so
+        catalogue photographs on black-and-white plates found each other first (AIC: a monochrome work's
+        nearest work was monochrome 0.463 of the time by this part, 0.146 on luminance, base rate 0.150;
+        benchmarks/README.md, issue 15). Colour is the colour parts' job, compared only between colour
+        images (atlas.vectors.parts). The identity says so: cached vectors, kept activation grids and the
+        stored mean of the RGB network are never mixed with these."""
+        if self.luminance:
+            return dataclasses.replace(self, fallback_reason="")
+        info = dataclasses.replace(self.info, identity=f"{self.info.identity}-{LUMINANCE_IDENTITY}")
+        return dataclasses.replace(self, info=info, fallback_reason="", luminance=True)
 
 
 def resolve_weights(model: str, weights: str, on_missing: str, root: Path) -> Weights:
@@ -111,6 +126,8 @@ def build_network(weights: Weights):
     if weights.state is not None:
         model.load_state_dict(weights.state)
     _strip_head(model)
+    if weights.luminance:
+        see_luminance_only(model, IMAGENET_MEAN, IMAGENET_STD)
     model.eval()
     return model
 

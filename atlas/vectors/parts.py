@@ -18,6 +18,9 @@ Two rules, both kept exact so that a pair's score is still the sum of its parts'
   of queries): a family that finds what the others find is trusted more, one that finds its own private
   order (the amount of ink) less. Colour's agreement is measured among colour images only. Families, not
   parts, vote, so the two colour histograms cannot vouch for each other.
+
+The network part itself sees each image's luminance only (atlas.vectors.luminance), since an untrained
+network told grey photographs from colour ones by their channels as surely as the histograms did.
 """
 
 from __future__ import annotations
