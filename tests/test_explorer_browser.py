@@ -16,6 +16,7 @@ from atlas.analysis.culture import CultureSimilarity
 from atlas.analysis.culture_pairs import link_strengths
 from atlas.site import urls
 from atlas.site.search_index import shard_of, tokens
+from atlas.site.work_json import read_work_json
 
 from .browser_support import GuardedPage, LocalSite, find_chromium, guarded_pages
 
@@ -348,7 +349,7 @@ def opening_row(record: dict, only: str = "") -> str:
 
 def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
     config, _ = sample_build
-    record = read_json(config, urls.work_json_path("S0001"))
+    record = read_work_json((config.output_dir / urls.work_json_path("S0001")).read_bytes())
     cultures = sorted(record["analogies"]["culture"])
     media = sorted(record["analogies"]["medium"])
     gp = open_page()
@@ -395,7 +396,7 @@ def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
 
 def test_analogy_deep_link_works_without_scripts(sample_build, open_page):
     config, _ = sample_build
-    record = read_json(config, urls.work_json_path("S0001"))
+    record = read_work_json((config.output_dir / urls.work_json_path("S0001")).read_bytes())
     target = max(record["analogies"]["culture"])
     gp = open_page(javascript=False)
     page = gp.goto(f"work/S0001/#culture-{urls.slug(target)}")

@@ -21,6 +21,7 @@ from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
 from atlas.site.work_display import default_conditions
+from atlas.site.work_json import work_record
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
 INDEX_FIELDS = ("id", "title", "artist", "date", "culture", "medium", "url", "thumb")
@@ -154,10 +155,7 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         view = ctx.work_view(w.id)
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
-        record = dict(entry, image=view["image"], culture_raw=w.culture_raw, medium_raw=w.medium_raw,
-                      date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}),
-                      credit=view["credit"], rights=view["rights"], source_url=view["source_link"])
-        yield Output(ctx.paths.work_json_path(w.id), json_bytes(record))
+        yield Output(ctx.paths.work_json_path(w.id), json_bytes(work_record(ctx, w)))  # compact: atlas/site/work_json.py
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))
