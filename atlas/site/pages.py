@@ -24,6 +24,7 @@ from atlas.site.work_display import default_conditions
 from atlas.site.work_json import work_record
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
+SCALE_PATH = "data/similarity-scale.json"  # turns a raw score into its percentile among all pairs
 INDEX_FIELDS = ("id", "title", "artist", "date", "culture", "medium", "url", "thumb")
 
 
@@ -52,19 +53,29 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
     defaults = default_conditions(ctx.by_id[work_id], ctx.data.analogies.get(work_id, {}))
-    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=analogy_rows(ctx, work_id),
+    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id),
+                    analogies=analogy_rows(ctx, work_id, set(defaults.values())), switcher=switcher_data(ctx),
                     cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id), defaults=defaults)
 
 
-def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:
+def switcher_data(ctx: SiteContext) -> dict[str, str]:
+    """What analogies.js needs to draw the groups the page does not picture from the works' JSON: the base URL,
+    the list of ids with another path segment (data/path_names.json, "" when none) and the similarity scale
+    ("" when none)."""
+    return {"base": ctx.base, "names": urls.join_url(ctx.base, urls.path_names_path()) if ctx.paths.special.get("work") else "",
+            "scale": urls.join_url(ctx.base, SCALE_PATH) if ctx.data.scale is not None else ""}
+
+
+def analogy_rows(ctx: SiteContext, work_id: str, keep: set[str] = frozenset()) -> dict[str, list[dict]]:
     """{field: [{group, url, shown, items: [{work, score, rank}]}]} for one artwork page. `shown` rows (the
-    render.groups_shown groups with the closest top analogy) are drawn as pictures, the rest as one link each."""
+    render.groups_shown groups with the closest top analogy, and those whose anchor is in `keep`: the rows the
+    page opens with) are drawn as pictures, the rest as one link each, which the switcher draws on demand."""
     rows: dict[str, list[dict]] = {}
     limit = ctx.data.config.render.groups_shown
     for fld in CONDITIONS:
         groups = ctx.data.analogies.get(work_id, {}).get(fld, {})
         ranked = sorted(groups, key=lambda g: (-groups[g][0][1], g))
-        shown = set(ranked[:limit] if limit else ranked)
+        shown = set(ranked[:limit] if limit else ranked) | {g for g in groups if urls.condition_anchor(fld, g) in keep}
         rows[fld] = [
             {
                 "group": group,
@@ -164,7 +175,7 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
     yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity.to_json()))
     yield Output("data/map.json", json_bytes(ctx.data.cluster_map.to_json()))
     if ctx.data.scale is not None:  # turns any raw score in the JSON into its percentile among all pairs
-        yield Output("data/similarity-scale.json", json_bytes(ctx.data.scale.to_json()))
+        yield Output(SCALE_PATH, json_bytes(ctx.data.scale.to_json()))
 
 
 def sitemap(ctx: SiteContext, listed: Iterable[str]) -> Output:
