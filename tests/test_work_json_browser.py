@@ -90,7 +90,7 @@ def test_switcher_draws_every_group_from_the_json(built, open_page):
 
 def test_pair_viewer_names_the_conditions_of_the_json(built, open_page):
     a = read_work_json((built / urls.work_json_path(FIRST)).read_bytes())
-    group, pairs = sorted(a["analogies"]["culture"].items())[1]
+    _, pairs = sorted(a["analogies"]["culture"].items())[1]
     other = pairs[1][0]
     b = read_work_json((built / urls.work_json_path(other)).read_bytes())
     expected = set()
