@@ -135,6 +135,8 @@ class RenderConfig:
     groups_shown: int = 12  # groups of each condition whose analogies an artwork page shows as pictures (those with
         # the closest top analogy); the others are one text link each in a closed list, so a page does not grow
         # with the number of groups (0 = all as pictures)
+    culture_pair_pages: int = 100  # most pages of a pair of cultures (chord/<A>/<B>/), the strongest links first; the
+        # other links open their closest pair of works in the pair viewer (0 = a page for every pair of cultures)
 
 
 @dataclass
@@ -514,6 +516,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
         raise ConfigError(f"{path}: neighbours.k must be at least 1")
     if config.render.groups_shown < 0:
         raise ConfigError(f"{path}: render.groups_shown must be 0 (all) or more")
+    if config.render.culture_pair_pages < 0:
+        raise ConfigError(f"{path}: render.culture_pair_pages must be 0 (all) or more")
     if config.pairings.budget < 0:
         raise ConfigError(f"{path}: pairings.budget must be 0 (all) or more")
     if config.journeys.top_k < 1 or config.journeys.max_works < 2 or config.journeys.shard_size < 1:
