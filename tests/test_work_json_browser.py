@@ -3,8 +3,9 @@ page's switcher draws the groups the page does not picture from the JSON (work_d
 works the Python writer put there (atlas.site.work_json.read_work_json); the pair viewer, reading the same
 files, names the same conditions; readers without scripts keep the pictured rows and the list of the rest.
 
-A 30-work collection in 6 cultures and 2 media, built once per module with render.groups_shown 1 and an
-id that needs tilde-encoding, so the reader's slug is exercised too.
+A 30-work collection in 6 cultures and 2 media, built once per module with render.groups_shown 1, two
+further groups listed (pages.MORE_LISTED) and the rest only in the JSON, and an id that needs
+tilde-encoding, so the reader's slug is exercised too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from atlas.site import urls
+from atlas.site import pages, urls
 from atlas.site.pairings import viewer_query
 from atlas.site.work_json import read_work_json
 
@@ -46,7 +47,9 @@ def built(tmp_path_factory) -> Path:
                      "culture": CULTURES[i % 6], "medium": ("Oil", "Ink")[i % 2], "image": f"img/{i}.png"})
     config = load_config(write_small_collection(folder, rows, "Work JSON", render={"groups_shown": 1}))
     config.base_url = BASE
-    build(config)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pages, "MORE_LISTED", 2)  # some groups neither pictured nor listed: only in the JSON
+        build(config)
     return config.output_dir
 
 
@@ -72,6 +75,7 @@ def test_switcher_draws_every_group_from_the_json(built, open_page):
     assert len(groups) == 6 and 1 <= len(pictured) <= 2  # the closest group and the one the page opens with
     page = open_page().goto(urls.page_path("work", FIRST).removeprefix("/"))
     page.locator(".switcher-fields button", has_text="Culture").click()
+    page.wait_for_function("document.querySelectorAll('.switcher-groups button').length === 6")
     buttons = page.locator(".switcher-groups button").all_inner_texts()
     assert buttons == sorted(groups)  # every group, pictured or not, is offered
     drawn = 0
@@ -86,6 +90,18 @@ def test_switcher_draws_every_group_from_the_json(built, open_page):
         assert all(n.startswith("closer than ") for n in notes) and len(notes) == len(pairs)
         assert page.locator(f'[id="{row}"] a.card img').first.get_attribute("alt").startswith("Work ")
     assert drawn == 6 - len(pictured) >= 4
+
+
+def test_a_deep_link_opens_a_group_the_page_does_not_name(built, open_page):
+    record = read_work_json((built / urls.work_json_path(FIRST)).read_bytes())
+    html = (built / urls.page_file("work", FIRST)).read_text(encoding="utf-8")
+    unnamed = [g for g in record["analogies"]["culture"] if f'id="{urls.condition_anchor("culture", g)}"' not in html]
+    assert unnamed
+    row = urls.condition_anchor("culture", unnamed[0])
+    page = open_page().goto(urls.page_path("work", FIRST).removeprefix("/") + "#" + row)
+    page.wait_for_selector(f'[id="{row}"][data-ready]', state="attached")
+    assert page.evaluate("Array.from(document.querySelectorAll('.analogy-row')).filter(r => r.offsetParent !== null).map(r => r.id)") == [row]
+    assert card_ids(page, row) == [other for other, _ in record["analogies"]["culture"][unnamed[0]]]
 
 
 def test_pair_viewer_names_the_conditions_of_the_json(built, open_page):
@@ -112,7 +128,9 @@ def test_pair_viewer_names_the_conditions_of_the_json(built, open_page):
 def test_without_scripts_the_rest_is_a_list_of_links(built, open_page):
     record = read_work_json((built / urls.work_json_path(FIRST)).read_bytes())
     page = open_page(javascript=False).goto(urls.page_path("work", FIRST).removeprefix("/"))
-    listed = page.locator(".more-groups li").count()
-    rows = page.locator(".analogy-row").count()
-    assert rows + listed == sum(len(g) for g in record["analogies"].values())
-    assert 2 <= rows <= 4  # per condition: the closest group and the one the page opens with
+    listed = page.locator("section[data-field=culture] .more-groups li").count()
+    rows = page.locator("section[data-field=culture] .analogy-row").count()
+    total = len(record["analogies"]["culture"])
+    assert listed == 2 and 1 <= rows <= 2  # the closest group and the one the page opens with
+    assert f"{total - rows} more cultures" in page.locator("section[data-field=culture] summary").inner_text()
+    assert f"And {total - rows - listed} further ones" in page.locator("section[data-field=culture] .more-groups p").text_content()

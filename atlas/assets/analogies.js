@@ -22,7 +22,7 @@
   const box = document.querySelector('.artwork-analogies');
   const data = box ? box.dataset : {};
   const readWork = window.atlasWorkData && data.workId ? window.atlasWorkData.reader(data.base || '/', data.names) : null;
-  if (readWork) document.querySelectorAll('.more-groups li[data-field][data-group][id]').forEach(placeholder);
+  if (readWork) document.querySelectorAll('section.analogies .more-groups li[id]').forEach(placeholder);
   const rows = Array.from(document.querySelectorAll('.analogy-row[data-field][id]'));
   if (!rows.length) return;
   const sections = Array.from(document.querySelectorAll('section.analogies'));
@@ -68,6 +68,7 @@
 
   /** Show one row, rebuild the buttons, and point analogy links at the same condition. */
   function show(row) {
+    shown = row;
     if (row.hasAttribute('data-pending')) fill(row);
     rows.forEach((r) => {
       r.hidden = r !== row;
@@ -104,30 +105,65 @@
     return a.dataset.group < b.dataset.group ? -1 : a.dataset.group > b.dataset.group ? 1 : 0;
   }
 
-  /** An empty row standing for a group the page lists but does not picture; the list item gives it its id. */
-  function placeholder(li) {
+  /** An empty row for a group the page does not picture, drawn when first chosen; `href`: its group page. */
+  function emptyRow(section, group, href) {
     const row = document.createElement('div');
     const head = document.createElement('h3');
-    const link = document.createElement('a');
     const strip = document.createElement('ol');
     row.className = 'analogy-row';
-    row.id = li.id;
-    li.removeAttribute('id');
-    row.dataset.field = li.dataset.field;
-    row.dataset.group = li.dataset.group;
+    row.id = `${section.dataset.field}-${window.atlasWorkData.slug(group)}`;
+    row.dataset.field = section.dataset.field;
+    row.dataset.group = group;
     row.setAttribute('data-pending', '');
-    link.href = li.querySelector('a').getAttribute('href');
-    link.textContent = li.dataset.group;
-    head.append(link);
+    if (href) {
+      const link = document.createElement('a');
+      link.href = href;
+      link.textContent = group;
+      head.append(link);
+    } else {
+      head.textContent = group;
+    }
     strip.className = 'strip';
     row.append(head, strip);
-    const list = li.closest('.more-groups');
-    list.before(row);
-    list.hidden = true; // every group is in the switcher now
+    const list = section.querySelector('.more-groups');
+    if (list) list.before(row); else section.append(row);
+    return row;
   }
 
-  let own = null;
+  /** A listed group's row: the list item (group link, then its top analogy) gives up its id to it. */
+  function placeholder(li) {
+    const section = li.closest('section.analogies');
+    const link = li.querySelector('a');
+    li.removeAttribute('id');
+    emptyRow(section, link.textContent, link.getAttribute('href'));
+    li.closest('.more-groups').hidden = true; // every group is in the switcher now
+  }
+
+  /** Sections marked data-unlisted name only their closest groups: the others come from the work's JSON. */
+  function addUnlisted() {
+    const partial = sections.filter((s) => s.hasAttribute('data-unlisted'));
+    if (!partial.length || !readWork) return;
+    own = own || readWork(data.workId);
+    own.then((w) => {
+      partial.forEach((section) => {
+        Object.keys((w && w.analogies[section.dataset.field]) || {}).forEach((group) => {
+          const id = `${section.dataset.field}-${window.atlasWorkData.slug(group)}`;
+          if (!byId.has(id)) {
+            const row = emptyRow(section, group, '');
+            rows.push(row);
+            byId.set(id, row);
+          }
+        });
+      });
+      const late = current();
+      show(late || shown);
+      if (late && !linked) panel.scrollIntoView({ block: 'start' }); // a deep link to a group the page did not name
+    });
+  }
+
+  let own = null; // a promise of the work's JSON, fetched once
   let scale = null;
+  let shown = null; // the row on show
   /** The share of the collection's pairs scoring at most `score`, as atlas.analysis.similarity_scale (np.interp). */
   function percentile(scores, score) {
     const n = scores.length;
@@ -212,4 +248,5 @@
   const linked = current();
   show(linked || fallback());
   if (linked) panel.scrollIntoView({ block: 'start' }); // the row was hidden when the browser looked for it
+  addUnlisted();
 })();

@@ -24,6 +24,8 @@ from atlas.site.work_display import default_conditions
 from atlas.site.work_json import work_record
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
+MORE_LISTED = 12  # groups an artwork page lists as one text link each besides those it pictures (readers without
+# scripts); the switcher offers every group, from the work's JSON
 SCALE_PATH = "data/similarity-scale.json"  # turns a raw score into its percentile among all pairs
 INDEX_FIELDS = ("id", "title", "artist", "date", "culture", "medium", "url", "thumb")
 
@@ -52,9 +54,12 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
-    defaults = default_conditions(ctx.by_id[work_id], ctx.data.analogies.get(work_id, {}))
-    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id),
-                    analogies=analogy_rows(ctx, work_id, set(defaults.values())), switcher=switcher_data(ctx),
+    lists = ctx.data.analogies.get(work_id, {})
+    defaults = default_conditions(ctx.by_id[work_id], lists)
+    rows = analogy_rows(ctx, work_id, set(defaults.values()))
+    unlisted = {fld: len(lists.get(fld, {})) - len(rows[fld]) for fld in CONDITIONS}
+    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=rows, unlisted=unlisted,
+                    switcher=switcher_data(ctx),
                     cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id), defaults=defaults)
 
 
@@ -69,13 +74,15 @@ def switcher_data(ctx: SiteContext) -> dict[str, str]:
 def analogy_rows(ctx: SiteContext, work_id: str, keep: set[str] = frozenset()) -> dict[str, list[dict]]:
     """{field: [{group, url, shown, items: [{work, score, rank}]}]} for one artwork page. `shown` rows (the
     render.groups_shown groups with the closest top analogy, and those whose anchor is in `keep`: the rows the
-    page opens with) are drawn as pictures, the rest as one link each, which the switcher draws on demand."""
+    page opens with) are drawn as pictures; the next MORE_LISTED closest as one link each; the others are not on
+    the page (so it does not grow with the number of groups): the switcher draws them all on demand."""
     rows: dict[str, list[dict]] = {}
     limit = ctx.data.config.render.groups_shown
     for fld in CONDITIONS:
         groups = ctx.data.analogies.get(work_id, {}).get(fld, {})
         ranked = sorted(groups, key=lambda g: (-groups[g][0][1], g))
         shown = set(ranked[:limit] if limit else ranked) | {g for g in groups if urls.condition_anchor(fld, g) in keep}
+        listed = shown | set([g for g in ranked if g not in shown][:MORE_LISTED])
         rows[fld] = [
             {
                 "group": group,
@@ -86,7 +93,7 @@ def analogy_rows(ctx: SiteContext, work_id: str, keep: set[str] = frozenset()) -
                     for rank, (other, score) in enumerate(pairs if group in shown else pairs[:1], start=1)
                 ],
             }
-            for group, pairs in sorted(groups.items())
+            for group, pairs in sorted(groups.items()) if group in listed
         ]
     return rows
 
