@@ -43,9 +43,9 @@ def static_files(ctx: SiteContext) -> Iterator[Output]:
     for css in ctx.config.theme.css:
         source = ctx.config.resolve(css)
         yield Output(urls.asset_path(f"site/{source.name}"), source=source)
-    for w in ctx.data.works:
-        for size, source in sorted(ctx.data.thumbs[w.id].items()):
-            yield Output(ctx.paths.thumb_path(size, w.id), source=source, checked=thumbnails.KIND)
+    for w in ctx.data.works:  # only the sizes pages use (preflight warns of any other in thumbnails.sizes)
+        for size in sorted({ctx.small, ctx.large}):
+            yield Output(ctx.paths.thumb_path(size, w.id), source=ctx.data.thumbs[w.id][size], checked=thumbnails.KIND)
 
 
 def home(ctx: SiteContext) -> Iterator[Output]:
