@@ -67,6 +67,15 @@ def card_ids(page, row_id: str) -> list[str]:
     return [urls.unslug(h.removeprefix(BASE + "work/").rstrip("/")) for h in hrefs]
 
 
+def test_the_browser_reader_expands_every_file_as_the_python_reader_does(built, open_page):
+    page = open_page().goto(urls.page_path("work", FIRST).removeprefix("/"))
+    files = sorted((built / "data" / "work").glob("*.json"))
+    assert len(files) == 30
+    for path in files:
+        raw = path.read_text(encoding="utf-8")
+        assert page.evaluate("(text) => window.atlasWorkData.expand(JSON.parse(text))", raw) == read_work_json(raw), path.name
+
+
 def test_switcher_draws_every_group_from_the_json(built, open_page):
     record = read_work_json((built / urls.work_json_path(FIRST)).read_bytes())
     html = (built / urls.page_file("work", FIRST)).read_text(encoding="utf-8")
