@@ -132,8 +132,8 @@ class ThumbnailsConfig:
 class RenderConfig:
     workers: int = 0  # processes rendering artwork pages: 0 = one per CPU core (up to 8) for sites of 1,000+ works,
         # 1 = serial; output is identical either way
-    groups_shown: int = 3  # groups of each condition whose analogies an artwork page shows as pictures (those with
-        # the closest top analogy, and the one the page opens with); the next 12 are one text link each in a closed
+    groups_shown: int = 2  # groups of each condition whose analogies an artwork page shows as pictures (the one the
+        # page opens with, then those with the closest top analogy); the next 12 are one text link each in a closed
         # list, so a page does not grow with the number of groups; the switcher draws every group on demand from
         # the work's JSON (0 = all as pictures)
     culture_pair_pages: int = 100  # most pages of a pair of cultures (chord/<A>/<B>/), the strongest links first; the
@@ -143,7 +143,7 @@ class RenderConfig:
 @dataclass
 class PairingsConfig:
     file: str = ""  # curated pairings: a YAML list of `a`, `b`, `title`, `commentary` ("" = none); see "Pairings"
-    budget: int = 500  # most top-1 analogy pairs pre-rendered as pages (with a card image when site_url is set),
+    budget: int = 250  # most top-1 analogy pairs pre-rendered as pages (with a card image when site_url is set),
         # the most similar first; curated pairs and pairs published before are pre-rendered besides; any other pair
         # opens in the pair viewer (0 = every top-1 pair: ~13 KB a page, ~60 KB more with its card)
 

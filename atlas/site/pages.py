@@ -72,16 +72,17 @@ def switcher_data(ctx: SiteContext) -> dict[str, str]:
 
 
 def analogy_rows(ctx: SiteContext, work_id: str, keep: set[str] = frozenset()) -> dict[str, list[dict]]:
-    """{field: [{group, url, shown, items: [{work, score, rank}]}]} for one artwork page. `shown` rows (the
-    render.groups_shown groups with the closest top analogy, and those whose anchor is in `keep`: the rows the
-    page opens with) are drawn as pictures; the next MORE_LISTED closest as one link each; the others are not on
+    """{field: [{group, url, shown, items: [{work, score, rank}]}]} for one artwork page. `shown` rows (those
+    whose anchor is in `keep`: the rows the page opens with, then the groups with the closest top analogy, up to
+    render.groups_shown in all) are drawn as pictures; the next MORE_LISTED closest as one link each; the others are not on
     the page (so it does not grow with the number of groups): the switcher draws them all on demand."""
     rows: dict[str, list[dict]] = {}
     limit = ctx.data.config.render.groups_shown
     for fld in CONDITIONS:
         groups = ctx.data.analogies.get(work_id, {}).get(fld, {})
         ranked = sorted(groups, key=lambda g: (-groups[g][0][1], g))
-        shown = set(ranked[:limit] if limit else ranked) | {g for g in groups if urls.condition_anchor(fld, g) in keep}
+        opening = [g for g in ranked if urls.condition_anchor(fld, g) in keep]
+        shown = set((opening + [g for g in ranked if g not in opening])[:limit] if limit else ranked) | set(opening)
         listed = shown | set([g for g in ranked if g not in shown][:MORE_LISTED])
         rows[fld] = [
             {
