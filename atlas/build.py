@@ -167,7 +167,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         by_id = {r.id: r for r in records}
         embedded_records = [by_id[i] for i in embedded.ids]
         thumbs, dims, problems, made = make_thumbnails(
-            embedded_records, digests, config.thumbnails.sizes, config.thumbnails.quality, config.cache_dir
+            embedded_records, digests, sorted({min(config.thumbnails.sizes), max(config.thumbnails.sizes)}),  # the sizes pages use
+            config.thumbnails.quality, config.cache_dir
         )
         report.add(problems)
         stages.note("thumbnails", made == 0, f"{made:,} images needed new thumbnails")

@@ -367,6 +367,10 @@ def _check_limits(config: SiteConfig, found: _Found) -> None:
     for size in config.thumbnails.sizes:
         if not low <= size <= high:
             found.errors.append(f"thumbnails.sizes has {size:,}; every size must be between {low} and {high:,} px")
+    unused = sorted(set(config.thumbnails.sizes) - {min(config.thumbnails.sizes, default=0), max(config.thumbnails.sizes, default=0)})
+    if unused:  # pages use the smallest (cards, map, search) and the largest (artwork and pair pages) only
+        found.warnings.append(f"thumbnails.sizes has {', '.join(map(str, unused))} between its smallest and largest "
+                              "sizes: no page uses them, so they are neither made nor published")
     cores = os.cpu_count() or 1
     for key in ("embedding.workers", "render.workers"):
         section, name = key.split(".")

@@ -25,7 +25,7 @@ from atlas.site.weight import SiteWeight, measure_site
 from atlas.site.writer import works_count
 
 RESULTS = Path(__file__).resolve().parent / "results" / "site_weight.json"
-SHOWN = 8  # rows of each table: the largest folders and kinds
+SHOWN = 10  # rows of each table: the largest folders and kinds
 
 
 def build_synthetic(works: int, work_dir: Path) -> tuple[Path, float]:
@@ -53,10 +53,12 @@ def row(label: str, site: Path, weight: SiteWeight, seconds: float | None) -> di
 def print_site(r: dict) -> None:
     per = f", {r['bytes_per_work'] / 1024:,.1f} KiB and {r['files_per_work']} files per work" if r["works"] else ""
     print(f"\n## {r['site']}: {r['works']:,} works, {r['bytes'] / 1e6:,.1f} MB in {r['files']:,} files{per}\n")
+    works = max(r["works"], 1)
     for title, table in (("folder", r["folders"]), ("kind", r["kinds"])):
-        print(f"| {title} | MB | share | files |\n|---|---:|---:|---:|")
+        print(f"| {title} | MB | share | files | KiB per work | files per work |\n|---|---:|---:|---:|---:|---:|")
         for name, v in sorted(table.items(), key=lambda t: -t[1]["bytes"])[:SHOWN]:
-            print(f"| {name} | {v['bytes'] / 1e6:,.2f} | {v['bytes'] / max(r['bytes'], 1):.0%} | {v['files']:,} |")
+            print(f"| {name} | {v['bytes'] / 1e6:,.2f} | {v['bytes'] / max(r['bytes'], 1):.0%} | {v['files']:,} | "
+                  f"{v['bytes'] / works / 1024:,.1f} | {v['files'] / works:.2f} |")
         print()
 
 

@@ -31,6 +31,7 @@ from atlas.site.search_index import (
     tokens,
 )
 from atlas.site.sprites import build_sheets, cell_position, grid_for, sheet_index
+from atlas.site.work_json import read_work_json
 
 COLOURS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40), (240, 240, 240)]
 
@@ -209,7 +210,7 @@ def test_sample_site_has_explorer_files_and_pages(sample_build):
     info = json.loads(re.search(r'data-index="([^"]+)"', search).group(1).replace("&#34;", '"'))
     assert all((site / "data/search" / f"{name}.json").is_file() for name in info["shards"])
     artwork = (site / urls.page_file("work", "S0001")).read_text(encoding="utf-8")
-    record = json.loads((site / urls.work_json_path("S0001")).read_text(encoding="utf-8"))
+    record = read_work_json((site / urls.work_json_path("S0001")).read_bytes())
     for fld, groups in record["analogies"].items():
         for group in groups:
             assert f'id="{fld}-{urls.slug(group)}"' in artwork

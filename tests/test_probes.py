@@ -15,6 +15,7 @@ from atlas.analysis.probes import run_probes, work_year
 from atlas.core.config import ProbesConfig
 from atlas.core.records import Record
 from atlas.site import urls
+from atlas.site.work_json import read_work_json
 
 
 def site_of(sample_build) -> Path:
@@ -141,7 +142,7 @@ def test_pattern_pages_list_members_by_date(sample_build):
     for p in patterns:
         years = []
         for work_id in p["members"]:
-            record = json.loads((site / urls.work_json_path(work_id)).read_text(encoding="utf-8"))
+            record = read_work_json((site / urls.work_json_path(work_id)).read_bytes())
             years.append(work_year(Record(id=work_id, date_begin=record["date_begin"], date_end=record["date_end"])))
         dated = [y for y in years if y is not None]
         assert dated == sorted(dated)

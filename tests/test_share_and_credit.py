@@ -13,6 +13,7 @@ from atlas.build import build
 from atlas.core.config import load_config
 from atlas.site import urls
 from atlas.site.pair_pages import NO_SITE_URL
+from atlas.site.work_json import read_work_json
 
 from .pages_support import SITE_URL, write_credited_collection
 
@@ -94,7 +95,7 @@ def test_labels_are_cleaned_on_pages_and_raw_in_the_json(builds):
     html = _page(config, urls.page_path("work", "S01"))
     assert "<p class=\"byline\">Baccio della Porta, 1610</p>" in html
     assert "Artist (catalogue)</dt><dd>Baccio della Porta; Italian" in html
-    record = json.loads((config.output_dir / urls.work_json_path("S01")).read_text(encoding="utf-8"))
+    record = read_work_json((config.output_dir / urls.work_json_path("S01")).read_bytes())
     assert record["artist"] == "Baccio della Porta; Italian" and record["culture_raw"] == "JAPAN"
     assert record["credit"] == "Gift of the Example Society, 1901" and record["source_url"].startswith("https://")
     names = json.loads((config.output_dir / "data" / "conditions.json").read_text(encoding="utf-8"))

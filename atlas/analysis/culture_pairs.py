@@ -52,3 +52,28 @@ def link_strengths(similarity: CultureSimilarity) -> list[dict]:
          "top": bool(sym[i, j] >= threshold - 1e-12)}
         for i, j in pairs
     ]
+
+
+def best_pair_per_link(works: Sequence[Record], analogies: dict, labels: Sequence[str]) -> dict[tuple[str, str], tuple[float, str, str]]:
+    """{(a, b): (score, work in a, work in b)} for every pair of cultures with a cross-culture analogy, `a`
+    the one first in `labels` (the order of link_strengths): the same pair best_pairs(limit=1) gives, found in
+    one pass over the works instead of one per link (a collection of 200 cultures has 19,900 links)."""
+    order = {name: i for i, name in enumerate(labels)}
+    culture = {w.id: w.culture for w in works}
+    best: dict[tuple[str, str], tuple[float, str, str]] = {}
+    for w in works:
+        if w.culture not in order:
+            continue
+        for group, pairs in analogies.get(w.id, {}).get("culture", {}).items():
+            if group == w.culture or group not in order:
+                continue
+            first = order[w.culture] < order[group]
+            key = (w.culture, group) if first else (group, w.culture)
+            for neighbour, score in pairs:
+                if culture.get(neighbour) != group:
+                    continue
+                found = (score, w.id, neighbour) if first else (score, neighbour, w.id)
+                old = best.get(key)
+                if old is None or (-found[0], found[1], found[2]) < (-old[0], old[1], old[2]):
+                    best[key] = found
+    return best

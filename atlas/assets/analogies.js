@@ -10,10 +10,19 @@
  * to open with (data-default: the group of the work's closest match outside its own group; a section's
  * data-default: that field's). The switcher sits under the shown section's heading, and a pressed button's
  * replacement takes the keyboard focus, so arrowing and tabbing go on from where the visitor was.
+ *
+ * The page pictures only a few groups (render.groups_shown); the others are one text link each in a closed
+ * <details> list, for readers without scripts. This script turns each of those into an empty row with the
+ * same id, offers it in the switcher like any other, and draws its cards the first time it is chosen, from
+ * the work's JSON and its analogies' JSON (read through work_data.js, the one reader of that format).
  */
 (function () {
   'use strict';
 
+  const box = document.querySelector('.artwork-analogies');
+  const data = box ? box.dataset : {};
+  const readWork = window.atlasWorkData && data.workId ? window.atlasWorkData.reader(data.base || '/', data.names) : null;
+  if (readWork) document.querySelectorAll('section.analogies .more-groups li[id]').forEach(placeholder);
   const rows = Array.from(document.querySelectorAll('.analogy-row[data-field][id]'));
   if (!rows.length) return;
   const sections = Array.from(document.querySelectorAll('section.analogies'));
@@ -59,6 +68,8 @@
 
   /** Show one row, rebuild the buttons, and point analogy links at the same condition. */
   function show(row) {
+    shown = row;
+    if (row.hasAttribute('data-pending')) fill(row);
     rows.forEach((r) => {
       r.hidden = r !== row;
       r.classList.toggle('is-shown', r === row);
@@ -74,7 +85,7 @@
       fieldBar.append(button(FIELDS[f], f === field, () => choose(f === field ? row : fallback(f))));
     });
     groupBar.textContent = '';
-    rows.filter((r) => r.dataset.field === field).forEach((r) => {
+    rows.filter((r) => r.dataset.field === field).sort(byGroup).forEach((r) => {
       groupBar.append(button(r.dataset.group, r === row, () => choose(r)));
     });
     heading.textContent = `The closest works in ${FIELDS[field].toLowerCase()} group “${row.dataset.group}”. Select one to go on from it in the same group.`;
@@ -90,6 +101,143 @@
     });
   }
 
+  function byGroup(a, b) {
+    return a.dataset.group < b.dataset.group ? -1 : a.dataset.group > b.dataset.group ? 1 : 0;
+  }
+
+  /** An empty row for a group the page does not picture, drawn when first chosen; `href`: its group page. */
+  function emptyRow(section, group, href) {
+    const row = document.createElement('div');
+    const head = document.createElement('h3');
+    const strip = document.createElement('ol');
+    row.className = 'analogy-row';
+    row.id = `${section.dataset.field}-${window.atlasWorkData.slug(group)}`;
+    row.dataset.field = section.dataset.field;
+    row.dataset.group = group;
+    row.setAttribute('data-pending', '');
+    if (href) {
+      const link = document.createElement('a');
+      link.href = href;
+      link.textContent = group;
+      head.append(link);
+    } else {
+      head.textContent = group;
+    }
+    strip.className = 'strip';
+    row.append(head, strip);
+    const list = section.querySelector('.more-groups');
+    if (list) list.before(row); else section.append(row);
+    return row;
+  }
+
+  /** A listed group's row: the list item (group link, then its top analogy) gives up its id to it. */
+  function placeholder(li) {
+    const section = li.closest('section.analogies');
+    const link = li.querySelector('a');
+    li.removeAttribute('id');
+    emptyRow(section, link.textContent, link.getAttribute('href'));
+    li.closest('.more-groups').hidden = true; // every group is in the switcher now
+  }
+
+  /** Sections marked data-unlisted name only their closest groups: the others come from the work's JSON. */
+  function addUnlisted() {
+    const partial = sections.filter((s) => s.hasAttribute('data-unlisted'));
+    if (!partial.length || !readWork) return;
+    own = own || readWork(data.workId);
+    own.then((w) => {
+      partial.forEach((section) => {
+        Object.keys((w && w.analogies[section.dataset.field]) || {}).forEach((group) => {
+          const id = `${section.dataset.field}-${window.atlasWorkData.slug(group)}`;
+          if (!byId.has(id)) {
+            const row = emptyRow(section, group, '');
+            rows.push(row);
+            byId.set(id, row);
+          }
+        });
+      });
+      const late = current();
+      show(late || shown);
+      if (late && !linked) panel.scrollIntoView({ block: 'start' }); // a deep link to a group the page did not name
+    });
+  }
+
+  let own = null; // a promise of the work's JSON, fetched once
+  let scale = null;
+  let shown = null; // the row on show
+  /** The share of the collection's pairs scoring at most `score`, as atlas.analysis.similarity_scale (np.interp). */
+  function percentile(scores, score) {
+    const n = scores.length;
+    if (score < scores[0]) return 0;
+    if (score >= scores[n - 1]) return 100;
+    let lo = 0;
+    let hi = n - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (scores[mid] <= score) lo = mid; else hi = mid;
+    }
+    const step = 100 / (n - 1);
+    const span = scores[hi] - scores[lo];
+    return lo * step + (span > 0 && scores[lo] !== score ? ((score - scores[lo]) / span) * step : 0);
+  }
+  function note(table, score) {
+    if (!table || !table.scores || !table.scores.length) return `similarity ${score.toFixed(2)}`;
+    return `closer than ${percentile(table.scores, score).toFixed(1)}% of all pairs`;
+  }
+
+  /** One analogy's card, as macros.html `card` draws it, and its "Side by side" link. */
+  function card(w, score, table, row) {
+    const item = document.createElement('li');
+    const a = document.createElement('a');
+    const img = document.createElement('img');
+    const parts = [['card-title', w.title], ['card-meta', [w.culture_raw || w.culture, w.medium_raw || w.medium].filter(Boolean).join(' · ')],
+      ['card-note', note(table, score)]];
+    const url = new URL(w.url, window.location.href);
+    url.hash = row.id;
+    a.className = 'card';
+    a.href = url.pathname + url.search + url.hash;
+    img.src = w.thumb;
+    img.alt = [w.title, [w.artist, w.date].filter(Boolean).join(', ')].filter(Boolean).join(', ');
+    img.loading = 'lazy';
+    a.append(img);
+    parts.forEach(([cls, text]) => {
+      const span = document.createElement('span');
+      span.className = cls;
+      span.textContent = text;
+      a.append(span);
+    });
+    const pair = document.createElement('a');
+    const hidden = document.createElement('span');
+    pair.className = 'pair-link';
+    pair.href = `${data.base || '/'}pair/?a=${encodeURIComponent(data.workId)}&b=${encodeURIComponent(w.id)}`;
+    hidden.className = 'visually-hidden';
+    hidden.textContent = ` with ${w.title}`;
+    pair.append('Side by side', hidden);
+    item.append(a, pair);
+    return item;
+  }
+
+  /** Draw a placeholder row's cards from the JSON; data-ready marks it done (or failed, with a message). */
+  function fill(row) {
+    row.removeAttribute('data-pending');
+    const strip = row.querySelector('ol');
+    strip.setAttribute('aria-busy', 'true');
+    own = own || readWork(data.workId);
+    scale = scale || (data.scale ? fetch(data.scale).then((r) => (r.ok ? r.json() : null), () => null) : Promise.resolve(null));
+    own.then((w) => {
+      const pairs = ((w && w.analogies[row.dataset.field]) || {})[row.dataset.group] || [];
+      return Promise.all([scale, Promise.all(pairs.map((p) => readWork(p[0])))]).then(([table, others]) => {
+        others.forEach((other, i) => { if (other) strip.append(card(other, pairs[i][1], table, row)); });
+      });
+    }).catch(() => {
+      const p = document.createElement('p');
+      p.textContent = 'These analogies could not be loaded; the group page lists its works.';
+      row.append(p);
+    }).finally(() => {
+      strip.removeAttribute('aria-busy');
+      row.setAttribute('data-ready', '');
+    });
+  }
+
   function choose(row) {
     if (window.location.hash !== '#' + row.id) history.pushState({ analogy: row.id }, '', '#' + row.id);
     show(row);
@@ -100,4 +248,5 @@
   const linked = current();
   show(linked || fallback());
   if (linked) panel.scrollIntoView({ block: 'start' }); // the row was hidden when the browser looked for it
+  addUnlisted();
 })();

@@ -132,16 +132,20 @@ class ThumbnailsConfig:
 class RenderConfig:
     workers: int = 0  # processes rendering artwork pages: 0 = one per CPU core (up to 8) for sites of 1,000+ works,
         # 1 = serial; output is identical either way
-    groups_shown: int = 12  # groups of each condition whose analogies an artwork page shows as pictures (those with
-        # the closest top analogy); the others are one text link each in a closed list, so a page does not grow
-        # with the number of groups (0 = all as pictures)
+    groups_shown: int = 2  # groups of each condition whose analogies an artwork page shows as pictures (the one the
+        # page opens with, then those with the closest top analogy); the next 12 are one text link each in a closed
+        # list, so a page does not grow with the number of groups; the switcher draws every group on demand from
+        # the work's JSON (0 = all as pictures)
+    culture_pair_pages: int = 100  # most pages of a pair of cultures (chord/<A>/<B>/), the strongest links first; the
+        # other links open their closest pair of works in the pair viewer (0 = a page for every pair of cultures)
 
 
 @dataclass
 class PairingsConfig:
     file: str = ""  # curated pairings: a YAML list of `a`, `b`, `title`, `commentary` ("" = none); see "Pairings"
-    budget: int = 0  # most top-1 analogy pairs pre-rendered as pages with a card image (0 = all); any other pair
-        # opens in the pair viewer
+    budget: int = 250  # most top-1 analogy pairs pre-rendered as pages (with a card image when site_url is set),
+        # the most similar first; curated pairs and pairs published before are pre-rendered besides; any other pair
+        # opens in the pair viewer (0 = every top-1 pair: ~13 KB a page, ~60 KB more with its card)
 
 
 @dataclass
@@ -514,6 +518,8 @@ def _check_values(config: SiteConfig, path: Path) -> None:
         raise ConfigError(f"{path}: neighbours.k must be at least 1")
     if config.render.groups_shown < 0:
         raise ConfigError(f"{path}: render.groups_shown must be 0 (all) or more")
+    if config.render.culture_pair_pages < 0:
+        raise ConfigError(f"{path}: render.culture_pair_pages must be 0 (all) or more")
     if config.pairings.budget < 0:
         raise ConfigError(f"{path}: pairings.budget must be 0 (all) or more")
     if config.journeys.top_k < 1 or config.journeys.max_works < 2 or config.journeys.shard_size < 1:

@@ -21,8 +21,12 @@ from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
 from atlas.site.work_display import default_conditions
+from atlas.site.work_json import work_record
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
+MORE_LISTED = 12  # groups an artwork page lists as one text link each besides those it pictures (readers without
+# scripts); the switcher offers every group, from the work's JSON
+SCALE_PATH = "data/similarity-scale.json"  # turns a raw score into its percentile among all pairs
 INDEX_FIELDS = ("id", "title", "artist", "date", "culture", "medium", "url", "thumb")
 
 
@@ -39,9 +43,9 @@ def static_files(ctx: SiteContext) -> Iterator[Output]:
     for css in ctx.config.theme.css:
         source = ctx.config.resolve(css)
         yield Output(urls.asset_path(f"site/{source.name}"), source=source)
-    for w in ctx.data.works:
-        for size, source in sorted(ctx.data.thumbs[w.id].items()):
-            yield Output(ctx.paths.thumb_path(size, w.id), source=source, checked=thumbnails.KIND)
+    for w in ctx.data.works:  # only the sizes pages use (preflight warns of any other in thumbnails.sizes)
+        for size in sorted({ctx.small, ctx.large}):
+            yield Output(ctx.paths.thumb_path(size, w.id), source=ctx.data.thumbs[w.id][size], checked=thumbnails.KIND)
 
 
 def home(ctx: SiteContext) -> Iterator[Output]:
@@ -50,20 +54,36 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
-    defaults = default_conditions(ctx.by_id[work_id], ctx.data.analogies.get(work_id, {}))
-    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=analogy_rows(ctx, work_id),
+    lists = ctx.data.analogies.get(work_id, {})
+    defaults = default_conditions(ctx.by_id[work_id], lists)
+    rows = analogy_rows(ctx, work_id, set(defaults.values()))
+    unlisted = {fld: len(lists.get(fld, {})) - len(rows[fld]) for fld in CONDITIONS}
+    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=rows, unlisted=unlisted,
+                    switcher=switcher_data(ctx),
                     cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id), defaults=defaults)
 
 
-def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:
-    """{field: [{group, url, shown, items: [{work, score, rank}]}]} for one artwork page. `shown` rows (the
-    render.groups_shown groups with the closest top analogy) are drawn as pictures, the rest as one link each."""
+def switcher_data(ctx: SiteContext) -> dict[str, str]:
+    """What analogies.js needs to draw the groups the page does not picture from the works' JSON: the base URL,
+    the list of ids with another path segment (data/path_names.json, "" when none) and the similarity scale
+    ("" when none)."""
+    return {"base": ctx.base, "names": urls.join_url(ctx.base, urls.path_names_path()) if ctx.paths.special.get("work") else "",
+            "scale": urls.join_url(ctx.base, SCALE_PATH) if ctx.data.scale is not None else ""}
+
+
+def analogy_rows(ctx: SiteContext, work_id: str, keep: set[str] = frozenset()) -> dict[str, list[dict]]:
+    """{field: [{group, url, shown, items: [{work, score, rank}]}]} for one artwork page. `shown` rows (those
+    whose anchor is in `keep`: the rows the page opens with, then the groups with the closest top analogy, up to
+    render.groups_shown in all) are drawn as pictures; the next MORE_LISTED closest as one link each; the others are not on
+    the page (so it does not grow with the number of groups): the switcher draws them all on demand."""
     rows: dict[str, list[dict]] = {}
     limit = ctx.data.config.render.groups_shown
     for fld in CONDITIONS:
         groups = ctx.data.analogies.get(work_id, {}).get(fld, {})
         ranked = sorted(groups, key=lambda g: (-groups[g][0][1], g))
-        shown = set(ranked[:limit] if limit else ranked)
+        opening = [g for g in ranked if urls.condition_anchor(fld, g) in keep]
+        shown = set((opening + [g for g in ranked if g not in opening])[:limit] if limit else ranked) | set(opening)
+        listed = shown | set([g for g in ranked if g not in shown][:MORE_LISTED])
         rows[fld] = [
             {
                 "group": group,
@@ -74,7 +94,7 @@ def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:
                     for rank, (other, score) in enumerate(pairs if group in shown else pairs[:1], start=1)
                 ],
             }
-            for group, pairs in sorted(groups.items())
+            for group, pairs in sorted(groups.items()) if group in listed
         ]
     return rows
 
@@ -154,10 +174,7 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         view = ctx.work_view(w.id)
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
-        record = dict(entry, image=view["image"], culture_raw=w.culture_raw, medium_raw=w.medium_raw,
-                      date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}),
-                      credit=view["credit"], rights=view["rights"], source_url=view["source_link"])
-        yield Output(ctx.paths.work_json_path(w.id), json_bytes(record))
+        yield Output(ctx.paths.work_json_path(w.id), json_bytes(work_record(ctx, w)))  # compact: atlas/site/work_json.py
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))
@@ -166,7 +183,7 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
     yield Output("data/culture-similarity.json", json_bytes(ctx.data.similarity.to_json()))
     yield Output("data/map.json", json_bytes(ctx.data.cluster_map.to_json()))
     if ctx.data.scale is not None:  # turns any raw score in the JSON into its percentile among all pairs
-        yield Output("data/similarity-scale.json", json_bytes(ctx.data.scale.to_json()))
+        yield Output(SCALE_PATH, json_bytes(ctx.data.scale.to_json()))
 
 
 def sitemap(ctx: SiteContext, listed: Iterable[str]) -> Output:

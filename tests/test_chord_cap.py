@@ -1,0 +1,70 @@
+"""Pages of a pair of cultures are capped (render.culture_pair_pages): the strongest links get a page, the
+others open their closest pair of works in the pair viewer, the same pair the page would have led with."""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+
+import pytest
+from PIL import Image
+
+from atlas.analysis.culture import CultureSimilarity
+from atlas.analysis.culture_pairs import best_pair_per_link, best_pairs, link_strengths
+from atlas.core.records import Record
+from atlas.site import urls
+from atlas.site.pairings import viewer_query
+
+from .conftest import write_small_collection
+
+
+def test_one_pass_finds_the_pair_each_link_page_leads_with():
+    rng = random.Random(3)
+    labels = ["A", "B", "C", "D"]
+    works = [Record(id=f"w{i:02d}", culture=labels[i % 4]) for i in range(24)]
+    by_culture = {c: [w.id for w in works if w.culture == c] for c in labels}
+    analogies = {
+        w.id: {"culture": {g: sorted(((o, rng.choice([0.5, 0.25, 0.75, 0.1])) for o in rng.sample(ids, 3)),
+                                     key=lambda p: -p[1])
+                           for g, ids in by_culture.items() if g != w.culture}}
+        for w in works
+    }
+    found = best_pair_per_link(works, analogies, labels)
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            assert found[(a, b)] == best_pairs(works, analogies, a, b, limit=1)[0]
+
+
+@pytest.mark.slow
+def test_only_the_strongest_links_get_a_page(tmp_path):
+    (tmp_path / "img").mkdir()
+    rng = random.Random(7)
+    rows = []
+    for i in range(20):
+        Image.new("RGB", (32, 32), tuple(rng.randrange(256) for _ in range(3))).save(tmp_path / "img" / f"{i}.png")
+        rows.append({"id": f"W{i:02d}", "title": f"Work {i}", "culture": "ABCDE"[i % 5], "medium": "Oil",
+                     "image": f"img/{i}.png"})
+    from atlas.build import build
+    from atlas.core.config import load_config
+
+    config = load_config(write_small_collection(tmp_path, rows, "Chord", render={"culture_pair_pages": 3}))
+    build(config)
+    site = config.output_dir
+    links = link_strengths(CultureSimilarity.from_json(json.loads((site / "data/culture-similarity.json").read_text())))
+    strongest = sorted(links, key=lambda link: (-link["value"], link["a"], link["b"]))[:3]
+    made = sorted(p.parent.relative_to(site).as_posix() + "/" for p in site.glob("chord/*/*/index.html"))
+    assert len(links) == 10 and made == sorted(urls.culture_pair_path(link["a"], link["b"]) for link in strongest)
+    chord = html.unescape((site / urls.page_file("chord")).read_text(encoding="utf-8"))
+    listed = re.findall(r'<li><a href="([^"]+)">([^<]+) ↔ ([^<]+)</a>', chord)
+    assert len(listed) == 10
+    viewer = [(href, a, b) for href, a, b in listed if href.startswith("/pair/?")]
+    assert len(viewer) == 7
+    records = [Record(id=r["id"], culture=r["culture"]) for r in rows]
+    from atlas.site.work_json import read_work_json
+
+    analogies = {r.id: read_work_json((site / urls.work_json_path(r.id)).read_bytes())["analogies"] for r in records}
+    for href, a, b in viewer:
+        _, x, y = best_pairs(records, analogies, a, b, limit=1)[0]
+        assert href == "/pair/" + viewer_query(x, y)
