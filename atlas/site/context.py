@@ -31,6 +31,7 @@ from atlas.analysis.surprises import Surprises
 from atlas.core.config import SiteConfig
 from atlas.core.records import CONDITIONS, Record, byline
 from atlas.ingest.labels import condition_names
+from atlas.ingest.larger_images import LargerImages
 from atlas.ingest.tiles import DeepZoom
 from atlas.site import urls
 from atlas.site.ledger import Ledger
@@ -66,6 +67,7 @@ class SiteData:
     deep_zoom: DeepZoom = field(default_factory=DeepZoom)  # atlas.ingest.tiles: tiles or IIIF services to zoom into
     scale: SimilarityScale | None = None  # where a score falls among all pairs (atlas.analysis.similarity_scale)
     why: dict = field(default_factory=dict)  # (a, b) -> {family: share of the score}, fallback features only
+    larger: LargerImages = field(default_factory=LargerImages)  # atlas.ingest.larger_images: the larger views
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from atlas.site import pages
 from atlas.site.context import Output, SiteContext, SiteData, new_context, site_view
 from atlas.site.explorer import explorer_globals
 from atlas.site.insights_pages import insights_globals, pct, years
+from atlas.site.larger_view import larger_view_globals
 from atlas.site.pair_pages import ledger_pages, pairing_globals
 from atlas.site.similarity_views import similarity_text
 from atlas.site.writer import SiteWriter
@@ -31,6 +32,7 @@ def make_context(data: SiteData) -> SiteContext:
         insights=insights_globals(ctx),
         explorer=explorer_globals(ctx),
         **pairing_globals(ctx),
+        **larger_view_globals(ctx),
     )
     return ctx
 
