@@ -283,7 +283,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
         report.add(problems)
-        why = match_parts.pair_shares(ids, vectors, embedded.parts, pairings.similarity)  # each part's share
+        why = match_parts.pair_shares(ids, vectors, embedded.parts,  # each part's share, pair pages and analogies
+                                      set(pairings.similarity) | match_parts.listed_pairs(analogies))
 
     report.counts.update({
         "works_published": len(works),

@@ -20,6 +20,8 @@ from atlas.ingest import thumbnails
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
+from atlas.site.pair_links import pair_page_links
+from atlas.site.similarity_views import why_json
 from atlas.site.work_display import default_conditions
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
@@ -149,7 +151,7 @@ def about_and_404(ctx: SiteContext) -> Iterator[Output]:
 
 def data_files(ctx: SiteContext) -> Iterator[Output]:
     """Data files the front end (and anyone else) can read: one per work, plus indexes."""
-    index = []
+    index, pair_pages = [], pair_page_links(ctx)  # the pair viewer's rel=canonical (site/pair_links.py)
     for w in ctx.data.works:
         view = ctx.work_view(w.id)
         entry = {k: view[k] for k in INDEX_FIELDS}
@@ -157,6 +159,8 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         record = dict(entry, image=view["image"], culture_raw=w.culture_raw, medium_raw=w.medium_raw,
                       date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}),
                       credit=view["credit"], rights=view["rights"], source_url=view["source_link"])
+        record.update({"why": why} if (why := why_json(ctx, w.id)) else {})  # why this match (similarity_views)
+        record.update({"pair_pages": pair_pages[w.id]} if w.id in pair_pages else {})
         yield Output(ctx.paths.work_json_path(w.id), json_bytes(record))
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))

@@ -14,7 +14,7 @@ from atlas.site.explorer import explorer_globals
 from atlas.site.insights_pages import insights_globals, pct, years
 from atlas.site.larger_view import larger_view_globals
 from atlas.site.pair_pages import ledger_pages, pairing_globals
-from atlas.site.similarity_views import similarity_text
+from atlas.site.similarity_views import similarity_text, why_globals
 from atlas.site.writer import SiteWriter
 
 PageGroup = Callable[[SiteContext], Iterable[Output]]
@@ -33,6 +33,7 @@ def make_context(data: SiteData) -> SiteContext:
         explorer=explorer_globals(ctx),
         **pairing_globals(ctx),
         **larger_view_globals(ctx),
+        **why_globals(ctx),
     )
     return ctx
 
