@@ -155,6 +155,41 @@ def test_chord_hover_text_is_beside_the_pointer(sample_site, open_page):
     assert page.evaluate("document.querySelector('.chord-table td abbr, .matrix td abbr') !== null")  # diagonal: "–"
 
 
+CHORD_LABELS = """() => {
+  const svg = document.querySelector('.chord svg');
+  const box = svg.getBoundingClientRect(), scale = svg.getScreenCTM().a;
+  return {svg: [box.left, box.top, box.right, box.bottom], width: document.documentElement.clientWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    labels: [...svg.querySelectorAll('.chord-label')].map((t) => {
+      const r = t.getBoundingClientRect();
+      return {text: t.textContent, box: [r.left, r.top, r.right, r.bottom], px: parseFloat(getComputedStyle(t).fontSize) * scale};
+    })};
+}"""
+
+
+def chord_labels_fit(gp) -> dict:
+    """At 320 px: every chord label whole inside the diagram and the window, and drawn at 12 px or more."""
+    page = gp.goto("chord/")
+    page.wait_for_function("document.querySelector('.chord svg').dataset.fitted === 'true'")
+    found = page.evaluate(CHORD_LABELS)
+    left, top, right, bottom = found["svg"]
+    assert found["labels"] and found["scrollWidth"] <= found["width"] == 320, found
+    for label in found["labels"]:
+        x0, y0, x1, y1 = label["box"]
+        assert left - 0.5 <= x0 and x1 <= right + 0.5 and top - 0.5 <= y0 and y1 <= bottom + 0.5, (label, found["svg"])
+        assert 0 <= x0 and x1 <= found["width"], label
+        assert label["px"] >= 12, label
+    return found
+
+
+def test_chord_labels_are_whole_and_readable_at_320_px(sample_site, open_page):
+    _, local = sample_site
+    gp = open_page(local, (320, 700))
+    found = chord_labels_fit(gp)
+    gp.shot("chord-320")
+    print("chord at 320 px: smallest label", min(label["px"] for label in found["labels"]), "px")
+
+
 # --- print ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
