@@ -107,3 +107,20 @@ def test_a_cards_why_opens_on_a_phone_with_no_axe_violation(site, open_page):
     source, _ = axe_source()
     if source:
         assert violations(page, source) == []
+
+
+@pytest.mark.parametrize("kind", ["prerendered", "viewer"])
+def test_a_pair_with_heat_maps_still_prints_on_one_page_with_its_shares(site, open_page, kind):
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed (pip install -e '.[test]')")
+    import io
+
+    _, local = site
+    gp = open_page(local, 1366, 900)
+    path = urls.page_path("pair", ("S03", "S00")) if kind == "prerendered" else urls.page_path("pair_viewer") + "?a=S03&b=S00"
+    page = gp.goto(path)
+    page.wait_for_function("document.querySelector('[data-slot=\"why\"] .why-parts')")
+    shares = " ".join(page.locator('[data-slot="why"] .why-parts').inner_text().split())
+    for paper in ("A4", "Letter"):
+        reader = pypdf.PdfReader(io.BytesIO(page.pdf(format=paper)))
+        text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+        assert len(reader.pages) == 1 and shares in text, (paper, len(reader.pages), text)
