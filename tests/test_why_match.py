@@ -75,3 +75,13 @@ def test_each_analogy_card_says_why_as_its_pair_page_does(fallback_site):
     pair = (site / urls.page_path("pair", ("S03", "S00")) / "index.html").read_text(encoding="utf-8")
     on_pair = re.search(r'<p class="why-parts">(What they share: [^<]+)</p>', pair).group(1)
     assert (unescape("Study number 0"), on_pair) in [(unescape(t), s) for t, s in cards]
+
+
+def test_a_pair_whose_every_share_is_zero_or_below_is_not_worded_as_sharing():
+    from jinja2 import Environment, PackageLoader
+
+    macros = Environment(loader=PackageLoader("atlas", "templates")).get_template("why_match.html").module
+    apart = {"parts": describe({"network": -120, "colour": 0, "texture": -80, "layout": -5}), "heatmaps": []}
+    close = {"parts": describe({"network": 300, "colour": -20, "texture": 100, "layout": 50}), "heatmaps": []}
+    assert "No feature family finds these two more alike" in str(macros.why_parts(apart))
+    assert str(macros.why_parts(close)).endswith("What they share: network 67%, texture 22%, layout 11%, colour 0% of the score.</p>")

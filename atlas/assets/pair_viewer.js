@@ -94,7 +94,9 @@
       shares = data.whyShares(c.query, c.field, c.group, c.rank - 1);
       return !!shares;
     });
-    if (shares) {
+    if (shares && !shares.some(function (s) { return s.at > 0; })) {
+      box.appendChild(el("p", "why-parts", "No feature family finds these two more alike than an average pair of works in this collection."));
+    } else if (shares) {
       box.appendChild(el("p", "why-parts", "What they share: " + shares.map(function (s) {
         return s.family + " " + s.percent + "%"; }).join(", ") + " of the score."));
     } else if (data.hasParts(a) || data.hasParts(b)) {
