@@ -68,9 +68,11 @@ def test_each_analogy_card_says_why_as_its_pair_page_does(fallback_site):
     site = fallback_site.output_dir
     html = (site / urls.page_path("work", "S03") / "index.html").read_text(encoding="utf-8")
     cards = re.findall(r'<details class="why-match"><summary>Why this match<span class="visually-hidden"> with ([^<]+)'
-                       r'</span></summary>\s*<p class="why-parts">(What they share: [^<]+)</p>', html)
+                       r'</span></summary>\s*<p class="why-parts">([^<]+)</p>', html)
     shown = len(re.findall(r'<a class="pair-link"', html))
     assert cards and len(cards) == shown  # every analogy card that links to its pair has its why
+    assert any(s.startswith("What they share: ") for _, s in cards)
+    assert all(s.startswith("What they share: ") or s.startswith("No feature family") for _, s in cards)
     assert html.count('alt="Heat map over Study number 3"') == shown and "This network is untrained" in html
     pair = (site / urls.page_path("pair", ("S03", "S00")) / "index.html").read_text(encoding="utf-8")
     on_pair = re.search(r'<p class="why-parts">(What they share: [^<]+)</p>', pair).group(1)
