@@ -151,7 +151,7 @@ def about_and_404(ctx: SiteContext) -> Iterator[Output]:
 
 def data_files(ctx: SiteContext) -> Iterator[Output]:
     """Data files the front end (and anyone else) can read: one per work, plus indexes."""
-    index, pair_pages = [], pair_page_links(ctx)  # the pair viewer's rel=canonical (site/pair_links.py)
+    index, viewer_links = [], pair_page_links(ctx)  # the pair viewer's rel=canonical (site/pair_links.py)
     for w in ctx.data.works:
         view = ctx.work_view(w.id)
         entry = {k: view[k] for k in INDEX_FIELDS}
@@ -160,7 +160,7 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
                       date_begin=w.date_begin, date_end=w.date_end, analogies=ctx.data.analogies.get(w.id, {}),
                       credit=view["credit"], rights=view["rights"], source_url=view["source_link"])
         record.update({"why": why} if (why := why_json(ctx, w.id)) else {})  # why this match (similarity_views)
-        record.update({"pair_pages": pair_pages[w.id]} if w.id in pair_pages else {})
+        record.update({"pair_pages": viewer_links[w.id]} if w.id in viewer_links else {})
         yield Output(ctx.paths.work_json_path(w.id), json_bytes(record))
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))

@@ -67,7 +67,8 @@ def why_json(ctx: SiteContext, work_id: str) -> dict | None:
                 shares = ctx.data.why.get((work_id, other))
                 if shares and "parts" not in out:
                     out["parts"] = list(shares)
-                rows.append([permille(shares)[f] for f in out["parts"]] if shares else [])
+                thousandths = permille(shares) if shares else {}
+                rows.append([thousandths[f] for f in out["parts"]] if shares else [])
             if any(rows):
                 out.setdefault(fld, {})[group] = rows
     if heatmap_url(ctx, work_id):
