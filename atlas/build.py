@@ -1,6 +1,6 @@
 """The whole build, stage by stage, in one function a newcomer can read top to bottom.
 
-    check -> lock -> read -> images -> embed -> thumbnails -> labels -> deep zoom -> neighbours -> quality -> culture
+    check -> lock -> read -> images -> embed -> thumbnails -> labels -> deep zoom -> larger views -> neighbours -> quality -> culture
           -> map -> studies (probes, heat maps, patterns, surprises) -> pairings -> pages (PAGE_GROUPS, then the
           URL ledger) -> publish
 
@@ -54,6 +54,8 @@ from atlas.core.stage_cache import StageCache, code_digest, part_digest
 from atlas.engines import Engine, engine_for
 from atlas.ingest.collection import read_records
 from atlas.ingest.labels import condition_names, normalise_labels, rule_hits_line
+from atlas.ingest.larger_images import describe as describe_larger
+from atlas.ingest.larger_images import make_larger_images
 from atlas.ingest.thumbnails import make_thumbnails
 from atlas.ingest.tiles import describe as describe_deep_zoom
 from atlas.ingest.tiles import plan_deep_zoom
@@ -66,6 +68,7 @@ from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
 from atlas.site.journey_plan import journey_stage
 from atlas.site.journeys import journey_pages
+from atlas.site.larger_view import larger_files
 from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
 from atlas.site.precompress import precompress
@@ -86,7 +89,7 @@ log = logging.getLogger(__name__)
 # The page groups, in the order they are written (the sitemap lists pages in this order).
 PAGE_GROUPS = (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
                pages.chord, pages.map_page, pages.about_and_404, iiif_out.iiif_files, pair_pages, journey_pages,
-               downloads)
+               downloads, larger_files)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
@@ -195,6 +198,12 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
             report.notes.append(describe_deep_zoom(zoom))
         report.notes += [note for note in [iiif_out.origin_note(config)] if note]
         stages.note("deep zoom", zoom.made == 0, f"{zoom.made:,} images tiled now")
+    with report.stage("larger views"):  # a 1,200 px JPEG of each image larger than the page image, cached
+        larger = make_larger_images(works, digests, max(config.thumbnails.sizes), config.cache_dir)
+        report.add(list(larger.problems))
+        report.counts.update(larger_view_works=len(larger.files), larger_view_bytes=larger.size_bytes)
+        report.notes.append(describe_larger(larger, len(works)))
+        stages.note("larger views", larger.made == 0, f"{larger.made:,} larger views made now")
 
     ids = [w.id for w in works]
     conditions = {fld: [getattr(w, fld) for w in works] for fld in CONDITIONS}
@@ -277,7 +286,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
         report.add(problems)
-        why = match_parts.pair_shares(ids, vectors, embedded.parts, pairings.similarity)  # each part's share
+        why = match_parts.pair_shares(ids, vectors, embedded.parts,  # each part's share, pair pages and analogies
+                                      set(pairings.similarity) | match_parts.listed_pairs(analogies))
     with report.stage("journeys"):  # the journey graph; the pre-rendered journeys, cached (atlas.site.journey_plan)
         journeys = journey_stage(stages, config, works, analogies, similarity, pairings)
 
@@ -297,6 +307,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 about=dict(_about(config, report, device, labelled, searches, zoom, cmap), quality=measured,
                            tuning=read_record(config, embedded.model.identity)),  # finetune's before / after
                 pairings=pairings, studies=studies, deep_zoom=zoom, scale=scale, why=why, journeys=journeys,
+                larger=larger,
             ))
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)

@@ -45,3 +45,18 @@ def write_credited_collection(folder: Path, site_url: str = "") -> Path:
     config["site_url"] = site_url
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
+
+
+def write_fallback_collection(folder: Path) -> Path:
+    """The credited collection built with the weights-free fallback (its weights file is missing), heat maps on
+    and two analogies per group: pages can say each feature family's share of a score and show the two heat
+    maps of a pair, and some pairs are listed by neither work."""
+    import yaml
+
+    path = write_credited_collection(folder)
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["embedding"].update(weights="missing.pth", on_missing_weights="fallback", device="cpu")
+    config["heatmaps"] = {"enabled": True}
+    config["neighbours"] = {"k": 2}  # two analogies per group: some pairs are in neither work's lists
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path

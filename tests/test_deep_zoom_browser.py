@@ -58,7 +58,7 @@ def test_the_viewer_opens_and_zooms_with_no_foreign_request(browser, site, tmp_p
         page.click(".deep-zoom-open")
         page.wait_for_function("window.atlasDeepZoom && window.atlasDeepZoom.world.getItemCount() === 1", timeout=20_000)
         assert wait_until(page, lambda: tile_requests(guarded.requests)), "the viewer drew the work from the site's tiles"
-        assert page.is_visible(".deep-zoom-viewer canvas") and not page.is_visible(".artwork-image > img")
+        assert page.is_visible(".deep-zoom-viewer canvas") and not page.is_visible(".artwork-image img")
         assert not any(full_resolution(url) for url in tile_requests(guarded.requests))
         for _ in range(3):
             page.click("[data-zoom=in]")
@@ -69,5 +69,22 @@ def test_the_viewer_opens_and_zooms_with_no_foreign_request(browser, site, tmp_p
         guarded.shot("deep-zoom-zoomed")
         assert not bad, f"requests the site could not answer: {bad}"
         guarded.check()  # no request left 127.0.0.1, no console error
+    finally:
+        guarded.close()
+
+
+def test_the_larger_view_hands_over_to_deep_zoom(browser, site, tmp_path):
+    """A work with both: its larger view (a dialog) offers "Zoom into the full image", which closes the dialog
+    and starts the deep-zoom viewer in the page."""
+    guarded = GuardedPage(browser, site, tmp_path / "shots", 1200, 900, javascript=True)
+    try:
+        page = guarded.goto("work/L1/")
+        page.click("a.larger-link")
+        assert page.evaluate("document.querySelector('dialog.larger-dialog').open")
+        page.click("[data-larger-zoom]")
+        page.wait_for_function("window.atlasDeepZoom && window.atlasDeepZoom.world.getItemCount() === 1", timeout=20_000)
+        assert not page.evaluate("document.querySelector('dialog.larger-dialog').open")
+        assert page.is_visible(".deep-zoom-viewer canvas") and not page.is_visible("a.larger-link")
+        guarded.check()
     finally:
         guarded.close()

@@ -3,7 +3,8 @@ a small collection with credit lines: the analogies on the first screen, cards t
 every pair page printed to one A4 and one Letter page (the PDF's text read back), axe-core's WCAG 2.2 AA rules
 on every page type at desktop and phone widths, and the AIC example when ../shared is there.
 
-Screenshots and the axe table go to a folder under the test's tmp_path; the paths are printed (pytest -s).
+Screenshots go to a folder under the test's tmp_path; their paths are printed (pytest -s). The axe tables are
+printed and written to benchmarks/results/axe_pages.json (the sample) and axe_pages_aic.json (the AIC example).
 Skipped with a reason when Playwright, chromium or (for axe) npm is missing.
 """
 
@@ -155,6 +156,41 @@ def test_chord_hover_text_is_beside_the_pointer(sample_site, open_page):
     assert page.evaluate("document.querySelector('.chord-table td abbr, .matrix td abbr') !== null")  # diagonal: "–"
 
 
+CHORD_LABELS = """() => {
+  const svg = document.querySelector('.chord svg');
+  const box = svg.getBoundingClientRect(), scale = svg.getScreenCTM().a;
+  return {svg: [box.left, box.top, box.right, box.bottom], width: document.documentElement.clientWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    labels: [...svg.querySelectorAll('.chord-label')].map((t) => {
+      const r = t.getBoundingClientRect();
+      return {text: t.textContent, box: [r.left, r.top, r.right, r.bottom], px: parseFloat(getComputedStyle(t).fontSize) * scale};
+    })};
+}"""
+
+
+def chord_labels_fit(gp) -> dict:
+    """At 320 px: every chord label whole inside the diagram and the window, and drawn at 12 px or more."""
+    page = gp.goto("chord/")
+    page.wait_for_function("document.querySelector('.chord svg').dataset.fitted === 'true'")
+    found = page.evaluate(CHORD_LABELS)
+    left, top, right, bottom = found["svg"]
+    assert found["labels"] and found["scrollWidth"] <= found["width"] == 320, found
+    for label in found["labels"]:
+        x0, y0, x1, y1 = label["box"]
+        assert left - 0.5 <= x0 and x1 <= right + 0.5 and top - 0.5 <= y0 and y1 <= bottom + 0.5, (label, found["svg"])
+        assert 0 <= x0 and x1 <= found["width"], label
+        assert label["px"] >= 12, label
+    return found
+
+
+def test_chord_labels_are_whole_and_readable_at_320_px(sample_site, open_page):
+    _, local = sample_site
+    gp = open_page(local, (320, 700))
+    found = chord_labels_fit(gp)
+    gp.shot("chord-320")
+    print("chord at 320 px: smallest label", min(label["px"] for label in found["labels"]), "px")
+
+
 # --- print ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -209,8 +245,8 @@ def test_every_pair_page_prints_on_one_page_with_captions_credits_and_address(cr
 
 # --- axe-core ---------------------------------------------------------------------------------------------
 
-def _page_types(config) -> dict[str, str]:
-    """One page of each type the sample publishes (name -> path)."""
+def _page_types(config, works: tuple[str, str] = ("S0001", "S0002")) -> dict[str, str]:
+    """One page of each type the site publishes (name -> path); `works` are two of its work ids."""
     a, b = _prerendered_pairs(config)[0]
     site = config.output_dir
 
@@ -219,8 +255,8 @@ def _page_types(config) -> dict[str, str]:
 
     culture_pair = next(p for p in sorted((site / "chord").glob("*/*")) if (p / "index.html").is_file())
     types = {
-        "home": "", "artwork": urls.page_path("work", "S0001"), "pair": urls.page_path("pair", (a, b)),
-        "pair viewer": urls.page_path("pair_viewer") + f"?a={a}&b=S0002", "map": "map/", "chord": "chord/",
+        "home": "", "artwork": urls.page_path("work", works[0]), "pair": urls.page_path("pair", (a, b)),
+        "pair viewer": urls.page_path("pair_viewer") + f"?a={a}&b={works[1]}", "map": "map/", "chord": "chord/",
         "culture pair": culture_pair.relative_to(site).as_posix() + "/", "cultures": "culture/",
         "culture": first("culture").relative_to(site).as_posix() + "/", "media": "medium/",
         "search": "search/?q=boat", "about": "about/", "pairings": "pairings/", "404": "404.html",
@@ -234,24 +270,42 @@ def _page_types(config) -> dict[str, str]:
     return types
 
 
-def test_no_axe_violations_on_any_page_type_at_both_widths(sample_site, open_page, tmp_path):
-    source, why = axe_source()
-    if source is None:
-        pytest.skip(why)
-    config, local = sample_site
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+
+
+def axe_table(gp_for, source: str, pages: dict[str, str], sizes=(DESKTOP, PHONE)) -> dict[str, dict[str, list]]:
+    """{page type: {"1366px": ["rule (impact, nodes)", ...], "390px": [...]}} for every page at every width."""
     table: dict[str, dict[str, list]] = {}
-    for size in (DESKTOP, PHONE):
-        gp = open_page(local, size)
-        for name, path in _page_types(config).items():
+    for size in sizes:
+        gp = gp_for(size)
+        for name, path in pages.items():
             page = gp.goto(path)
             page.wait_for_load_state("networkidle")
             found = violations(page, source)
             table.setdefault(name, {})[f"{size[0]}px"] = [f"{v['id']} ({v['impact']}, {len(v['nodes'])})" for v in found]
-    out = tmp_path / "axe.json"
-    out.write_text(json.dumps(table, indent=1, sort_keys=True), encoding="utf-8")
-    print(f"axe table: {out}")
+    return table
+
+
+def write_axe_table(table: dict, site: str, file: str) -> Path:
+    """Print the table and write it (with axe's version and rule set) into benchmarks/results/."""
+    from .axe_support import AXE_VERSION, WCAG_22_AA
+
+    out = RESULTS / file
+    out.write_text(json.dumps({"site": site, "axe": AXE_VERSION, "tags": WCAG_22_AA, "violations": table},
+                              indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"axe table ({site}): benchmarks/results/{file}")
     for name, widths in sorted(table.items()):
         print(f"{name:14} " + "  ".join(f"{w}: {', '.join(v) or 'none'}" for w, v in widths.items()))
+    return out
+
+
+def test_no_axe_violations_on_any_page_type_at_both_widths(sample_site, open_page):
+    source, why = axe_source()
+    if source is None:
+        pytest.skip(why)
+    config, local = sample_site
+    table = axe_table(lambda size: open_page(local, size), source, _page_types(config))
+    write_axe_table(table, "sample (tests/conftest.sample_config)", "axe_pages.json")
     failing = {name: widths for name, widths in table.items() if any(widths.values())}
     assert not failing, failing
 
@@ -303,3 +357,22 @@ def test_aic_artwork_and_pair_pages(aic_site, open_page):
         if source:
             found[f"pair {size[0]}"] = violations(page, source)
     assert not any(found.values()), found
+
+
+@pytest.mark.realdata
+@pytest.mark.slow  # builds the AIC example (shared with the test above), then axe on every page type
+def test_aic_axe_table_and_chord_labels_at_320_px(aic_site, open_page):
+    """The AIC example's long nationality labels ("Netherlandish and Flemish") whole and at 12 px or more at
+    320 px; axe-core on every page type at both widths, its table written to benchmarks/results/."""
+    config, local = aic_site
+    gp = open_page(local, (320, 700))
+    chord_labels_fit(gp)
+    gp.shot("aic-chord-320")
+    source, why = axe_source()
+    if source is None:
+        pytest.skip(why)
+    index = json.loads((config.output_dir / "data" / "works.json").read_text(encoding="utf-8"))
+    table = axe_table(lambda size: open_page(local, size), source, _page_types(config, (index[0]["id"], index[1]["id"])))
+    write_axe_table(table, "AIC example (examples/aic, the tests' embedder)", "axe_pages_aic.json")
+    failing = {name: widths for name, widths in table.items() if any(widths.values())}
+    assert not failing, failing

@@ -113,6 +113,17 @@ def test_featured_pairs_link_to_their_pair_pages(builds):
     figures = re.findall(r'<figure class="pair">.*?</figure>', home, flags=re.DOTALL)
     assert figures
     for figure in figures:
+        assert "closer than" in figure and "similarity " not in figure  # a percentile, not the raw cosine
         href = unescape(re.search(r'<a class="pair-link" href="([^"]+)"', figure).group(1))
         target = href[len(config.base_url):]
         assert (config.output_dir / target / "index.html").is_file() or target.startswith(urls.page_path("pair_viewer") + "?")
+
+
+def test_artwork_page_has_breadcrumbs_home_group_index_group_work(builds):
+    config, _ = builds["without"]
+    html = _page(config, urls.page_path("work", "S01"))
+    crumbs = re.search(r'<nav class="breadcrumbs" aria-label="Breadcrumb">(.*?)</nav>', html, flags=re.DOTALL).group(1)
+    links = re.findall(r'<a href="([^"]+)">([^<]*)</a>', crumbs)
+    assert links == [(config.base_url, "Credited collection"), (config.base_url + "culture/", "Cultures"),
+                     (config.base_url + urls.page_path("culture", "JAPAN"), "Japan")]  # the group as read, shown cleaned
+    assert '<span aria-current="page">Study number 1</span>' in crumbs

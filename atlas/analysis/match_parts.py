@@ -10,6 +10,7 @@ is one part and no split; its pages show the two heat maps instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -53,8 +54,27 @@ def pair_shares(ids: list[str], vectors: np.ndarray, parts: tuple[Part, ...],
     return found
 
 
-def describe(shares: dict[str, float]) -> list[dict]:
-    """Shares for a page, largest first: [{family, share, percent of the positive total}]."""
-    positive = sum(s for s in shares.values() if s > 0) or 1.0
-    return [{"family": TITLES.get(f, f), "share": s, "percent": round(100 * max(s, 0.0) / positive)}
-            for f, s in sorted(shares.items(), key=lambda t: (-t[1], t[0]))]
+def listed_pairs(analogies: dict) -> set[tuple[str, str]]:
+    """Every (work, analogy) pair the works' analogy lists hold ({work: {field: {group: [(other, score)]}}})."""
+    return {(work_id, other) for work_id, fields in analogies.items() for groups in fields.values()
+            for listed in groups.values() for other, _ in listed}
+
+
+def permille(shares: dict[str, float]) -> dict[str, int]:
+    """Each family's share in thousandths of a score, summing to the score's own thousandths (the largest
+    remainders are rounded up), so the published integers still add up to the score."""
+    scaled = {f: 1000.0 * s for f, s in shares.items()}
+    found = {f: math.floor(v) for f, v in scaled.items()}
+    left = round(sum(scaled.values())) - sum(found.values())
+    for f in sorted(scaled, key=lambda f: (found[f] - scaled[f], f))[:left]:
+        found[f] += 1
+    return found
+
+
+def describe(thousandths: dict[str, int]) -> list[dict]:
+    """Shares in thousandths (permille) for a page, largest first: [{family, share, percent of the positive
+    total}]. The percent is rounded half up, as assets/work_data.js rounds it, so a pair reads the same on its
+    pre-rendered page, on an artwork page and in the pair viewer."""
+    positive = sum(s for s in thousandths.values() if s > 0) or 1
+    return [{"family": TITLES.get(f, f), "share": s / 1000, "percent": math.floor(100 * max(s, 0) / positive + 0.5)}
+            for f, s in sorted(thousandths.items(), key=lambda t: (-t[1], t[0]))]

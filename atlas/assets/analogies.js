@@ -86,9 +86,9 @@
     });
     groupBar.textContent = '';
     rows.filter((r) => r.dataset.field === field).sort(byGroup).forEach((r) => {
-      groupBar.append(button(r.dataset.group, r === row, () => choose(r)));
+      groupBar.append(button(r.dataset.label || r.dataset.group, r === row, () => choose(r)));
     });
-    heading.textContent = `The closest works in ${FIELDS[field].toLowerCase()} group “${row.dataset.group}”. Select one to go on from it in the same group.`;
+    heading.textContent = `The closest works in ${FIELDS[field].toLowerCase()} group “${row.dataset.label || row.dataset.group}”. Select one to go on from it in the same group.`;
     if (refocus) {
       const pressed = refocus.querySelector('button[aria-pressed="true"]');
       if (pressed) pressed.focus();

@@ -39,8 +39,8 @@
   function placeTip() {
     if (!pointer || !tip.textContent) { tip.hidden = true; return; }
     tip.hidden = false;
-    const width = root.clientWidth;
-    const left = Math.min(pointer.x + 16, Math.max(0, width - tip.offsetWidth));
+    const room = document.documentElement.clientWidth - root.getBoundingClientRect().left; // to the window's edge
+    const left = Math.min(pointer.x + 16, Math.max(0, room - tip.offsetWidth - 8));
     tip.style.left = `${left}px`;
     tip.style.top = `${pointer.y + 16}px`;
   }
@@ -108,6 +108,45 @@
       if (path.dataset.url) window.location.assign(path.dataset.url);
     });
   });
+
+  // Labels whole and readable at any width (issue 15: long nationality labels were cut off on a phone). The
+  // SVG is drawn at build time for 720 px; on a narrow screen its text would shrink below reading size and
+  // overflow the window. There: raise the font until a label is drawn at MIN_PX or more, then fit the viewBox
+  // to what is drawn (ring, ribbons and labels), and again, since the fit changes the scale; a few rounds
+  // settle. Where the drawing already fits and reads (a desktop), it is left as built.
+  const MIN_PX = 12.5;
+  const MARGIN = 4; // user units around the drawing
+  const firstLabel = svg.querySelector('.chord-label');
+  const built = svg.getAttribute('viewBox');
+  function fits() {
+    const view = svg.viewBox.baseVal, box = svg.getBBox();
+    const drawn = parseFloat(getComputedStyle(firstLabel).fontSize) * (svg.getBoundingClientRect().width / view.width);
+    return drawn >= MIN_PX && box.x >= view.x && box.y >= view.y && box.x + box.width <= view.x + view.width
+      && box.y + box.height <= view.y + view.height;
+  }
+  function fit() {
+    if (!firstLabel || !svg.getBoundingClientRect().width) return;
+    svg.style.fontSize = '';
+    svg.setAttribute('viewBox', built);
+    svg.dataset.fitted = 'true';
+    if (fits()) return;
+    for (let round = 0; round < 8; round += 1) {
+      const view = svg.viewBox.baseVal;
+      const scale = svg.getBoundingClientRect().width / view.width;
+      const drawn = parseFloat(getComputedStyle(firstLabel).fontSize) * scale;
+      if (drawn < MIN_PX) {
+        svg.style.fontSize = `${(parseFloat(getComputedStyle(svg).fontSize) * MIN_PX) / drawn}px`;
+      }
+      const box = svg.getBBox();
+      const next = [box.x - MARGIN, box.y - MARGIN, box.width + 2 * MARGIN, box.height + 2 * MARGIN];
+      const same = Math.abs(next[2] - view.width) < 0.5 && Math.abs(next[0] - view.x) < 0.5 && drawn >= MIN_PX;
+      svg.setAttribute('viewBox', next.map((v) => v.toFixed(1)).join(' '));
+      if (same) break;
+    }
+  }
+  let resizing = 0;
+  window.addEventListener('resize', () => { cancelAnimationFrame(resizing); resizing = requestAnimationFrame(fit); });
+  fit();
 
   if (controls) {
     controls.hidden = false;

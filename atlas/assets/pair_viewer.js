@@ -7,7 +7,11 @@
   if (!root) { return; }
   var base = root.getAttribute("data-base") || "/";
   var k = parseInt(root.getAttribute("data-k"), 10) || 0;
-  var readWork = window.atlasWorkData.reader(base, root.getAttribute("data-names"));
+  var data = window.atlasWorkData;
+  var readWork = data.reader(base, root.getAttribute("data-names"));
+  var scaleUrl = root.getAttribute("data-scale");
+  var scale = scaleUrl ? fetch(scaleUrl).then(function (r) { return r.ok ? r.json() : null; }, function () { return null; })
+    : Promise.resolve(null);
 
   function rankText(rank) {
     if (rank === 1) { return "the closest"; }
@@ -63,6 +67,71 @@
     });
     return out;
   }
+  // Where a score falls among all pairs (data/similarity-scale.json), as numpy's interp reads it in
+  // atlas/analysis/similarity_scale.py: the levels 0, 0.1, ..., 100 at the table's scores.
+  function percentile(table, score) {
+    var scores = table.scores, n = scores.length, lo = 0, hi = n;
+    var level = function (i) { return i === n - 1 ? 100 : i * (100 / (n - 1)); };
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (scores[mid] <= score) { lo = mid + 1; } else { hi = mid; } }
+    var j = lo - 1;
+    if (j < 0) { return 0; }
+    if (j >= n - 1) { return 100; }
+    if (score === scores[j]) { return level(j); }
+    return (level(j + 1) - level(j)) / (scores[j + 1] - scores[j]) * (score - scores[j]) + level(j);
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text) { e.textContent = text; }
+    return e;
+  }
+  // Why this match, as templates/why_match.html draws it: each family's share of the score when the pair is
+  // among the listed analogies, the two heat maps when both works have one.
+  function why(a, b, found) {
+    var box = slots("why")[0], shares = null;
+    box.textContent = "";
+    found.slice().sort(function (x, y) { return (x.query === a ? 0 : 1) - (y.query === a ? 0 : 1); }).some(function (c) {
+      shares = data.whyShares(c.query, c.field, c.group, c.rank - 1);
+      return !!shares;
+    });
+    if (shares && !shares.some(function (s) { return s.at > 0; })) {
+      box.appendChild(el("p", "why-parts", "No feature family finds these two more alike than an average pair of works in this collection."));
+    } else if (shares) {
+      box.appendChild(el("p", "why-parts", "What they share: " + shares.map(function (s) {
+        return s.family + " " + s.percent + "%"; }).join(", ") + " of the score."));
+    } else if (data.hasParts(a) || data.hasParts(b)) {
+      box.appendChild(el("p", "why-parts why-none", "No breakdown of the score exists for this pair: the atlas " +
+        "works out what two works share only for each work's listed analogies, and neither is among the other's."));
+    }
+    var maps = [data.heatmap(a), data.heatmap(b)];
+    if (maps[0] && maps[1]) {
+      var row = el("div", "why-heatmaps");
+      [a, b].forEach(function (w, i) {
+        var fig = el("figure"), img = el("img");
+        img.src = maps[i].url;
+        img.alt = "Heat map over " + w.title;
+        fig.appendChild(img);
+        fig.appendChild(el("figcaption", "", w.title));
+        row.appendChild(fig);
+      });
+      box.appendChild(row);
+      var note = el("p", "why-note", "Brighter where the network's features respond most in each work.");
+      if (maps[0].untrained) {
+        note.appendChild(document.createTextNode(" "));
+        note.appendChild(el("strong", "untrained", "This network is untrained: the maps show where random filters respond, not what a trained network looks at."));
+      }
+      box.appendChild(note);
+    }
+  }
+  // The pre-rendered page of this pair, when there is one, is the page to index and share.
+  function canonical(a, b) {
+    var pages = a.pair_pages || {};
+    if (!Object.prototype.hasOwnProperty.call(pages, b.id)) { return; }
+    var url = pages[b.id];
+    var link = document.querySelector('link[rel="canonical"]') || document.head.appendChild(document.createElement("link"));
+    link.rel = "canonical";
+    link.href = new URL(url, location.href).href;
+  }
   function render(a, b) {
     fill("a", a);
     fill("b", b);
@@ -73,6 +142,15 @@
     var direct = found.filter(function (c) { return c.query === a; })[0];
     setText("similarity", direct ? "Visual similarity " + direct.score.toFixed(2) + " (cosine of the two image vectors; 1 would be identical)."
       : "Neither work is among the other's " + k + " closest in its culture or medium: this pair was chosen by hand, not by the network.");
+    var scored = direct || found[0];
+    scale.then(function (table) {
+      if (!scored || !table || !table.scores || !table.scores.length) { return; }
+      var box = slots("percentile")[0];
+      box.textContent = "These two are closer than " + percentile(table, scored.score).toFixed(1) + "% of all pairs of works in this collection.";
+      box.hidden = false;
+    });
+    why(a, b, found);
+    canonical(a, b);
     var list = slots("conditions")[0];
     found.forEach(function (c) {
       var li = document.createElement("li"), strong = document.createElement("strong"), a2 = document.createElement("a");
@@ -81,7 +159,7 @@
       li.appendChild(document.createTextNode(": among " + c.group + " works, " + c.other.title + " is " +
         rankText(c.rank) + " to " + c.query.title + ". "));
       a2.className = "pair-explore";
-      a2.href = c.query.url + "#" + c.field + "-" + window.atlasWorkData.slug(c.group);
+      a2.href = c.query.url + "#" + c.field + "-" + data.slug(c.group);
       a2.textContent = "See all " + c.group + " analogies of " + c.query.title;
       li.appendChild(a2);
       list.appendChild(li);

@@ -14,6 +14,7 @@
     medium_raw: "mr", date_begin: "db", date_end: "de", credit: "cl", rights: "r", source_url: "s", url: "u",
     thumb: "th", image: "im" };
   var CONDITIONS = { culture: "c", medium: "m" };
+  var NESTED = { why: "w", pair_pages: "p" };  // passed through as they are, left out when absent
 
   // A compact record with its long names: every field present ("" or null when left out).
   function expand(record) {
@@ -32,6 +33,7 @@
         out.analogies[field][group] = ids.map(function (id, i) { return [id, scores[i]]; });
       });
     });
+    Object.keys(NESTED).forEach(function (name) { if (record[NESTED[name]] !== undefined) { out[name] = record[NESTED[name]]; } });
     return out;
   }
 
@@ -60,5 +62,21 @@
     };
   }
 
-  window.atlasWorkData = { slug: slug, reader: reader, expand: expand };
+  // "Why this match" of the analogy at `index` of the work's list for (field, group): its "why" key holds,
+  // aligned with those lists, each feature family's share of the score in thousandths (atlas/site/
+  // similarity_views.py). Returns [{family, share, percent}] largest first, percent of the positive total
+  // rounded half up as atlas/analysis/match_parts.py describe() does; null when the atlas has none for it.
+  function whyShares(work, field, group, index) {
+    var why = work.why || {}, rows = (why[field] || {})[group] || [], row = rows[index];
+    if (!why.parts || !row || !row.length) { return null; }
+    var positive = row.reduce(function (sum, s) { return sum + Math.max(s, 0); }, 0) || 1;
+    return why.parts.map(function (family, i) {
+      return { family: family, share: row[i] / 1000, percent: Math.floor(100 * Math.max(row[i], 0) / positive + 0.5), at: row[i] };
+    }).sort(function (x, y) { return y.at - x.at || (x.family < y.family ? -1 : x.family > y.family ? 1 : 0); });
+  }
+  // Whether the atlas splits scores into parts at all (weights-free features), and the work's heat map.
+  function hasParts(work) { return !!(work.why && work.why.parts); }
+  function heatmap(work) { return work.why && work.why.heatmap ? { url: work.why.heatmap, untrained: !!work.why.untrained } : null; }
+
+  window.atlasWorkData = { slug: slug, reader: reader, expand: expand, whyShares: whyShares, hasParts: hasParts, heatmap: heatmap };
 })();

@@ -4,5 +4,5 @@ Readers for CSV, JSON lines and The Met's export (readers) and for IIIF Presenta
 iiif_documents, iiif_values), the polite cached fetcher of remote images and documents (fetch,
 iiif_image, remote_images), free-text dates (dates), the bundled sample
 (sample), image opening and conversion (images), label rules for culture and medium (labels) and the
-cached thumbnails (thumbnails). May import atlas.core only.
+cached thumbnails (thumbnails) and larger views (larger_images). May import atlas.core only.
 """

@@ -31,6 +31,7 @@ from atlas.analysis.surprises import Surprises
 from atlas.core.config import SiteConfig
 from atlas.core.records import CONDITIONS, Record, byline
 from atlas.ingest.labels import condition_names
+from atlas.ingest.larger_images import LargerImages
 from atlas.ingest.tiles import DeepZoom
 from atlas.site import urls
 from atlas.site.ledger import Ledger
@@ -68,6 +69,7 @@ class SiteData:
     scale: SimilarityScale | None = None  # where a score falls among all pairs (atlas.analysis.similarity_scale)
     why: dict = field(default_factory=dict)  # (a, b) -> {family: share of the score}, fallback features only
     journeys: Journeys | None = None  # the journey graph and the pre-rendered journeys (the journeys stage)
+    larger: LargerImages = field(default_factory=LargerImages)  # atlas.ingest.larger_images: the larger views
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from atlas.ingest import thumbnails
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
+from atlas.site.pair_links import pair_page_links
+from atlas.site.similarity_views import why_json
 from atlas.site.work_display import default_conditions
 from atlas.site.work_json import work_record
 
@@ -169,12 +171,13 @@ def about_and_404(ctx: SiteContext) -> Iterator[Output]:
 
 def data_files(ctx: SiteContext) -> Iterator[Output]:
     """Data files the front end (and anyone else) can read: one per work, plus indexes."""
-    index = []
+    index, viewer_links = [], pair_page_links(ctx)  # the pair viewer's rel=canonical (site/pair_links.py)
     for w in ctx.data.works:
         view = ctx.work_view(w.id)
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
-        yield Output(ctx.paths.work_json_path(w.id), json_bytes(work_record(ctx, w)))  # compact: atlas/site/work_json.py
+        extra = {"why": why_json(ctx, w.id), "pair_pages": viewer_links.get(w.id)}  # why this match; rel=canonical
+        yield Output(ctx.paths.work_json_path(w.id), json_bytes(work_record(ctx, w, extra)))  # compact: site/work_json.py
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))

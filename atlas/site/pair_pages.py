@@ -129,8 +129,9 @@ class PairPages:
                       pair_card_bytes=card_bytes, pair_cards_made=made, top1_pairs=self.plan.top1_all,
                       top1_pairs_prerendered=self.plan.top1, curated_pairings=len(self.plan.curated))
         path_names_url = urls.join_url(self.r.base, urls.path_names_path()) if self.r.paths.special.get("work") else ""
+        scale_url = urls.join_url(self.r.base, "data/similarity-scale.json") if self.r.data.scale is not None else ""
         yield self.r.page("pair_viewer", None, "pair_viewer.html", fields=CONDITIONS, k=self.r.config.neighbours.k,
-                          path_names_url=path_names_url)
+                          path_names_url=path_names_url, scale_url=scale_url)
         yield self.r.page("pairings", None, "pairings.html",
                           pairings=[self.pair_view(c.a, c.b) for c in self.plan.curated])
         self.plan.render_seconds = round(time.perf_counter() - start, 3)

@@ -12,8 +12,10 @@ from atlas.site import pages
 from atlas.site.context import Output, SiteContext, SiteData, new_context, site_view
 from atlas.site.explorer import explorer_globals
 from atlas.site.insights_pages import insights_globals, pct, years
+from atlas.site.larger_view import larger_view_globals
 from atlas.site.pair_pages import ledger_pages, pairing_globals
-from atlas.site.similarity_views import similarity_text
+from atlas.site.similarity_views import similarity_text, why_globals
+from atlas.site.work_display import display_label
 from atlas.site.writer import SiteWriter
 
 PageGroup = Callable[[SiteContext], Iterable[Output]]
@@ -22,7 +24,8 @@ PageGroup = Callable[[SiteContext], Iterable[Output]]
 def make_context(data: SiteData) -> SiteContext:
     """The SiteContext of one build with all its template globals and filters."""
     ctx = new_context(data)
-    ctx.env.filters.update(pct=pct, years=years, similarity=lambda score: similarity_text(data.scale, score))
+    ctx.env.filters.update(pct=pct, years=years, similarity=lambda score: similarity_text(data.scale, score),
+                           label=display_label)  # a group named "JAPAN" in the catalogue reads "Japan"
     ctx.env.globals.update(
         url=ctx.url,
         asset=ctx.asset,
@@ -31,6 +34,8 @@ def make_context(data: SiteData) -> SiteContext:
         insights=insights_globals(ctx),
         explorer=explorer_globals(ctx),
         **pairing_globals(ctx),
+        **larger_view_globals(ctx),
+        **why_globals(ctx),
     )
     return ctx
 

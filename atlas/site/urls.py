@@ -173,6 +173,10 @@ class PathNames:
     def thumb_path(self, size: int, key: str) -> str:
         return f"thumbs/{size}/{self.segment('work', key)}.jpg"
 
+    def larger_path(self, key: str) -> str:
+        """The larger view of a work's image (atlas.ingest.larger_images), when it has one."""
+        return f"larger/{self.segment('work', key)}.jpg"
+
     def heatmap_path(self, key: str) -> str:
         return f"heatmaps/{self.segment('work', key)}.jpg"
 

@@ -17,6 +17,10 @@ Schema 2 (long name <- short key; a key whose value would be "" or null is left 
     n  analogies: {"c": culture groups, "m": medium groups}, each {group: [[id, ...], [score, ...]]},
        ids closest first, scores the raw cosine similarity (data/similarity-scale.json turns one into
        the percentile the pages show)
+    w  why this match (atlas/site/similarity_views.why_json): {"parts": [family, ...], <field>: {<group>:
+       [[thousandths per family], ...]}} aligned with the lists in "n", plus "heatmap" and "untrained"
+    p  pair_pages: {other work's id: URL of the pre-rendered pair page} (the pair viewer's rel=canonical)
+    ("w" and "p" are passed through as they are, under their long names, and left out when empty.)
 
 To add a field, add a (long, short) line to FIELDS, fill it in `work_record` and read it in work_data.js.
 """
@@ -36,11 +40,13 @@ FIELDS: dict[str, str] = {  # long name -> short key
 }
 ANALOGIES = "n"
 FIELD_KEYS = {"culture": "c", "medium": "m"}  # the conditions inside "n"
+NESTED = {"why": "w", "pair_pages": "p"}  # long name -> short key of the nested values passed through as they are
 assert set(FIELD_KEYS) == set(CONDITIONS)
 
 
-def work_record(ctx: SiteContext, w: Record) -> dict:
-    """The compact record of one work (schema above), ready for json_bytes."""
+def work_record(ctx: SiteContext, w: Record, nested: dict | None = None) -> dict:
+    """The compact record of one work (schema above), ready for json_bytes; `nested` holds the values of
+    NESTED by their long names (None or empty: left out)."""
     view = ctx.work_view(w.id)
     long = {
         "id": w.id, "title": view["title"], "artist": w.artist, "date": view["date"], "culture": w.culture,
@@ -53,6 +59,9 @@ def work_record(ctx: SiteContext, w: Record) -> dict:
     analogies = compact_analogies(ctx.data.analogies.get(w.id, {}))
     if analogies:
         record[ANALOGIES] = analogies
+    for long, value in (nested or {}).items():
+        if value:
+            record[NESTED[long]] = value
     return record
 
 
@@ -75,6 +84,7 @@ def expand(record: dict) -> dict:
         fld: {g: [[i, s] for i, s in zip(*pair)] for g, pair in lists.get(key, {}).items()}
         for fld, key in FIELD_KEYS.items() if key in lists
     }
+    out.update({long: record[short] for long, short in NESTED.items() if short in record})
     return out
 
 
