@@ -63,7 +63,7 @@ def check_pair(stem: Path, kind: str) -> list[dict]:
     data = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
     names = [n for n, _ in COLUMNS[kind]]
     assert data["columns"] == names
-    assert [{k: as_text(v) for k, v in r.items()} for r in data["rows"]] == rows
+    assert [{k: as_text(v) for k, v in zip(data["columns"], r, strict=True)} for r in data["data"]] == rows
     with open(stem.with_suffix(".csv"), encoding="utf-8-sig", newline="") as fh:
         assert next(csv.reader(fh)) == names
     return rows

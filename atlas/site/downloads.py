@@ -92,10 +92,12 @@ def csv_bytes(kind: str, rows: list[dict]) -> bytes:
 
 
 def both(path_stem: str, kind: str, rows: list[dict]) -> Iterator[Output]:
-    """The same rows as <stem>.csv and <stem>.json ({"columns": [...], "rows": [{...}]})."""
+    """The same rows as <stem>.csv and <stem>.json ({"columns": [...], "data": [[...], ...]}: each row a list in
+    the order of "columns", the shape pandas reads with orient="split"; a dict per row repeated every column
+    name and made the per-work files half of a site's bytes, issue 20)."""
     names = [name for name, _ in COLUMNS[kind]]
     yield Output(f"{path_stem}.csv", csv_bytes(kind, rows))
-    yield Output(f"{path_stem}.json", json_bytes({"columns": names, "rows": [{n: row[n] for n in names} for row in rows]}))
+    yield Output(f"{path_stem}.json", json_bytes({"columns": names, "data": [[row[n] for n in names] for row in rows]}))
 
 
 def work_row(ctx: SiteContext, w: Record) -> dict:
@@ -175,7 +177,9 @@ def readme(ctx: SiteContext) -> str:
     """data/README.txt: what each file holds and every column, with the licence and credit."""
     lines = [f"Data downloads of {ctx.config.title}", "", f"Licence: {licence(ctx)}", f"Credit: {credit(ctx)}", "",
              "CSV files are UTF-8 with a byte-order mark and CRLF line ends; each has a JSON twin",
-             '({"columns": [...], "rows": [{...}]}) holding the same rows. Years are ISO 8601 years.', ""]
+             '({"columns": [...], "data": [[...], ...]}, each row in the order of "columns", as pandas reads',
+             'with orient="split") holding the same rows.',
+             "Years are ISO 8601 years.", ""]
     studies, clusters = ctx.data.studies, ctx.data.cluster_map.clusters
     works = ["data/tables/works.csv", "culture/<name>/works.csv", "medium/<name>/works.csv"]
     works += ["pattern/<id>/works.csv"] if studies.patterns else []
