@@ -124,3 +124,34 @@ def test_a_pair_with_heat_maps_still_prints_on_one_page_with_its_shares(site, op
         reader = pypdf.PdfReader(io.BytesIO(page.pdf(format=paper)))
         text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
         assert len(reader.pages) == 1 and shares in text, (paper, len(reader.pages), text)
+
+
+def test_cards_drawn_on_demand_say_why_and_link_the_pair_page(site, open_page):
+    """A group the page does not picture is drawn by the switcher from the work's JSON (analogies.js): its
+    cards carry the same "Why this match" as the pre-rendered pair page they link to."""
+    config, local = site
+    gp = open_page(local, 1366, 900)
+    page = gp.goto(urls.page_path("work", "S03"))
+    record = read_work_json((config.output_dir / urls.work_json_path("S03")).read_text(encoding="utf-8"))
+    placeholder = page.locator(".analogy-row[data-pending]").first
+    row_id, field, group = (placeholder.get_attribute(a) for a in ("id", "data-field", "data-group"))
+    page.locator(".switcher-fields button", has_text=page.locator(f'section[data-field="{field}"]').get_attribute("data-field-name")).click()
+    page.locator(".switcher-groups button", has_text=group).click()
+    page.wait_for_selector(f'[id="{row_id}"][data-ready]', state="attached")
+    cards = page.locator(f'[id="{row_id}"] ol > li')
+    assert cards.count() == len(record["analogies"][field][group])
+    compared = 0
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        card.locator(".why-match summary").click()
+        on_card = " ".join(card.locator(".why-parts").inner_text().split())
+        assert on_card.startswith(("What they share: ", "No feature family"))
+        href = card.locator("a.pair-link").get_attribute("href")
+        if "?" not in href:  # a pre-rendered pair page: it says the same
+            pair = gp.goto(href.removeprefix(config.base_url))
+            assert " ".join(pair.locator(".why-parts").first.inner_text().split()) == on_card
+            page = gp.goto(urls.page_path("work", "S03") + "#" + row_id)
+            page.wait_for_selector(f'[id="{row_id}"][data-ready]', state="attached")
+            cards = page.locator(f'[id="{row_id}"] ol > li')
+            compared += 1
+    assert compared >= 1

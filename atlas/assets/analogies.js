@@ -105,8 +105,9 @@
     return a.dataset.group < b.dataset.group ? -1 : a.dataset.group > b.dataset.group ? 1 : 0;
   }
 
-  /** An empty row for a group the page does not picture, drawn when first chosen; `href`: its group page. */
-  function emptyRow(section, group, href) {
+  /** An empty row for a group the page does not picture, drawn when first chosen; `href`: its group page,
+   * `label`: the group's name as the page shows it (cleaned: "JAPAN" reads "Japan"; the JSON keeps the raw group). */
+  function emptyRow(section, group, href, label) {
     const row = document.createElement('div');
     const head = document.createElement('h3');
     const strip = document.createElement('ol');
@@ -114,14 +115,15 @@
     row.id = `${section.dataset.field}-${window.atlasWorkData.slug(group)}`;
     row.dataset.field = section.dataset.field;
     row.dataset.group = group;
+    row.dataset.label = label || group;
     row.setAttribute('data-pending', '');
     if (href) {
       const link = document.createElement('a');
       link.href = href;
-      link.textContent = group;
+      link.textContent = row.dataset.label;
       head.append(link);
     } else {
-      head.textContent = group;
+      head.textContent = row.dataset.label;
     }
     strip.className = 'strip';
     row.append(head, strip);
@@ -135,7 +137,7 @@
     const section = li.closest('section.analogies');
     const link = li.querySelector('a');
     li.removeAttribute('id');
-    emptyRow(section, link.textContent, link.getAttribute('href'));
+    emptyRow(section, li.dataset.group || link.textContent, link.getAttribute('href'), link.textContent);
     li.closest('.more-groups').hidden = true; // every group is in the switcher now
   }
 
@@ -184,8 +186,10 @@
     return `closer than ${percentile(table.scores, score).toFixed(1)}% of all pairs`;
   }
 
-  /** One analogy's card, as macros.html `card` draws it, and its "Side by side" link. */
-  function card(w, score, table, row) {
+  /** One analogy's card, as macros.html `card` draws it, its "Side by side" link (the pair's pre-rendered page
+   * when the work's JSON names one, else the pair viewer) and its "Why this match" (templates/why_match.html),
+   * from the work's JSON: `own` is this page's work, `rank` the card's place in the group's list. */
+  function card(w, score, table, row, own, rank) {
     const item = document.createElement('li');
     const a = document.createElement('a');
     const img = document.createElement('img');
@@ -207,13 +211,69 @@
     });
     const pair = document.createElement('a');
     const hidden = document.createElement('span');
+    const pages = (own && own.pair_pages) || {};
     pair.className = 'pair-link';
-    pair.href = `${data.base || '/'}pair/?a=${encodeURIComponent(data.workId)}&b=${encodeURIComponent(w.id)}`;
+    pair.href = Object.prototype.hasOwnProperty.call(pages, w.id) ? pages[w.id]
+      : `${data.base || '/'}pair/?a=${encodeURIComponent(data.workId)}&b=${encodeURIComponent(w.id)}`;
     hidden.className = 'visually-hidden';
     hidden.textContent = ` with ${w.title}`;
     pair.append('Side by side', hidden);
     item.append(a, pair);
+    const why = whyMatch(own, w, row, rank);
+    if (why) item.append(why);
     return item;
+  }
+
+  /** The card's closed "Why this match", as templates/why_match.html why_card draws it; null when the atlas
+   * has neither part shares nor both heat maps for the pair. */
+  function whyMatch(own, w, row, rank) {
+    const read = window.atlasWorkData;
+    if (!own || !read || !read.whyShares) return null;
+    const shares = read.whyShares(own, row.dataset.field, row.dataset.group, rank);
+    const maps = [read.heatmap(own), read.heatmap(w)];
+    if (!shares && !(maps[0] && maps[1])) return null;
+    const box = document.createElement('details');
+    const summary = document.createElement('summary');
+    const hidden = document.createElement('span');
+    box.className = 'why-match';
+    hidden.className = 'visually-hidden';
+    hidden.textContent = ` with ${w.title}`;
+    summary.append('Why this match', hidden);
+    box.append(summary);
+    if (shares) {
+      const p = document.createElement('p');
+      p.className = 'why-parts';
+      p.textContent = shares.some((s) => s.at > 0)
+        ? `What they share: ${shares.map((s) => `${s.family} ${s.percent}%`).join(', ')} of the score.`
+        : 'No feature family finds these two more alike than an average pair of works in this collection.';
+      box.append(p);
+    }
+    if (maps[0] && maps[1]) {
+      const figures = document.createElement('div');
+      figures.className = 'why-heatmaps';
+      [own, w].forEach((work, i) => {
+        const fig = document.createElement('figure');
+        const img = document.createElement('img');
+        const caption = document.createElement('figcaption');
+        img.src = maps[i].url;
+        img.alt = `Heat map over ${work.title}`;
+        img.loading = 'lazy';
+        caption.textContent = work.title;
+        fig.append(img, caption);
+        figures.append(fig);
+      });
+      const note = document.createElement('p');
+      note.className = 'why-note';
+      note.textContent = "Brighter where the network's features respond most in each work.";
+      if (maps[0].untrained) {
+        const strong = document.createElement('strong');
+        strong.className = 'untrained';
+        strong.textContent = 'This network is untrained: the maps show where random filters respond, not what a trained network looks at.';
+        note.append(' ', strong);
+      }
+      box.append(figures, note);
+    }
+    return box;
   }
 
   /** Draw a placeholder row's cards from the JSON; data-ready marks it done (or failed, with a message). */
@@ -226,7 +286,7 @@
     own.then((w) => {
       const pairs = ((w && w.analogies[row.dataset.field]) || {})[row.dataset.group] || [];
       return Promise.all([scale, Promise.all(pairs.map((p) => readWork(p[0])))]).then(([table, others]) => {
-        others.forEach((other, i) => { if (other) strip.append(card(other, pairs[i][1], table, row)); });
+        others.forEach((other, i) => { if (other) strip.append(card(other, pairs[i][1], table, row, w, i)); });
       });
     }).catch(() => {
       const p = document.createElement('p');
