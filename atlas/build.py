@@ -65,6 +65,7 @@ from atlas.site.downloads import downloads
 from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
 from atlas.site.journeys import journey_pages
+from atlas.site.page_keys import PageKeys
 from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
 from atlas.site.precompress import precompress
@@ -287,12 +288,13 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
     })
     with staging(config.output_dir) as writer:  # removed again if anything below fails, SIGTERM included
         with report.stage("pages"):
+            keys = PageKeys(stages.root, config.output_dir, enabled=not full)  # pages whose inputs did not change
             ctx = make_context(SiteData(
                 config, works, thumbs, dims, analogies, similarity, cmap,
                 about=dict(_about(config, report, device, labelled, searches, zoom, cmap), quality=measured,
                            tuning=read_record(config, embedded.model.identity)),  # finetune's before / after
                 pairings=pairings, studies=studies, deep_zoom=zoom, scale=scale, why=why,
-            ))
+            ), keys)
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
             report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS)
@@ -306,6 +308,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         with report.stage("publish"):
             check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
             publish(config.output_dir, writer)
+            keys.save()  # only now: the keys describe the published files
+    report.notes.append(keys.line())
+    report.counts.update(pages_kept=keys.kept, pages_rendered_keyed=len(keys.rendered))
     written = writer.counts
     report.counts.update(files_written=written.written, files_unchanged=written.unchanged,
                          files_removed=written.removed)

@@ -51,8 +51,19 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
     defaults = default_conditions(ctx.by_id[work_id], ctx.data.analogies.get(work_id, {}))
-    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=analogy_rows(ctx, work_id),
-                    cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id), defaults=defaults)
+    rows = analogy_rows(ctx, work_id)
+    return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), work=ctx.work_view(work_id),
+                    analogies=rows, cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id),
+                    defaults=defaults)
+
+
+def artwork_reads(ctx: SiteContext, work_id: str, rows: dict[str, list[dict]]) -> dict:
+    """What an artwork page reads through per-page globals, for its render key (atlas.site.page_keys); the
+    test of page keys fails when the templates read anything else through them."""
+    g = ctx.env.globals
+    others = sorted({item["work"]["id"] for fld_rows in rows.values() for row in fld_rows for item in row["items"]})
+    return {"insights": g["insights"]["works"].get(work_id), "curated": g["curated_for"](work_id),
+            "pairs": [g["pair_url"](work_id, other) for other in others]}
 
 
 def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:
@@ -180,7 +191,9 @@ def write_outputs(writer, outputs: Iterable[Output], listed: list[str]) -> int:
     """Write every output through the site writer; append page URLs to `listed`. Returns the count written."""
     count = 0
     for out in outputs:
-        if out.source is not None:
+        if out.kept:  # its render key matched: the published page is carried over as it is
+            writer.keep(out.path)
+        elif out.source is not None:
             writer.copy_file(out.path, Path(out.source), out.checked)
         else:
             writer.write_bytes(out.path, out.data)

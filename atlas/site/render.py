@@ -6,12 +6,17 @@ globals come from the modules that own them: the studies (insights_pages), the e
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 from collections.abc import Callable, Iterable, Sequence
+
+from atlas.core.stage_cache import code_digest
 
 from atlas.site import pages
 from atlas.site.context import Output, SiteContext, SiteData, new_context, site_view
 from atlas.site.explorer import explorer_globals
 from atlas.site.insights_pages import insights_globals, pct, years
+from atlas.site.page_keys import PageKeys
 from atlas.site.pair_pages import ledger_pages, pairing_globals
 from atlas.site.similarity_views import similarity_text
 from atlas.site.writer import SiteWriter
@@ -19,9 +24,10 @@ from atlas.site.writer import SiteWriter
 PageGroup = Callable[[SiteContext], Iterable[Output]]
 
 
-def make_context(data: SiteData) -> SiteContext:
-    """The SiteContext of one build with all its template globals and filters."""
-    ctx = new_context(data)
+def make_context(data: SiteData, page_keys: PageKeys | None = None) -> SiteContext:
+    """The SiteContext of one build with all its template globals and filters; with `page_keys`, pages
+    whose render key did not change are kept instead of rendered (atlas.site.page_keys)."""
+    ctx = dataclasses.replace(new_context(data), page_keys=page_keys)
     ctx.env.filters.update(pct=pct, years=years, similarity=lambda score: similarity_text(data.scale, score))
     ctx.env.globals.update(
         url=ctx.url,
@@ -32,6 +38,8 @@ def make_context(data: SiteData) -> SiteContext:
         explorer=explorer_globals(ctx),
         **pairing_globals(ctx),
     )
+    if page_keys is not None:  # after every global is set: the keys digest them
+        page_keys.prepare(ctx.env, code_digest(sys.modules[__name__]), dataclasses.asdict(data.config), data.scale)
     return ctx
 
 
@@ -39,8 +47,9 @@ def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup
     """Write every group's files, then the ledger's answers for URLs none of them produced, the data files
     and the sitemap. Returns the number of HTML pages."""
     listed: list[str] = []  # page URLs in the order made, for the sitemap
+    keys = ctx.page_keys
     for group in groups:
-        pages.write_outputs(writer, group(ctx), listed)
+        pages.write_outputs(writer, keys.track(group(ctx), writer.root) if keys else group(ctx), listed)
     pages.write_outputs(writer, ledger_pages(ctx, writer.written), listed)  # last: it needs every page made
     pages.write_outputs(writer, pages.data_files(ctx), listed)
     pages.write_outputs(writer, [pages.sitemap(ctx, listed)], [])
