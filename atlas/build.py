@@ -37,6 +37,7 @@ from atlas.analysis import (
     patterns,
     probes,
     quality,
+    reuse,
     similarity_scale,
     surprises,
 )
@@ -48,6 +49,7 @@ from atlas.core.checked import start_corrupt_log
 from atlas.core.config import ConfigError, SiteConfig
 from atlas.core.jsonio import json_bytes
 from atlas.core.locks import build_locks
+from atlas.core.near_reuse import Near
 from atlas.core.records import CONDITIONS, Problem, Record
 from atlas.core.report import BuildReport
 from atlas.core.stage_cache import StageCache, code_digest, part_digest
@@ -87,6 +89,7 @@ log = logging.getLogger(__name__)
 PAGE_GROUPS = (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
                pages.chord, pages.map_page, pages.about_and_404, iiif_out.iiif_files, pair_pages, journey_pages,
                downloads)
+WORKS_PARTS = ("ids", "vectors", "conditions")  # WorksKey's parts: what near reuse lets differ (atlas.core.near_reuse)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
@@ -117,7 +120,8 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
     `wait_seconds`), and what builds that died left behind is repaired, before anything is written.
     Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
     `allow_shrink` publishes even a site that drops more than publish.max_shrink of the published works.
-    `full` recomputes what is otherwise updated incrementally (the neighbours, the stored mean of the vectors).
+    `full` recomputes what is otherwise updated incrementally (the neighbours, the stored mean of the vectors, the
+    map and studies adapted to a few changed works) and renders every page again.
     """
     preflight = preflight if preflight is not None else check_config(config)
     preflight.raise_for_errors()
@@ -227,7 +231,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         cmap = stages.run(
             "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
             lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
-            clusters.ClusterMap,
+            clusters.ClusterMap, near=Near(ids, vectors, lambda old, change: reuse.adapt_map(old, change, ids, vectors),
+                                           full=full),  # few works changed: new ones placed by their neighbours
         )  # labelled from the current metadata on every build: a new title does not lay out the map again
         cmap = clusters.relabel(cmap, conditions["culture"], conditions["medium"],
                                 [probes.work_year(w) for w in works], [w.title for w in works])
@@ -241,6 +246,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 "probes", key.parts(labels=labels, years=[probes.work_year(w) for w in works],
                                     settings=dataclasses.asdict(pcfg), code=code_digest(probes)),
                 lambda: probes.run_probes(works, vectors, pcfg), probes.ProbeReport,
+                near=Near(ids, vectors, reuse.adapt_probes, full=full, varying=(*WORKS_PARTS, "labels", "years"),
+                          per_work={**labels, "\x00years": [probes.work_year(w) for w in works]}),
             )
     with report.stage("heatmaps"):
         if config.heatmaps.enabled and works:
@@ -254,6 +261,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 "patterns", key.parts(years=[probes.work_year(w) for w in works],
                                       settings=dataclasses.asdict(config.patterns), code=code_digest(patterns)),
                 lambda: patterns.find_patterns(works, vectors, config.patterns), tuple[patterns.Pattern, ...],
+                near=Near(ids, vectors, lambda old, change: reuse.adapt_patterns(
+                    old, change, works, config.patterns.min_cluster_size), full=full, varying=(*WORKS_PARTS, "years")),
             )
             found_patterns, problems = curate_patterns(  # patterns.yaml: confirmed, rejected, edited (every build)
                 found_patterns, works, vectors, config.resolve(config.patterns.file) if config.patterns.file else None,
@@ -266,7 +275,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
             "surprises", key.parts(guesses=guesses, settings=[pcfg.neighbours, pcfg.surprises],
                                    code=code_digest(surprises)),
             lambda: surprises.find_surprises(works, vectors, guesses, pcfg.neighbours, pcfg.surprises, device),
-            surprises.Surprises,
+            surprises.Surprises, near=Near(ids, vectors, lambda old, change: reuse.adapt_surprises(
+                old, change, guesses, pcfg.surprises), full=full, varying=(*WORKS_PARTS, "guesses"),
+                per_work={"culture": conditions["culture"]}),
         )
         graph = stages.run("graph", {"similarity": similarity, "code": code_digest(force_layout)},
                            lambda: force_layout.culture_layout(similarity), force_layout.CultureGraph)
