@@ -19,7 +19,7 @@ from PIL import Image
 from atlas.build import build
 from atlas.core.config import load_config
 from atlas.site import pages
-from atlas.site.render import make_context
+from atlas.site.page_keys import PER_PAGE, referenced
 
 from .conftest import write_small_collection
 
@@ -133,17 +133,23 @@ class Recorder(dict):
         return super().__getitem__(key)
 
 
-def test_templates_read_only_what_the_key_declares(built):
+@pytest.fixture(scope="module")
+def context(built):
+    return context_of(built[1])
+
+
+def test_templates_read_only_what_the_key_declares(context):
     """Render every artwork page with the per-page globals recording their reads: each must be in the page's
     declared reads (pages.artwork_reads), else a page could be kept although what it shows changed."""
-    folder, config, _ = built
-    ctx = context_of(config)
+    ctx = context
     g = ctx.env.globals
     seen: set = set()
     pair_url, curated_for = g["pair_url"], g["curated_for"]
     g["pair_url"] = lambda a, b: seen.add(("pair", a, b)) or pair_url(a, b)
     g["curated_for"] = lambda w: seen.add(("curated", w)) or curated_for(w)
     g["insights"] = dict(g["insights"], works=Recorder(g["insights"]["works"], seen))
+    url = g["url"]
+    g["url"] = lambda kind, key=None: (seen.add(("url", kind, key)) or url(kind, key)) if key is not None else url(kind)
     for work in ctx.data.works:
         seen.clear()
         rows = pages.analogy_rows(ctx, work.id)
@@ -151,6 +157,16 @@ def test_templates_read_only_what_the_key_declares(built):
         others = {item["work"]["id"] for fld_rows in rows.values() for row in fld_rows for item in row["items"]}
         declared = {("insights", work.id), ("curated", work.id)} | {("pair", work.id, o) for o in others}
         assert seen and seen <= declared, seen - declared
+
+
+def test_the_artwork_templates_call_no_other_global_functions_and_read_no_other_per_work_global(context):
+    """A new callable global or per-work global read by the artwork templates must be declared in
+    pages.artwork_reads (and added to the guard above) before pages can be kept safely."""
+    ctx = context
+    names = referenced(ctx.env, "artwork.html")
+    calls = {n for n in names if callable(ctx.env.globals.get(n))}
+    assert calls == {"url", "asset", "anchor", "pair_url", "curated_for"}
+    assert set(PER_PAGE) == {"insights"} and "insights" in names
 
 
 def context_of(config):
@@ -170,3 +186,27 @@ def context_of(config):
     finally:
         build_module.make_context = real
     return captured["ctx"]
+
+
+def test_a_key_follows_the_globals_its_template_reads_and_only_those(tmp_path):
+    """Unit: the shared part digests the globals artwork.html (with what it includes) names, not the others."""
+    from atlas.core.config import SiteConfig
+    from atlas.site.context import make_environment
+    from atlas.site.page_keys import PageKeys
+
+    def key(**changes) -> str:
+        env = make_environment(SiteConfig())
+        env.filters.update(similarity=str, pct=str, years=str)
+        env.globals.update({"site": {"title": "A"}, "names": {"culture": "Culture"}, "url": str,
+                            "insights": {"model": True, "works": {"w": 1, "v": 2}}, "explorer": {"map": 1}, **changes})
+        keys = PageKeys(tmp_path, None)
+        keys.prepare(env, "code", {"title": "A"}, None)
+        return keys.key(env, "artwork.html", {"work": {"id": "w"}}, {"insights": 1})
+
+    same = key()
+    assert key() == same
+    assert key(site={"title": "B"}) != same
+    assert key(names={"culture": "Style"}) != same
+    assert key(insights={"model": False, "works": {"w": 1, "v": 2}}) != same
+    assert key(insights={"model": True, "works": {"w": 1, "v": 3}}) == same  # per work: declared by the page
+    assert key(explorer={"map": 2}) == same  # the artwork templates do not read it

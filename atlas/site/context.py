@@ -167,7 +167,7 @@ class SiteContext:
         path, digest = self.paths.page_file(kind, key), ""
         if reads is not None and self.page_keys is not None:
             digest = self.page_keys.key(self.env, template, dict(context, page_url=url), reads)
-            if self.page_keys.unchanged(path, digest):
+            if digest and self.page_keys.unchanged(path, digest):
                 return Output(path, url=listed, key=digest, kept=True)
         html = self.render(template, page_url=url, **context)
         return Output(path, html.encode("utf-8"), url=listed, key=digest)

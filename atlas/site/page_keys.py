@@ -69,16 +69,24 @@ class PageKeys:
         self.globals = env.globals
 
     def shared_digest(self, env: Environment, template: str) -> str:
-        """The shared part of the key of every page rendered with `template` (see the module docstring)."""
+        """The shared part of the key of every page rendered with `template` (see the module docstring); ""
+        when its reads cannot be followed (a template named by a variable): then its pages are always rendered."""
         if template not in self.shared:
-            values = {name: _without_per_page(name, self.globals[name]) for name in sorted(referenced(env, template))
+            try:
+                names = sorted(referenced(env, template))
+            except Unfollowable:
+                self.shared[template] = ""
+                return ""
+            values = {name: _without_per_page(name, self.globals[name]) for name in names
                       if name in self.globals and not callable(self.globals[name])}
             self.shared[template] = key_digest(self.base, template, values)
         return self.shared[template]
 
     def key(self, env: Environment, template: str, context: dict, reads: Any) -> str:
-        """The key of one page: the shared part, its template context and what it reads through globals."""
-        return key_digest(self.shared_digest(env, template), plain(context), plain(reads))
+        """The key of one page: the shared part, its template context and what it reads through globals;
+        "" when the page cannot be keyed (it is then rendered every time)."""
+        shared = self.shared_digest(env, template)
+        return key_digest(shared, plain(context), plain(reads)) if shared else ""
 
     def unchanged(self, path: str, key: str) -> bool:
         """True when the published `path` was made from `key` and is still the file made then."""
@@ -131,22 +139,34 @@ def load(path: Path) -> dict[str, list]:
         return {}
 
 
+class Unfollowable(ValueError):
+    """A template includes, imports or extends a template named by a variable: its reads cannot be known."""
+
+
 def referenced(env: Environment, template: str, seen: set[str] | None = None) -> set[str]:
     """Every undeclared name `template` and the templates it extends, includes or imports use (jinja2.meta).
-    A template named by a variable cannot be followed, so it is refused (then the key would miss its reads)."""
+    A template named by a variable cannot be followed: Unfollowable (its pages are then never kept)."""
     seen = set() if seen is None else seen
     if template in seen:
         return set()
     seen.add(template)
     source = env.loader.get_source(env, template)[0]
-    ast = env.parse(source)
+    ast = _bare(env).parse(source)
     names = set(meta.find_undeclared_variables(ast))
     for other in meta.find_referenced_templates(ast):
         if other is None:
-            raise ValueError(f"template {template} includes a template named by a variable: pages made with it "
-                             "cannot be keyed")
+            raise Unfollowable(template)
         names |= referenced(env, other, seen)
     return names
+
+
+def _bare(env: Environment) -> Environment:
+    """An environment with `env`'s loader and filters but no globals of the site: jinja2.meta counts a name
+    that is a global as declared, and those are the very names the key must find."""
+    bare = Environment(loader=env.loader)
+    bare.filters.update(env.filters)
+    bare.tests.update(env.tests)
+    return bare
 
 
 def _without_per_page(name: str, value: Any) -> Any:
