@@ -308,7 +308,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
             ), keys)
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
-            report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS)
+            report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS, report.timings)
             report.add(pairings.problems)
             report.counts.update(pairings.counts)
             report.timings["pages: pairings"] = pairings.render_seconds
