@@ -210,3 +210,5 @@ def test_a_key_follows_the_globals_its_template_reads_and_only_those(tmp_path):
     assert key(insights={"model": False, "works": {"w": 1, "v": 2}}) != same
     assert key(insights={"model": True, "works": {"w": 1, "v": 3}}) == same  # per work: declared by the page
     assert key(explorer={"map": 2}) == same  # the artwork templates do not read it
+    # nor this part of a global they read only by attribute (insights.model, .patterns, .surprises, .works)
+    assert key(insights={"model": True, "works": {"w": 1, "v": 2}, "graph_svg": "<svg/>"}) == same

@@ -7,9 +7,9 @@ before it is rendered: a digest of exactly what its template can read, in two pa
 * The shared part, one per template, made once per build: the source of every template the environment can
   load (the package's and the site's own), the code that renders pages (atlas.site.render and every atlas
   module it imports, and the library versions they import, as in atlas.core.stage_cache.code_digest), the
-  whole config, the similarity scale behind the `similarity` filter, and the value of every global the
-  template or a template it includes, imports or extends names (found by Jinja's own parser,
-  jinja2.meta), callables aside. A callable global is either pure code (url of a fixed page, asset, anchor)
+  whole config, the similarity scale behind the `similarity` filter, and what the template, or a template
+  it includes, imports or extends, reads of every global it names (found on Jinja's own parse tree: the
+  attributes read where a global is only read as `name.attr`, else its whole value), callables aside. A callable global is either pure code (url of a fixed page, asset, anchor)
   or per-page data declared in `reads`. Parts of a global that are per work (PER_PAGE: `insights.works`)
   are left out of the shared part: the page declares the entry it reads.
 * The page's own part: the template's context (its work's view, every analogy's view with its title and
@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, meta
+from jinja2 import Environment, meta, nodes
 
 from atlas.core.cache import key_digest
 from atlas.core.checked import read_checked, write_checked
@@ -73,11 +73,11 @@ class PageKeys:
         when its reads cannot be followed (a template named by a variable): then its pages are always rendered."""
         if template not in self.shared:
             try:
-                names = sorted(referenced(env, template))
+                reads = global_reads(env, template)
             except Unfollowable:
                 self.shared[template] = ""
                 return ""
-            values = {name: _without_per_page(name, self.globals[name]) for name in names
+            values = {name: _read(self.globals[name], attrs, PER_PAGE.get(name, ())) for name, attrs in sorted(reads.items())
                       if name in self.globals and not callable(self.globals[name])}
             self.shared[template] = key_digest(self.base, template, values)
         return self.shared[template]
@@ -160,6 +160,63 @@ def referenced(env: Environment, template: str, seen: set[str] | None = None) ->
     return names
 
 
+def global_reads(env: Environment, template: str) -> dict[str, tuple[str, ...] | None]:
+    """{name: the attributes read, or None for the whole value} of every undeclared name `template` and the
+    templates it reaches use. A name only ever read as `name.attr` or `name["attr"]` (or tested with `is
+    defined`) gives its attributes, so a page reading `insights.model` is not keyed by `insights.graph_svg`;
+    any other use (passed on, iterated, printed) reads the whole value."""
+    names = referenced(env, template)
+    attrs: dict[str, set[str]] = {name: set() for name in names}
+    whole: set[str] = set()
+    for ast in _asts(env, template, set()):
+        used: dict[str, int] = {}
+        for node in ast.find_all(nodes.Name):
+            used[node.name] = used.get(node.name, 0) + 1
+        wrapped: dict[str, int] = {}
+        for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Test)):
+            inner = node.node
+            if not isinstance(inner, nodes.Name) or inner.name not in attrs:
+                continue
+            attr = _attribute(node)
+            if attr is not None:
+                wrapped[inner.name] = wrapped.get(inner.name, 0) + 1
+                if attr:
+                    attrs[inner.name].add(attr)
+        whole |= {name for name in attrs if used.get(name, 0) > wrapped.get(name, 0)}
+    return {name: None if name in whole else tuple(sorted(found)) for name, found in attrs.items()}
+
+
+def _attribute(node: nodes.Node) -> str | None:
+    """The attribute a Getattr or constant Getitem reads, "" for an `is defined` test, None otherwise."""
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        return node.arg.value
+    if isinstance(node, nodes.Test) and node.name in ("defined", "undefined"):
+        return ""
+    return None
+
+
+def _asts(env: Environment, template: str, seen: set[str]):
+    """The parsed template and every template it reaches (names already checked by `referenced`)."""
+    if template in seen:
+        return
+    seen.add(template)
+    ast = _bare(env).parse(env.loader.get_source(env, template)[0])
+    yield ast
+    for other in meta.find_referenced_templates(ast):
+        yield from _asts(env, other, seen)
+
+
+def _read(value: Any, attrs: tuple[str, ...] | None, per_page: tuple[str, ...]) -> Any:
+    """What of a global's value the template reads: the named attributes, or all of it (but the per-work
+    parts, which each page declares)."""
+    if not isinstance(value, dict):
+        return value if attrs is None else {a: getattr(value, a, None) for a in attrs}
+    keys = sorted(value) if attrs is None else attrs
+    return {k: value.get(k) for k in keys if k not in per_page}
+
+
 def _bare(env: Environment) -> Environment:
     """An environment with `env`'s loader and filters but no globals of the site: jinja2.meta counts a name
     that is a global as declared, and those are the very names the key must find."""
@@ -168,9 +225,3 @@ def _bare(env: Environment) -> Environment:
     bare.tests.update(env.tests)
     return bare
 
-
-def _without_per_page(name: str, value: Any) -> Any:
-    parts = PER_PAGE.get(name)
-    if parts and isinstance(value, dict):
-        return {k: v for k, v in value.items() if k not in parts}
-    return value
