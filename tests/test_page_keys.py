@@ -148,6 +148,8 @@ def test_templates_read_only_what_the_key_declares(context):
     g["pair_url"] = lambda a, b: seen.add(("pair", a, b)) or pair_url(a, b)
     g["curated_for"] = lambda w: seen.add(("curated", w)) or curated_for(w)
     g["insights"] = dict(g["insights"], works=Recorder(g["insights"]["works"], seen))
+    similarity = ctx.env.filters["similarity"]
+    ctx.env.filters["similarity"] = lambda score: seen.add(("similarity", score)) or similarity(score)
     url = g["url"]
     g["url"] = lambda kind, key=None: (seen.add(("url", kind, key)) or url(kind, key)) if key is not None else url(kind)
     for work in ctx.data.works:
@@ -155,7 +157,9 @@ def test_templates_read_only_what_the_key_declares(context):
         rows = pages.analogy_rows(ctx, work.id)
         pages.artwork(ctx, work.id)
         others = {item["work"]["id"] for fld_rows in rows.values() for row in fld_rows for item in row["items"]}
-        declared = {("insights", work.id), ("curated", work.id)} | {("pair", work.id, o) for o in others}
+        scores = {item["score"] for fld_rows in rows.values() for row in fld_rows for item in row["items"]}
+        declared = ({("insights", work.id), ("curated", work.id)} | {("pair", work.id, o) for o in others}
+                    | {("similarity", score) for score in scores})
         assert seen and seen <= declared, seen - declared
 
 
@@ -200,7 +204,7 @@ def test_a_key_follows_the_globals_its_template_reads_and_only_those(tmp_path):
         env.globals.update({"site": {"title": "A"}, "names": {"culture": "Culture"}, "url": str,
                             "insights": {"model": True, "works": {"w": 1, "v": 2}}, "explorer": {"map": 1}, **changes})
         keys = PageKeys(tmp_path, None)
-        keys.prepare(env, "code", {"title": "A"}, None)
+        keys.prepare(env, "code", {"title": "A"})
         return keys.key(env, "artwork.html", {"work": {"id": "w"}}, {"insights": 1})
 
     same = key()

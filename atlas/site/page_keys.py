@@ -7,14 +7,16 @@ before it is rendered: a digest of exactly what its template can read, in two pa
 * The shared part, one per template, made once per build: the source of every template the environment can
   load (the package's and the site's own), the code that renders pages (atlas.site.render and every atlas
   module it imports, and the library versions they import, as in atlas.core.stage_cache.code_digest), the
-  whole config, the similarity scale behind the `similarity` filter, and what the template, or a template
-  it includes, imports or extends, reads of every global it names (found on Jinja's own parse tree: the
-  attributes read where a global is only read as `name.attr`, else its whole value), callables aside. A callable global is either pure code (url of a fixed page, asset, anchor)
-  or per-page data declared in `reads`. Parts of a global that are per work (PER_PAGE: `insights.works`)
-  are left out of the shared part: the page declares the entry it reads.
+  whole config, and what the template, or a template it includes, imports or extends, reads of every
+  global it names (found on Jinja's own parse tree: the attributes read where a global is only read as
+  `name.attr`, else its whole value), callables aside. A callable global is either pure code (url of a
+  fixed page, asset, anchor) or per-page data declared in `reads`. Parts of a global that are per work
+  (PER_PAGE: `insights.works`) are left out of the shared part: the page declares the entry it reads.
 * The page's own part: the template's context (its work's view, every analogy's view with its title and
   thumbnail URL, cluster, IIIF view, ...) and `reads`, what the page reads through per-page globals
-  (its `insights.works` entry, `curated_for(id)`, `pair_url(id, other)` for every analogy shown).
+  (its `insights.works` entry, `curated_for(id)`, `pair_url(id, other)` for every analogy shown) and
+  through the data-dependent `similarity` filter (its text for every score shown: the similarity scale
+  behind it moves with every changed vector, the texts rarely).
   tests/test_page_keys.py renders pages with those globals recording what is read and fails on anything a
   template reads that `reads` does not declare, so a template edit that reads more is caught there.
 
@@ -56,16 +58,16 @@ class PageKeys:
         self.enabled = enabled  # False (`atlas build --full`): every page is rendered, keys are still stored
         self.old: dict[str, list] = load(self.path) if self.published is not None else {}
         self.new: dict[str, list] = {}
-        self.base = ""  # set by prepare(): templates, code, config, scale
+        self.base = ""  # set by prepare(): templates, code, config
         self.globals: dict[str, Any] = {}
         self.shared: dict[str, str] = {}  # template -> shared digest (made on first use, in each process)
         self.rendered: list[str] = []  # files rendered although they had a key (the tests read it)
         self.kept = 0
 
-    def prepare(self, env: Environment, code: str, config: Any, scale: Any) -> None:
+    def prepare(self, env: Environment, code: str, config: Any) -> None:
         """Digest what every page shares, once, before any page (or forked renderer) is made."""
         sources = [(name, env.loader.get_source(env, name)[0]) for name in sorted(env.list_templates())]
-        self.base = key_digest(FORMAT, code, sources, plain(config), plain(scale))
+        self.base = key_digest(FORMAT, code, sources, plain(config))
         self.globals = env.globals
 
     def shared_digest(self, env: Environment, template: str) -> str:

@@ -52,18 +52,20 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 def artwork(ctx: SiteContext, work_id: str) -> Output:
     defaults = default_conditions(ctx.by_id[work_id], ctx.data.analogies.get(work_id, {}))
     rows = analogy_rows(ctx, work_id)
+    cluster = ctx.clusters_by_work.get(work_id)  # its name and anchor only: the members change with any work placed
     return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), work=ctx.work_view(work_id),
-                    analogies=rows, cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id),
-                    defaults=defaults)
+                    analogies=rows, cluster=cluster and {"id": cluster.id, "label": cluster.label},
+                    iiif=iiif_view(ctx, work_id), defaults=defaults)
 
 
 def artwork_reads(ctx: SiteContext, work_id: str, rows: dict[str, list[dict]]) -> dict:
-    """What an artwork page reads through per-page globals, for its render key (atlas.site.page_keys); the
-    test of page keys fails when the templates read anything else through them."""
-    g = ctx.env.globals
-    others = sorted({item["work"]["id"] for fld_rows in rows.values() for row in fld_rows for item in row["items"]})
+    """What an artwork page reads through per-page globals and data-dependent filters, for its render key
+    (atlas.site.page_keys); the test of page keys fails when the templates read anything else through them."""
+    g, similarity = ctx.env.globals, ctx.env.filters["similarity"]
+    items = [item for fld_rows in rows.values() for row in fld_rows for item in row["items"]]
     return {"insights": g["insights"]["works"].get(work_id), "curated": g["curated_for"](work_id),
-            "pairs": [g["pair_url"](work_id, other) for other in others]}
+            "pairs": [g["pair_url"](work_id, other) for other in sorted({item["work"]["id"] for item in items})],
+            "similarity": [similarity(item["score"]) for item in items]}  # the scale moves with every vector
 
 
 def analogy_rows(ctx: SiteContext, work_id: str) -> dict[str, list[dict]]:

@@ -40,7 +40,7 @@ def make_context(data: SiteData, page_keys: PageKeys | None = None) -> SiteConte
         **pairing_globals(ctx),
     )
     if page_keys is not None:  # after every global is set: the keys digest them
-        page_keys.prepare(ctx.env, code_digest(sys.modules[__name__]), dataclasses.asdict(data.config), data.scale)
+        page_keys.prepare(ctx.env, code_digest(sys.modules[__name__]), dataclasses.asdict(data.config))
     return ctx
 
 
