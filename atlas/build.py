@@ -226,7 +226,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                                 lambda: culture.culture_similarity(vectors, conditions["culture"]), culture.CultureSimilarity)
     with report.stage("scale"):
         scale = stages.run("scale", key.parts(code=code_digest(similarity_scale)),
-                           lambda: similarity_scale.similarity_scale(vectors), similarity_scale.SimilarityScale)
+                           lambda: similarity_scale.similarity_scale(vectors), similarity_scale.SimilarityScale,
+                           near=Near(ids, vectors, lambda old, change: old, full=full))  # kept while few works changed:
+        # every page shows percentiles read off it, and one new image would move them all by a tenth
     with report.stage("map"):
         cmap = stages.run(
             "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),

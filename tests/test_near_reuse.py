@@ -22,7 +22,7 @@ from atlas.core.near_reuse import REUSE_SHARE, Change, compare
 
 from .conftest import write_small_collection
 
-STUDIES = ("map", "probes", "patterns", "surprises")
+STUDIES = ("scale", "map", "probes", "patterns", "surprises")
 CULTURES = ("Dutch", "Chinese", "Japanese", "Persian")
 
 

@@ -15,6 +15,10 @@ result for the works now, by the simplest rule that keeps every page honest:
 * surprises: the date surprises are recomputed from the adapted guesses (cheap); the cross-cultural ones
   lose every row of, or with a neighbour among, the removed and changed works.
 
+* the similarity scale (atlas.analysis.similarity_scale) is kept as it is (build.py): one work in N moves
+  the distribution of all pair scores by about 1/N, yet every page's "closer than X% of all pairs" read off
+  it by a tenth of a percent here and there, which would re-render every artwork page for one new image.
+
 Everything is deterministic: the same stored result and the same works give the same adapted result.
 """
 

@@ -1,6 +1,6 @@
 """Reusing a whole-collection stage's result when only a few works changed since it was computed.
 
-The probes, patterns, surprises and the map are computed over the whole collection: at 10,000 works the
+The probes, patterns, surprises, the map and the similarity scale are computed over the whole collection: at 10,000 works the
 probes alone took 103 s after one image changed, and the map 33 s, for results that one work in 10,000 barely
 moves. So a stage may be given a `Near` (atlas.core.stage_cache.StageCache.run): besides its result, the
 stage file then keeps the *baseline*, each work's id and a digest of its own inputs (its vector row and its
