@@ -166,7 +166,7 @@ class SiteContext:
         listed = url if kind not in ("404", "sitemap") else None
         path, digest = self.paths.page_file(kind, key), ""
         if reads is not None and self.page_keys is not None:
-            digest = self.page_keys.key(self.env, template, dict(context, page_url=url), reads)
+            digest = self.page_keys.key(self.env, template, dict(context, page_url=url), reads, self.views)
             if digest and self.page_keys.unchanged(path, digest):
                 return Output(path, url=listed, key=digest, kept=True)
         html = self.render(template, page_url=url, **context)

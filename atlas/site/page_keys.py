@@ -61,6 +61,7 @@ class PageKeys:
         self.base = ""  # set by prepare(): templates, code, config
         self.globals: dict[str, Any] = {}
         self.shared: dict[str, str] = {}  # template -> shared digest (made on first use, in each process)
+        self.view_digests: dict[str, str] = {}  # work id -> digest of its view (per process)
         self.rendered: list[str] = []  # files rendered although they had a key (the tests read it)
         self.kept = 0
 
@@ -84,11 +85,25 @@ class PageKeys:
             self.shared[template] = key_digest(self.base, template, values)
         return self.shared[template]
 
-    def key(self, env: Environment, template: str, context: dict, reads: Any) -> str:
+    def key(self, env: Environment, template: str, context: dict, reads: Any, views: dict | None = None) -> str:
         """The key of one page: the shared part, its template context and what it reads through globals;
-        "" when the page cannot be keyed (it is then rendered every time)."""
+        "" when the page cannot be keyed (it is then rendered every time). `views` (work id -> the work's
+        view, SiteContext.views) lets each work's view be digested once, not on every page that shows it."""
         shared = self.shared_digest(env, template)
-        return key_digest(shared, plain(context), plain(reads)) if shared else ""
+        return key_digest(shared, self._compact(context, views or {}), plain(reads)) if shared else ""
+
+    def _compact(self, value: Any, views: dict) -> Any:
+        """`value` with every work view in it replaced by that view's digest (a view is made once, never changed)."""
+        if isinstance(value, dict):
+            work = value.get("id")
+            if isinstance(work, str) and views.get(work) is value:
+                if work not in self.view_digests:
+                    self.view_digests[work] = key_digest(value)
+                return ["view", self.view_digests[work]]
+            return {k: self._compact(v, views) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._compact(v, views) for v in value]
+        return plain(value)
 
     def unchanged(self, path: str, key: str) -> bool:
         """True when the published `path` was made from `key` and is still the file made then."""
