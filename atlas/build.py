@@ -37,6 +37,7 @@ from atlas.analysis import (
     patterns,
     probes,
     quality,
+    reuse,
     similarity_scale,
     surprises,
 )
@@ -48,6 +49,7 @@ from atlas.core.checked import start_corrupt_log
 from atlas.core.config import ConfigError, SiteConfig
 from atlas.core.jsonio import json_bytes
 from atlas.core.locks import build_locks
+from atlas.core.near_reuse import Near
 from atlas.core.records import CONDITIONS, Problem, Record
 from atlas.core.report import BuildReport
 from atlas.core.stage_cache import StageCache, code_digest, part_digest
@@ -69,6 +71,7 @@ from atlas.site.insights_pages import insights_pages
 from atlas.site.journey_plan import journey_stage
 from atlas.site.journeys import journey_pages
 from atlas.site.larger_view import larger_files
+from atlas.site.page_keys import PageKeys
 from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
 from atlas.site.precompress import precompress
@@ -90,6 +93,7 @@ log = logging.getLogger(__name__)
 PAGE_GROUPS = (pages.static_files, insights_pages, pages.home, artwork_pages, pages.groups, explorer_pages,
                pages.chord, pages.map_page, pages.about_and_404, iiif_out.iiif_files, pair_pages, journey_pages,
                downloads, larger_files)
+WORKS_PARTS = ("ids", "vectors", "conditions")  # WorksKey's parts: what near reuse lets differ (atlas.core.near_reuse)
 PUBLIC_COUNTS = ("records_read", "works_published", "records_skipped", "cultures", "media", "clusters")
 
 
@@ -120,7 +124,8 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
     `wait_seconds`), and what builds that died left behind is repaired, before anything is written.
     Every stage either reuses its cached result or recomputes it; `report.decisions` says which and why.
     `allow_shrink` publishes even a site that drops more than publish.max_shrink of the published works.
-    `full` recomputes what is otherwise updated incrementally (the neighbours, the stored mean of the vectors).
+    `full` recomputes what is otherwise updated incrementally (the neighbours, the stored mean of the vectors, the
+    map and studies adapted to a few changed works) and renders every page again.
     """
     preflight = preflight if preflight is not None else check_config(config)
     preflight.raise_for_errors()
@@ -232,12 +237,15 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                                 lambda: culture.culture_similarity(vectors, conditions["culture"]), culture.CultureSimilarity)
     with report.stage("scale"):
         scale = stages.run("scale", key.parts(code=code_digest(similarity_scale)),
-                           lambda: similarity_scale.similarity_scale(vectors), similarity_scale.SimilarityScale)
+                           lambda: similarity_scale.similarity_scale(vectors), similarity_scale.SimilarityScale,
+                           near=Near(ids, vectors, lambda old, change: old, full=full))  # kept while few works changed:
+        # every page shows percentiles read off it, and one new image would move them all by a tenth
     with report.stage("map"):
         cmap = stages.run(
             "map", key.parts(settings=dataclasses.asdict(config.map), code=code_digest(clusters)),
             lambda: clusters.cluster_map(ids, vectors, conditions["culture"], conditions["medium"], config.map),
-            clusters.ClusterMap,
+            clusters.ClusterMap, near=Near(ids, vectors, lambda old, change: reuse.adapt_map(old, change, ids, vectors),
+                                           full=full),  # few works changed: new ones placed by their neighbours
         )  # labelled from the current metadata on every build: a new title does not lay out the map again
         cmap = clusters.relabel(cmap, conditions["culture"], conditions["medium"],
                                 [probes.work_year(w) for w in works], [w.title for w in works])
@@ -251,6 +259,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 "probes", key.parts(labels=labels, years=[probes.work_year(w) for w in works],
                                     settings=dataclasses.asdict(pcfg), code=code_digest(probes)),
                 lambda: probes.run_probes(works, vectors, pcfg), probes.ProbeReport,
+                near=Near(ids, vectors, reuse.adapt_probes, full=full, varying=(*WORKS_PARTS, "labels", "years"),
+                          per_work={**labels, "\x00years": [probes.work_year(w) for w in works]}),
             )
     with report.stage("heatmaps"):
         if config.heatmaps.enabled and works:
@@ -264,6 +274,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 "patterns", key.parts(years=[probes.work_year(w) for w in works],
                                       settings=dataclasses.asdict(config.patterns), code=code_digest(patterns)),
                 lambda: patterns.find_patterns(works, vectors, config.patterns), tuple[patterns.Pattern, ...],
+                near=Near(ids, vectors, lambda old, change: reuse.adapt_patterns(
+                    old, change, works, config.patterns.min_cluster_size), full=full, varying=(*WORKS_PARTS, "years")),
             )
             found_patterns, problems = curate_patterns(  # patterns.yaml: confirmed, rejected, edited (every build)
                 found_patterns, works, vectors, config.resolve(config.patterns.file) if config.patterns.file else None,
@@ -277,7 +289,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                                    code=code_digest(surprises)),
             lambda: surprises.find_surprises(works, vectors, guesses, pcfg.neighbours, pcfg.surprises, device,
                                              analogies, all(s.method == "exact" for s in searches)),  # merged, not searched
-            surprises.Surprises,
+            surprises.Surprises, near=Near(ids, vectors, lambda old, change: reuse.adapt_surprises(
+                old, change, guesses, pcfg.surprises), full=full, varying=(*WORKS_PARTS, "guesses"),
+                per_work={"culture": conditions["culture"]}),
         )
         graph = stages.run("graph", {"similarity": similarity, "code": code_digest(force_layout)},
                            lambda: force_layout.culture_layout(similarity), force_layout.CultureGraph)
@@ -302,16 +316,17 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
     })
     with staging(config.output_dir) as writer:  # removed again if anything below fails, SIGTERM included
         with report.stage("pages"):
+            keys = PageKeys(stages.root, config.output_dir, enabled=not full)  # pages whose inputs did not change
             ctx = make_context(SiteData(
                 config, works, thumbs, dims, analogies, similarity, cmap,
                 about=dict(_about(config, report, device, labelled, searches, zoom, cmap), quality=measured,
                            tuning=read_record(config, embedded.model.identity)),  # finetune's before / after
                 pairings=pairings, studies=studies, deep_zoom=zoom, scale=scale, why=why, journeys=journeys,
                 larger=larger,
-            ))
+            ), keys)
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
-            report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS)
+            report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS, report.timings)
             report.add(pairings.problems)
             report.counts.update(pairings.counts)
             report.timings["pages: pairings"] = pairings.render_seconds
@@ -322,6 +337,9 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         with report.stage("publish"):
             check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
             publish(config.output_dir, writer)
+            keys.save()  # only now: the keys describe the published files
+    report.notes.append(keys.line())
+    report.counts.update(pages_kept=keys.kept, pages_rendered_keyed=len(keys.rendered))
     written = writer.counts
     report.counts.update(files_written=written.written, files_unchanged=written.unchanged,
                          files_removed=written.removed)

@@ -8,8 +8,10 @@ own embedding cache is used (for synthetic collections whose vectors were inject
 
 Prints a table and writes benchmarks/results/rebuilds[-<name>].json:
 
-    python benchmarks/rebuilds.py                          # the sample, untrained ResNet-50 at 224 px
-    python benchmarks/rebuilds.py --config DIR/site.yaml --keep-embeddings --name synthetic-10k
+    python -m benchmarks.rebuilds                          # the sample, untrained ResNet-50 at 224 px
+    python -m benchmarks.rebuilds --config DIR/site.yaml --keep-embeddings --name synthetic-10k
+
+(Run it as a module from the repository root, so that it imports this checkout's atlas.)
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ def timed_build(config) -> tuple[float, dict]:
         "files_written": report.counts["files_written"],
         "files_unchanged": report.counts["files_unchanged"],
         "reused": [d.stage for d in report.decisions if d.reused],
+        "adapted": [d.stage for d in report.decisions if d.reason.startswith("adapted")],  # atlas.core.near_reuse
+        "pages_kept": report.counts.get("pages_kept", 0),  # atlas.site.page_keys: not rendered again
+        "pages_rendered_keyed": report.counts.get("pages_rendered_keyed", 0),
     }
 
 
@@ -120,10 +125,10 @@ def main() -> None:
         "runs": runs,
         "ratio_to_full": {name: round(run["seconds"] / full_s, 3) for name, run in runs.items()},
     }
-    print(f"{'build':<20} {'seconds':>8} {'x full':>7} {'embedded':>9} {'written':>8} {'unchanged':>10}")
+    print(f"{'build':<20} {'seconds':>8} {'x full':>7} {'embedded':>9} {'written':>8} {'unchanged':>10} {'kept':>6}")
     for name, run in runs.items():
         print(f"{name:<20} {run['seconds']:>8.1f} {result['ratio_to_full'][name]:>7.3f} {run['embedded']:>9} "
-              f"{run['files_written']:>8} {run['files_unchanged']:>10}")
+              f"{run['files_written']:>8} {run['files_unchanged']:>10} {run['pages_kept']:>6}")
     out = HERE / "results" / f"rebuilds{'-' + args.name if args.name else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

@@ -30,6 +30,7 @@ import numpy as np
 
 from atlas.core.cache import key_digest
 from atlas.core.checked import checksum_path, corrupt_log, read_checked, write_checked
+from atlas.core.near_reuse import Near, compare
 from atlas.core.typed import StageDataError, plain, read
 
 FORMAT = 2  # 2: the checksum moved from inside the JSON to atlas.core.checked's sidecar
@@ -47,6 +48,11 @@ class Decision:
 
     def line(self) -> str:
         return f"{self.stage}: {'reused' if self.reused else 'recomputed'} ({self.reason})"
+
+
+def _same_but(stored: dict, digests: dict[str, str], near: Near) -> bool:
+    """Whether every part but the works' own (near.varying) is the same as when the result was stored."""
+    return set(stored) == set(digests) and all(stored[n] == d for n, d in digests.items() if n not in near.varying)
 
 
 def part_digest(value: Any) -> str:
@@ -136,12 +142,14 @@ class StageCache:
         self.decisions: list[Decision] = []
         self.corrupt: list[str] = []  # stage files found unreadable this build
 
-    def run(self, stage: str, parts: dict[str, Any], compute: Callable[[], Any], kind: Any = None) -> Any:
+    def run(self, stage: str, parts: dict[str, Any], compute: Callable[[], Any], kind: Any = None,
+            near: Near | None = None) -> Any:
         """The cached result when all parts match, else compute() (and store it).
 
         With `kind` (a JsonData class, or a hint such as tuple[Pattern, ...]), compute() returns that; it is
         stored as its JSON form and read back through atlas.core.typed.read, so a result whose shape no
-        longer matches the code fails here, not in a template."""
+        longer matches the code fails here, not in a template. With `near`, a result computed for nearly the
+        same works is adapted instead of computed again (atlas.core.near_reuse)."""
         digests = {name: part_digest(value) for name, value in parts.items()}
         path = self.root / f"{stage}.json"
         stored = self._load(stage, path)
@@ -153,13 +161,45 @@ class StageCache:
             else:
                 self.decisions.append(Decision(stage, True, "none of its inputs changed"))
                 return result
-        self.decisions.append(Decision(stage, False, self._why(stored, digests, stage)))
+        why = self._why(stored, digests, stage)
+        if near is not None and stored is not None and not stored.get("corrupt"):
+            adapted = self._adapt(stage, stored, digests, kind, near)
+            if adapted is not None:
+                return adapted[0]
+            why += "; " + self._not_adapted(stored, digests, near)
+        self.decisions.append(Decision(stage, False, why))
         result = plain(compute())
         envelope = {"format": FORMAT, "parts": digests, "result": result}
+        if near is not None:
+            envelope["baseline"] = near.baseline()
         body = json.dumps(envelope, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
         write_checked(path, body)
         loaded = json.loads(body)["result"]  # exactly what a later build will read back
         return read(kind, loaded) if kind else loaded
+
+    def _adapt(self, stage: str, stored: dict, digests: dict[str, str], kind: Any, near: Near) -> tuple[Any] | None:
+        """(the stored result adapted to the works now,) when only the works' own inputs changed, and few
+        of them (atlas.core.near_reuse); None when it must be computed again."""
+        if near.full or not isinstance(stored.get("baseline"), dict) or not _same_but(stored["parts"], digests, near):
+            return None
+        change = compare(stored["baseline"], near.ids, near.rows())
+        if change.share > near.threshold:
+            return None
+        try:
+            result = read(kind, stored["result"]) if kind else stored["result"]
+        except StageDataError:
+            return None
+        self.decisions.append(Decision(stage, True, "adapted: " + change.line(near.threshold)))
+        return (near.adapt(result, change),)
+
+    @staticmethod
+    def _not_adapted(stored: dict, digests: dict[str, str], near: Near) -> str:
+        if near.full:
+            return "--full"
+        if not isinstance(stored.get("baseline"), dict) or not _same_but(stored["parts"], digests, near):
+            return "not adaptable: more than the works changed"
+        share = compare(stored["baseline"], near.ids, near.rows()).share
+        return f"drift {share:.4f} > {near.threshold}: computed whole"
 
     def note(self, stage: str, reused: bool, reason: str) -> None:
         """Record the decision of a stage that caches itself (embedding, thumbnails) or always runs."""

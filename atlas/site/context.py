@@ -36,6 +36,7 @@ from atlas.ingest.tiles import DeepZoom
 from atlas.site import urls
 from atlas.site.ledger import Ledger
 from atlas.site.journey_plan import Journeys
+from atlas.site.page_keys import PageKeys
 from atlas.site.pairings import PairingPlan
 from atlas.site.work_display import display_artist, display_fields
 
@@ -84,6 +85,8 @@ class Output:
     source: Path | None = None
     url: str | None = None
     checked: str = ""
+    key: str = ""  # the page's render key (atlas.site.page_keys), "" for files that have none
+    kept: bool = False  # the published file is kept as it is: its key did not change (no data)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class SiteContext:
     clusters_by_work: dict[str, Cluster]
     paths: urls.PathNames = field(default_factory=urls.PathNames)  # every key's path segment (urls.plan_paths)
     views: dict[str, dict] = field(default_factory=dict)  # work id -> work_view(): a memo, never changed once made
+    page_keys: PageKeys | None = None  # the published pages' render keys: pages whose inputs did not change are kept
 
     @property
     def config(self) -> SiteConfig:
@@ -156,12 +160,21 @@ class SiteContext:
     def render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
 
-    def page(self, kind: str, key: str | tuple[str, str] | None, template: str, **context) -> Output:
-        """A page at its URL; every page but 404 and the sitemap is listed in the sitemap."""
+    def page(self, kind: str, key: str | tuple[str, str] | None, template: str, reads: object = None,
+             **context) -> Output:
+        """A page at its URL; every page but 404 and the sitemap is listed in the sitemap.
+
+        With `reads` (what the page reads through per-page globals, atlas.site.page_keys), the page gets a
+        render key, and is not rendered again when the published page was made from the same key."""
         url = self.url(kind, key)
-        html = self.render(template, page_url=url, **context)
         listed = url if kind not in ("404", "sitemap") else None
-        return Output(self.paths.page_file(kind, key), html.encode("utf-8"), url=listed)
+        path, digest = self.paths.page_file(kind, key), ""
+        if reads is not None and self.page_keys is not None:
+            digest = self.page_keys.key(self.env, template, dict(context, page_url=url), reads, self.views)
+            if digest and self.page_keys.unchanged(path, digest):
+                return Output(path, url=listed, key=digest, kept=True)
+        html = self.render(template, page_url=url, **context)
+        return Output(path, html.encode("utf-8"), url=listed, key=digest)
 
     def page_at(self, path: str, template: str, listed: bool = True, **context) -> Output:
         """A page at a path that is not one of urls.PAGE_PATTERNS (culture pairs, redirects, notices)."""

@@ -60,9 +60,24 @@ def artwork(ctx: SiteContext, work_id: str) -> Output:
     defaults = default_conditions(ctx.by_id[work_id], lists)
     rows = analogy_rows(ctx, work_id, set(defaults.values()))
     unlisted = {fld: len(lists.get(fld, {})) - len(rows[fld]) for fld in CONDITIONS}
-    return ctx.page("work", work_id, "artwork.html", work=ctx.work_view(work_id), analogies=rows, unlisted=unlisted,
-                    switcher=switcher_data(ctx),
-                    cluster=ctx.clusters_by_work.get(work_id), iiif=iiif_view(ctx, work_id), defaults=defaults)
+    cluster = ctx.clusters_by_work.get(work_id)  # its name and anchor only: the members change with any work placed
+    return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), work=ctx.work_view(work_id),
+                    analogies=rows, unlisted=unlisted, switcher=switcher_data(ctx),
+                    cluster=cluster and {"id": cluster.id, "label": cluster.label},
+                    iiif=iiif_view(ctx, work_id), defaults=defaults)
+
+
+def artwork_reads(ctx: SiteContext, work_id: str, rows: dict[str, list[dict]]) -> dict:
+    """What an artwork page reads through per-page globals and data-dependent filters, for its render key
+    (atlas.site.page_keys); the test of page keys fails when the templates read anything else through them."""
+    g, similarity = ctx.env.globals, ctx.env.filters["similarity"]
+    items = [item for fld_rows in rows.values() for row in fld_rows for item in row["items"]]
+    others = sorted({item["work"]["id"] for item in items})
+    return {"insights": g["insights"]["works"].get(work_id), "curated": g["curated_for"](work_id),
+            "pairs": [g["pair_url"](work_id, other) for other in others],
+            "why": [g["why_match"](work_id, other) for other in others],  # its shares and heat maps
+            "larger": g["larger_view"](work_id),
+            "similarity": [similarity(item["score"]) for item in items]}  # the scale moves with every vector
 
 
 def switcher_data(ctx: SiteContext) -> dict[str, str]:
@@ -200,7 +215,9 @@ def write_outputs(writer, outputs: Iterable[Output], listed: list[str]) -> int:
     """Write every output through the site writer; append page URLs to `listed`. Returns the count written."""
     count = 0
     for out in outputs:
-        if out.source is not None:
+        if out.kept:  # its render key matched: the published page is carried over as it is
+            writer.keep(out.path)
+        elif out.source is not None:
             writer.copy_file(out.path, Path(out.source), out.checked)
         else:
             writer.write_bytes(out.path, out.data)

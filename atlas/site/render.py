@@ -6,13 +6,19 @@ globals come from the modules that own them: the studies (insights_pages), the e
 
 from __future__ import annotations
 
+import dataclasses
+import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
+
+from atlas.core.stage_cache import code_digest
 
 from atlas.site import pages
 from atlas.site.context import Output, SiteContext, SiteData, new_context, site_view
 from atlas.site.explorer import explorer_globals
 from atlas.site.insights_pages import insights_globals, pct, years
 from atlas.site.larger_view import larger_view_globals
+from atlas.site.page_keys import PageKeys
 from atlas.site.pair_pages import ledger_pages, pairing_globals
 from atlas.site.similarity_views import similarity_text, why_globals
 from atlas.site.work_display import display_label
@@ -21,9 +27,10 @@ from atlas.site.writer import SiteWriter
 PageGroup = Callable[[SiteContext], Iterable[Output]]
 
 
-def make_context(data: SiteData) -> SiteContext:
-    """The SiteContext of one build with all its template globals and filters."""
-    ctx = new_context(data)
+def make_context(data: SiteData, page_keys: PageKeys | None = None) -> SiteContext:
+    """The SiteContext of one build with all its template globals and filters; with `page_keys`, pages
+    whose render key did not change are kept instead of rendered (atlas.site.page_keys)."""
+    ctx = dataclasses.replace(new_context(data), page_keys=page_keys)
     ctx.env.filters.update(pct=pct, years=years, similarity=lambda score: similarity_text(data.scale, score),
                            label=display_label)  # a group named "JAPAN" in the catalogue reads "Japan"
     ctx.env.globals.update(
@@ -37,15 +44,22 @@ def make_context(data: SiteData) -> SiteContext:
         **larger_view_globals(ctx),
         **why_globals(ctx),
     )
+    if page_keys is not None:  # after every global is set: the keys digest them
+        page_keys.prepare(ctx.env, code_digest(sys.modules[__name__]), dataclasses.asdict(data.config))
     return ctx
 
 
-def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup]) -> int:
+def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup], timings: dict | None = None) -> int:
     """Write every group's files, then the ledger's answers for URLs none of them produced, the data files
-    and the sitemap. Returns the number of HTML pages."""
+    and the sitemap. Returns the number of HTML pages. With `timings`, each group's seconds go in it
+    ("pages: <group>"), to show where a rebuild's time goes."""
     listed: list[str] = []  # page URLs in the order made, for the sitemap
+    keys = ctx.page_keys
     for group in groups:
-        pages.write_outputs(writer, group(ctx), listed)
+        start = time.perf_counter()
+        pages.write_outputs(writer, keys.track(group(ctx), writer.root) if keys else group(ctx), listed)
+        if timings is not None:
+            timings[f"pages: {group.__name__}"] = round(time.perf_counter() - start, 2)
     pages.write_outputs(writer, ledger_pages(ctx, writer.written), listed)  # last: it needs every page made
     pages.write_outputs(writer, pages.data_files(ctx), listed)
     pages.write_outputs(writer, [pages.sitemap(ctx, listed)], [])

@@ -91,6 +91,16 @@ class SiteWriter:
             raise exc if exc.filename else OSError(exc.errno, exc.strerror, str(target)) from exc
         self.counts.written += 1
 
+    def keep(self, relative: str) -> None:
+        """Carry the published file at `relative` over unread: a page whose render key did not change
+        (atlas.site.page_keys checked that the published file is still the one made from that key)."""
+        target = self._claim(relative)
+        old = safe_join(self.published, relative) if self.published is not None else None
+        if old is None or not _carry_over(old, target):
+            raise FileNotFoundError(errno.ENOENT, "a kept page is no longer in the published site", str(old))
+        self.bytes_written += target.stat().st_size
+        self.counts.unchanged += 1
+
     def write_text(self, relative: str, text: str) -> None:
         self.write_bytes(relative, text.encode("utf-8"))
 

@@ -1,0 +1,244 @@
+"""Page-level render keys: a page whose inputs did not change is not rendered again.
+
+A no-change rebuild of a 10,000-work site used to render every artwork page only to find its bytes equal to
+the published file (44 s of 60 s). Now a page that opts in (`SiteContext.page(..., reads=...)`) gets a key
+before it is rendered: a digest of exactly what its template can read, in two parts.
+
+* The shared part, one per template, made once per build: the source of every template the environment can
+  load (the package's and the site's own), the code that renders pages (atlas.site.render and every atlas
+  module it imports, and the library versions they import, as in atlas.core.stage_cache.code_digest), the
+  whole config, and what the template, or a template it includes, imports or extends, reads of every
+  global it names (found on Jinja's own parse tree: the attributes read where a global is only read as
+  `name.attr`, else its whole value), callables aside. A callable global is either pure code (url of a
+  fixed page, asset, anchor) or per-page data declared in `reads`. Parts of a global that are per work
+  (PER_PAGE: `insights.works`) are left out of the shared part: the page declares the entry it reads.
+* The page's own part: the template's context (its work's view, every analogy's view with its title and
+  thumbnail URL, cluster, IIIF view, ...) and `reads`, what the page reads through per-page globals
+  (its `insights.works` entry, `curated_for(id)`, `pair_url(id, other)` for every analogy shown) and
+  through the data-dependent `similarity` filter (its text for every score shown: the similarity scale
+  behind it moves with every changed vector, the texts rarely).
+  tests/test_page_keys.py renders pages with those globals recording what is read and fails on anything a
+  template reads that `reads` does not declare, so a template edit that reads more is caught there.
+
+The manifest (`pages.json`, checked, under the site's stage folder in the cache) maps each page's file to
+[key, size, mtime_ns, sha256] of the published file. A page is kept, not rendered, when its key matches and
+the published file still has that size and modification time (as the image digests are trusted,
+atlas.core.cache.DigestIndex): kept files are hard-linked into the new site by the writer, so they keep
+their inode and time, and a published file that was edited or removed no longer matches and is rendered
+again. The manifest is written only after the site is published, so a failed build leaves the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, meta, nodes
+
+from atlas.core.cache import key_digest
+from atlas.core.checked import read_checked, write_checked
+from atlas.core.typed import plain
+
+FORMAT = 1  # bump on purpose when the key's recipe changes
+KIND = "page keys"  # how the build report names the manifest when it is corrupt
+MANIFEST = "pages.json"
+PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
+
+
+class PageKeys:
+    """The manifest of the published pages' keys, and the keys of this build's pages as they are made."""
+
+    def __init__(self, folder: Path, published: Path | None, enabled: bool = True):
+        self.path = folder / MANIFEST
+        self.published = published if published is not None and published.is_dir() else None
+        self.enabled = enabled  # False (`atlas build --full`): every page is rendered, keys are still stored
+        self.old: dict[str, list] = load(self.path) if self.published is not None else {}
+        self.new: dict[str, list] = {}
+        self.base = ""  # set by prepare(): templates, code, config
+        self.globals: dict[str, Any] = {}
+        self.shared: dict[str, str] = {}  # template -> shared digest (made on first use, in each process)
+        self.view_digests: dict[str, str] = {}  # work id -> digest of its view (per process)
+        self.rendered: list[str] = []  # files rendered although they had a key (the tests read it)
+        self.kept = 0
+
+    def prepare(self, env: Environment, code: str, config: Any) -> None:
+        """Digest what every page shares, once, before any page (or forked renderer) is made."""
+        sources = [(name, env.loader.get_source(env, name)[0]) for name in sorted(env.list_templates())]
+        self.base = key_digest(FORMAT, code, sources, plain(config))
+        self.globals = env.globals
+
+    def shared_digest(self, env: Environment, template: str) -> str:
+        """The shared part of the key of every page rendered with `template` (see the module docstring); ""
+        when its reads cannot be followed (a template named by a variable): then its pages are always rendered."""
+        if template not in self.shared:
+            try:
+                reads = global_reads(env, template)
+            except Unfollowable:
+                self.shared[template] = ""
+                return ""
+            values = {name: _read(self.globals[name], attrs, PER_PAGE.get(name, ())) for name, attrs in sorted(reads.items())
+                      if name in self.globals and not callable(self.globals[name])}
+            self.shared[template] = key_digest(self.base, template, values)
+        return self.shared[template]
+
+    def key(self, env: Environment, template: str, context: dict, reads: Any, views: dict | None = None) -> str:
+        """The key of one page: the shared part, its template context and what it reads through globals;
+        "" when the page cannot be keyed (it is then rendered every time). `views` (work id -> the work's
+        view, SiteContext.views) lets each work's view be digested once, not on every page that shows it."""
+        shared = self.shared_digest(env, template)
+        return key_digest(shared, self._compact(context, views or {}), plain(reads)) if shared else ""
+
+    def _compact(self, value: Any, views: dict) -> Any:
+        """`value` with every work view in it replaced by that view's digest (a view is made once, never changed)."""
+        if isinstance(value, dict):
+            work = value.get("id")
+            if isinstance(work, str) and views.get(work) is value:
+                if work not in self.view_digests:
+                    self.view_digests[work] = key_digest(value)
+                return ["view", self.view_digests[work]]
+            return {k: self._compact(v, views) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._compact(v, views) for v in value]
+        return plain(value)
+
+    def unchanged(self, path: str, key: str) -> bool:
+        """True when the published `path` was made from `key` and is still the file made then."""
+        entry = self.old.get(path)
+        if not self.enabled or entry is None or entry[0] != key or self.published is None:
+            return False
+        try:
+            st = os.stat(self.published / path)
+        except OSError:
+            return False
+        return [st.st_size, st.st_mtime_ns] == entry[1:3]
+
+    def track(self, outputs: Iterable, root: Path) -> Iterator:
+        """Pass `outputs` on to the writer; once each keyed one is written under `root`, note its key."""
+        for out in outputs:
+            yield out
+            if not out.key:
+                continue
+            st = os.stat(root / out.path)
+            if out.kept:
+                self.kept += 1
+                digest = self.old[out.path][3]
+            else:
+                self.rendered.append(out.path)
+                digest = hashlib.sha256(out.data).hexdigest()
+            self.new[out.path] = [out.key, st.st_size, st.st_mtime_ns, digest]
+
+    def save(self) -> None:
+        """Store this build's keys (call after publishing: they describe the published files)."""
+        body = json.dumps({"format": FORMAT, "pages": self.new}, sort_keys=True, separators=(",", ":"))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_checked(self.path, body.encode("utf-8"))
+
+    def line(self) -> str:
+        """The build report's line."""
+        return (f"pages: {self.kept:,} pages kept (their inputs did not change), {len(self.rendered):,} "
+                "keyed pages rendered")
+
+
+def load(path: Path) -> dict[str, list]:
+    """The stored manifest, or {} when there is none, it is damaged or of another format."""
+    data = read_checked(path, KIND)
+    if data is None:
+        return {}
+    try:
+        stored = json.loads(data)
+        pages = stored["pages"] if stored.get("format") == FORMAT else {}
+        return {k: v for k, v in pages.items() if isinstance(v, list) and len(v) == 4}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+class Unfollowable(ValueError):
+    """A template includes, imports or extends a template named by a variable: its reads cannot be known."""
+
+
+def referenced(env: Environment, template: str, seen: set[str] | None = None) -> set[str]:
+    """Every undeclared name `template` and the templates it extends, includes or imports use (jinja2.meta).
+    A template named by a variable cannot be followed: Unfollowable (its pages are then never kept)."""
+    seen = set() if seen is None else seen
+    if template in seen:
+        return set()
+    seen.add(template)
+    source = env.loader.get_source(env, template)[0]
+    ast = _bare(env).parse(source)
+    names = set(meta.find_undeclared_variables(ast))
+    for other in meta.find_referenced_templates(ast):
+        if other is None:
+            raise Unfollowable(template)
+        names |= referenced(env, other, seen)
+    return names
+
+
+def global_reads(env: Environment, template: str) -> dict[str, tuple[str, ...] | None]:
+    """{name: the attributes read, or None for the whole value} of every undeclared name `template` and the
+    templates it reaches use. A name only ever read as `name.attr` or `name["attr"]` (or tested with `is
+    defined`) gives its attributes, so a page reading `insights.model` is not keyed by `insights.graph_svg`;
+    any other use (passed on, iterated, printed) reads the whole value."""
+    names = referenced(env, template)
+    attrs: dict[str, set[str]] = {name: set() for name in names}
+    whole: set[str] = set()
+    for ast in _asts(env, template, set()):
+        used: dict[str, int] = {}
+        for node in ast.find_all(nodes.Name):
+            used[node.name] = used.get(node.name, 0) + 1
+        wrapped: dict[str, int] = {}
+        for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Test)):
+            inner = node.node
+            if not isinstance(inner, nodes.Name) or inner.name not in attrs:
+                continue
+            attr = _attribute(node)
+            if attr is not None:
+                wrapped[inner.name] = wrapped.get(inner.name, 0) + 1
+                if attr:
+                    attrs[inner.name].add(attr)
+        whole |= {name for name in attrs if used.get(name, 0) > wrapped.get(name, 0)}
+    return {name: None if name in whole else tuple(sorted(found)) for name, found in attrs.items()}
+
+
+def _attribute(node: nodes.Node) -> str | None:
+    """The attribute a Getattr or constant Getitem reads, "" for an `is defined` test, None otherwise."""
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        return node.arg.value
+    if isinstance(node, nodes.Test) and node.name in ("defined", "undefined"):
+        return ""
+    return None
+
+
+def _asts(env: Environment, template: str, seen: set[str]):
+    """The parsed template and every template it reaches (names already checked by `referenced`)."""
+    if template in seen:
+        return
+    seen.add(template)
+    ast = _bare(env).parse(env.loader.get_source(env, template)[0])
+    yield ast
+    for other in meta.find_referenced_templates(ast):
+        yield from _asts(env, other, seen)
+
+
+def _read(value: Any, attrs: tuple[str, ...] | None, per_page: tuple[str, ...]) -> Any:
+    """What of a global's value the template reads: the named attributes, or all of it (but the per-work
+    parts, which each page declares)."""
+    if not isinstance(value, dict):
+        return value if attrs is None else {a: getattr(value, a, None) for a in attrs}
+    keys = sorted(value) if attrs is None else attrs
+    return {k: value.get(k) for k in keys if k not in per_page}
+
+
+def _bare(env: Environment) -> Environment:
+    """An environment with `env`'s loader and filters but no globals of the site: jinja2.meta counts a name
+    that is a global as declared, and those are the very names the key must find."""
+    bare = Environment(loader=env.loader)
+    bare.filters.update(env.filters)
+    bare.tests.update(env.tests)
+    return bare
+
