@@ -8,7 +8,6 @@ the neighbour search runs in float32 on both and must return the same neighbours
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from atlas.build import build
 from atlas.core.config import load_config
 from atlas.vectors.embed import _forward
 from atlas.vectors.finetune import FinetuneSettings, finetune
+from atlas.site.work_json import read_work_json
 from atlas.vectors.network import load_backbone
 
 from .conftest import write_small_collection
@@ -104,7 +104,7 @@ def top_ones(site: Path) -> dict[tuple[str, str, str], str]:
     """{(work, field, group): its closest analogy} from every published work JSON."""
     out = {}
     for path in sorted((site / "data" / "work").glob("*.json")):
-        analogies = json.loads(path.read_text(encoding="utf-8"))["analogies"]
+        analogies = read_work_json(path.read_text(encoding="utf-8"))["analogies"]
         for field, groups in analogies.items():
             for group, pairs in groups.items():
                 out[(path.stem, field, group)] = pairs[0][0]

@@ -248,8 +248,11 @@ def test_a_fallback_build_shows_percentiles_shares_and_the_plain_sentence(tmp_pa
     assert any(n.startswith("fallback parts weighed") and "4 of 12 works are monochrome" in n for n in report.notes)
     scale = json.loads((site / "data" / "similarity-scale.json").read_text(encoding="utf-8"))
     assert scale["pairs"] == 66 and len(scale["scores"]) == 1001
-    pages = [p.read_text(encoding="utf-8") for p in site.rglob("index.html") if "What they share" in p.read_text(encoding="utf-8")]
+    pages = [p.read_text(encoding="utf-8") for p in (site / "pair").rglob("index.html")]  # pre-rendered pair pages
+    pages = [p for p in pages if "What they share" in p]
     assert pages and all("of all pairs of works in this collection" in p for p in pages)
+    cards = [p.read_text(encoding="utf-8") for p in (site / "work").rglob("index.html")]  # artwork pages' cards too
+    assert cards and all('<details class="why-match">' in p for p in cards)
     about = (site / "about" / "index.html").read_text(encoding="utf-8")
     assert "The weights file missing.pth named in the configuration could not be read" in about
     assert "weights file not found" not in about

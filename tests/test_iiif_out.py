@@ -17,6 +17,7 @@ from atlas.core.config import load_config
 from atlas.ingest.tiles import image_service_base, wants_tiles
 from atlas.site import urls
 from atlas.site.iiif_out import rights_uri, text
+from atlas.site.work_json import read_work_json
 
 from .conftest import write_small_collection
 
@@ -122,7 +123,7 @@ def test_a_manifest_carries_the_works_metadata_credit_rights_and_links(built):
     assert l2["rights"] == "http://creativecommons.org/publicdomain/zero/1.0/"  # the canonical http form
     assert l1["homepage"][0]["id"] == f"{SITE_URL}{BASE}work/L1/"
     assert l1["seeAlso"][0]["id"] == f"{SITE_URL}{BASE}data/work/L1.json"
-    analogies = json.loads(local_path(site, l1["seeAlso"][0]["id"]).read_text(encoding="utf-8"))["analogies"]
+    analogies = read_work_json(local_path(site, l1["seeAlso"][0]["id"]).read_text(encoding="utf-8"))["analogies"]
     assert analogies, "seeAlso leads to the work's analogies"
     canvas = l1["items"][0]
     assert (canvas["width"], canvas["height"]) == LARGE["L1"]  # the full image, since it has tiles

@@ -122,6 +122,8 @@
       }
       box.appendChild(note);
     }
+    // a line break between blocks, as in the template, so the slot's text reads the same as the pre-rendered page's
+    Array.prototype.slice.call(box.children, 1).forEach(function (child) { box.insertBefore(document.createTextNode("\n"), child); });
   }
   // The pre-rendered page of this pair, when there is one, is the page to index and share.
   function canonical(a, b) {
