@@ -224,14 +224,14 @@
     return item;
   }
 
-  /** The card's closed "Why this match", as templates/why_match.html why_card draws it; null when the atlas
-   * has neither part shares nor both heat maps for the pair. */
+  /** The card's closed "Why this match", as templates/why_match.html why_card draws it (its blocks from
+   * work_data.js whyBlocks, shared with the pair viewer); null when the atlas has neither part shares nor
+   * both heat maps for the pair. */
   function whyMatch(own, w, row, rank) {
     const read = window.atlasWorkData;
     if (!own || !read || !read.whyShares) return null;
-    const shares = read.whyShares(own, row.dataset.field, row.dataset.group, rank);
-    const maps = [read.heatmap(own), read.heatmap(w)];
-    if (!shares && !(maps[0] && maps[1])) return null;
+    const blocks = read.whyBlocks(read.whyShares(own, row.dataset.field, row.dataset.group, rank), own, w, { lazy: true });
+    if (!blocks.length) return null;
     const box = document.createElement('details');
     const summary = document.createElement('summary');
     const hidden = document.createElement('span');
@@ -239,40 +239,7 @@
     hidden.className = 'visually-hidden';
     hidden.textContent = ` with ${w.title}`;
     summary.append('Why this match', hidden);
-    box.append(summary);
-    if (shares) {
-      const p = document.createElement('p');
-      p.className = 'why-parts';
-      p.textContent = shares.some((s) => s.at > 0)
-        ? `What they share: ${shares.map((s) => `${s.family} ${s.percent}%`).join(', ')} of the score.`
-        : 'No feature family finds these two more alike than an average pair of works in this collection.';
-      box.append(p);
-    }
-    if (maps[0] && maps[1]) {
-      const figures = document.createElement('div');
-      figures.className = 'why-heatmaps';
-      [own, w].forEach((work, i) => {
-        const fig = document.createElement('figure');
-        const img = document.createElement('img');
-        const caption = document.createElement('figcaption');
-        img.src = maps[i].url;
-        img.alt = `Heat map over ${work.title}`;
-        img.loading = 'lazy';
-        caption.textContent = work.title;
-        fig.append(img, caption);
-        figures.append(fig);
-      });
-      const note = document.createElement('p');
-      note.className = 'why-note';
-      note.textContent = "Brighter where the network's features respond most in each work.";
-      if (maps[0].untrained) {
-        const strong = document.createElement('strong');
-        strong.className = 'untrained';
-        strong.textContent = 'This network is untrained: the maps show where random filters respond, not what a trained network looks at.';
-        note.append(' ', strong);
-      }
-      box.append(figures, note);
-    }
+    box.append(summary, ...blocks);
     return box;
   }
 

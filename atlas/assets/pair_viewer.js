@@ -94,34 +94,11 @@
       shares = data.whyShares(c.query, c.field, c.group, c.rank - 1);
       return !!shares;
     });
-    if (shares && !shares.some(function (s) { return s.at > 0; })) {
-      box.appendChild(el("p", "why-parts", "No feature family finds these two more alike than an average pair of works in this collection."));
-    } else if (shares) {
-      box.appendChild(el("p", "why-parts", "What they share: " + shares.map(function (s) {
-        return s.family + " " + s.percent + "%"; }).join(", ") + " of the score."));
-    } else if (data.hasParts(a) || data.hasParts(b)) {
+    if (!shares && (data.hasParts(a) || data.hasParts(b))) {
       box.appendChild(el("p", "why-parts why-none", "No breakdown of the score exists for this pair: the atlas " +
         "works out what two works share only for each work's listed analogies, and neither is among the other's."));
     }
-    var maps = [data.heatmap(a), data.heatmap(b)];
-    if (maps[0] && maps[1]) {
-      var row = el("div", "why-heatmaps");
-      [a, b].forEach(function (w, i) {
-        var fig = el("figure"), img = el("img");
-        img.src = maps[i].url;
-        img.alt = "Heat map over " + w.title;
-        fig.appendChild(img);
-        fig.appendChild(el("figcaption", "", w.title));
-        row.appendChild(fig);
-      });
-      box.appendChild(row);
-      var note = el("p", "why-note", "Brighter where the network's features respond most in each work.");
-      if (maps[0].untrained) {
-        note.appendChild(document.createTextNode(" "));
-        note.appendChild(el("strong", "untrained", "This network is untrained: the maps show where random filters respond, not what a trained network looks at."));
-      }
-      box.appendChild(note);
-    }
+    data.whyBlocks(shares, a, b).forEach(function (block) { box.appendChild(block); });
     // a line break between blocks, as in the template, so the slot's text reads the same as the pre-rendered page's
     Array.prototype.slice.call(box.children, 1).forEach(function (child) { box.insertBefore(document.createTextNode("\n"), child); });
   }

@@ -78,5 +78,47 @@
   function hasParts(work) { return !!(work.why && work.why.parts); }
   function heatmap(work) { return work.why && work.why.heatmap ? { url: work.why.heatmap, untrained: !!work.why.untrained } : null; }
 
-  window.atlasWorkData = { slug: slug, reader: reader, expand: expand, whyShares: whyShares, hasParts: hasParts, heatmap: heatmap };
+  function element(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text) { e.textContent = text; }
+    return e;
+  }
+  // The blocks of "Why this match" for works a and b, as templates/why_match.html draws them: the families'
+  // shares (whyShares above; null: none) and, when both works have a heat map, the two maps side by side and
+  // what they show (`note`: false where a page says it once). The pair viewer and the artwork page's switcher
+  // both draw them from here.
+  function whyBlocks(shares, a, b, options) {
+    var opts = options || {}, blocks = [], maps = [heatmap(a), heatmap(b)];
+    if (shares) {
+      blocks.push(element("p", "why-parts", shares.some(function (s) { return s.at > 0; })
+        ? "What they share: " + shares.map(function (s) { return s.family + " " + s.percent + "%"; }).join(", ") + " of the score."
+        : "No feature family finds these two more alike than an average pair of works in this collection."));
+    }
+    if (maps[0] && maps[1]) {
+      var row = element("div", "why-heatmaps");
+      [a, b].forEach(function (w, i) {
+        var fig = element("figure"), img = element("img");
+        img.src = maps[i].url;
+        img.alt = "Heat map over " + w.title;
+        if (opts.lazy) { img.loading = "lazy"; }
+        fig.appendChild(img);
+        fig.appendChild(element("figcaption", "", w.title));
+        row.appendChild(fig);
+      });
+      blocks.push(row);
+      if (opts.note !== false) {
+        var note = element("p", "why-note", "Brighter where the network's features respond most in each work.");
+        if (maps[0].untrained) {
+          note.appendChild(document.createTextNode(" "));
+          note.appendChild(element("strong", "untrained", "This network is untrained: the maps show where random filters respond, not what a trained network looks at."));
+        }
+        blocks.push(note);
+      }
+    }
+    return blocks;
+  }
+
+  window.atlasWorkData = { slug: slug, reader: reader, expand: expand, whyShares: whyShares, hasParts: hasParts, heatmap: heatmap,
+    whyBlocks: whyBlocks };
 })();
