@@ -97,10 +97,7 @@ def _parse_file(file: Path, shown: str, problems: list[Problem]) -> dict | None:
     except (ValueError, UnicodeDecodeError) as exc:
         problems.append(Problem("read", "", f"not valid JSON: {str(exc)[:160]}", shown))
         return None
-    if not isinstance(doc, dict):
-        problems.append(Problem("read", "", f"not a IIIF document: a JSON {type(doc).__name__}, not an object", shown))
-        return None
-    return doc
+    return _an_object(doc, shown, problems)
 
 
 def _fetch(url: str, fetcher: Fetcher | None, problems: list[Problem], where: str) -> dict | None:
@@ -111,8 +108,13 @@ def _fetch(url: str, fetcher: Fetcher | None, problems: list[Problem], where: st
     if doc is None:
         problems.append(Problem("read", "", f"cannot fetch the IIIF document: {error}", where))
         return None
+    return _an_object(doc, url, problems)
+
+
+def _an_object(doc: object, shown: str, problems: list[Problem]) -> dict | None:
+    """The parsed document when it is a JSON object (every IIIF document is), else a problem naming `shown`."""
     if not isinstance(doc, dict):
-        problems.append(Problem("read", "", f"not a IIIF document: a JSON {type(doc).__name__}, not an object", url))
+        problems.append(Problem("read", "", f"not a IIIF document: a JSON {type(doc).__name__}, not an object", shown))
         return None
     return doc
 
