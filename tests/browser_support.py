@@ -111,3 +111,16 @@ def guarded_pages(browser, screenshots: Path) -> Iterator[Callable[..., GuardedP
         page.close()
     for page in pages:
         page.check()
+
+
+def built_and_served(site_yaml: Path) -> Iterator[tuple]:
+    """Build the site of `site_yaml` and serve it for the module: yields (config, LocalSite), then stops the
+    server. For module fixtures: `yield from built_and_served(write_...(tmp_path_factory.mktemp(...)))`."""
+    from atlas.build import build
+    from atlas.core.config import load_config
+
+    config = load_config(site_yaml)
+    build(config)
+    local = LocalSite(config.output_dir, config.base_url)
+    yield config, local
+    local.close()

@@ -20,7 +20,7 @@ import pytest
 from atlas.site import urls
 
 from .axe_support import axe_source, violations
-from .browser_support import LocalSite, find_chromium, guarded_pages
+from .browser_support import LocalSite, built_and_served, find_chromium, guarded_pages
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 CHROMIUM = find_chromium()
@@ -196,16 +196,9 @@ def test_chord_labels_are_whole_and_readable_at_320_px(sample_site, open_page):
 @pytest.fixture(scope="module")
 def credited_site(tmp_path_factory):
     """The small collection of tests/pages_support.py, built and served (base_url /)."""
-    from atlas.build import build
-    from atlas.core.config import load_config
-
     from .pages_support import write_credited_collection
 
-    config = load_config(write_credited_collection(tmp_path_factory.mktemp("credited-print")))
-    build(config)
-    local = LocalSite(config.output_dir, config.base_url)
-    yield config, local
-    local.close()
+    yield from built_and_served(write_credited_collection(tmp_path_factory.mktemp("credited-print")))
 
 
 def _pdf_text(pdf: bytes) -> tuple[int, str]:

@@ -13,7 +13,7 @@ from atlas.site import urls
 from atlas.site.work_json import read_work_json
 
 from .axe_support import axe_source, violations
-from .browser_support import LocalSite, find_chromium, guarded_pages
+from .browser_support import built_and_served, find_chromium, guarded_pages
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 CHROMIUM = find_chromium()
@@ -23,16 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,  # one small fallback build
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from atlas.build import build
-    from atlas.core.config import load_config
-
     from .pages_support import write_fallback_collection
 
-    config = load_config(write_fallback_collection(tmp_path_factory.mktemp("why-browser")))
-    build(config)
-    local = LocalSite(config.output_dir, config.base_url)
-    yield config, local
-    local.close()
+    yield from built_and_served(write_fallback_collection(tmp_path_factory.mktemp("why-browser")))
 
 
 @pytest.fixture
