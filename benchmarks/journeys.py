@@ -83,13 +83,13 @@ def synthetic_table(n: int, cultures: int, media: int, k: int, seed: int = 0) ->
     return ids, AnalogyTable(ids, groups, indices.astype(np.int32), scores.astype(np.float32)), labels
 
 
-def build_step(ids, analogies, labels, k: int = 10) -> tuple[jg.JourneyGraph, dict]:
+def build_step(ids, analogies, labels, k: int = 10, shard_size: int = 1024) -> tuple[jg.JourneyGraph, dict]:
     start, cpu = time.perf_counter(), time.process_time()
     graph = jg.graph_from_analogies(ids, analogies, labels, k)  # from the arrays, as the build does
     made, made_cpu = time.perf_counter() - start, time.process_time() - cpu
     rows = [[i, f"Work {i}", "", urls.slug(i)] for i in ids]
     start = time.perf_counter()
-    files = list(graph_outputs(graph, rows, 1024, jg.MAX_WORKS, 128))
+    files = list(graph_outputs(graph, rows, shard_size, jg.MAX_WORKS, 128))
     encoded = time.perf_counter() - start
     size = {"bin": sum(len(f.data) for f in files if f.path.endswith(".bin") and "groups" not in f.path),
             "meta_json": sum(len(f.data) for f in files if f.path.endswith(".json")),
@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--rates", default="4,1", help="CPU throttling rates to run (comma-separated)")
     parser.add_argument("--graph-out", type=Path, help="also write the graph's files here (for journeys_cpu.js)")
+    parser.add_argument("--shard-size", type=int, default=1024, help="works per graph shard (journeys.shard_size)")
     parser.add_argument("--via", default="", help="groups every journey passes through, as on the page (culture:C03,...)")
     parser.add_argument("--script", type=Path, default=ROOT / "atlas" / "assets" / "journey.js",
                         help="the journey.js to time (default: this checkout's; give an older one to compare)")
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         ids, analogies, labels = synthetic_table(args.works, args.cultures, args.media, 10)
     else:
         ids, analogies, labels = site_analogies(args.site)
-    _, figures = build_step(ids, analogies, labels)
+    _, figures = build_step(ids, analogies, labels, shard_size=args.shard_size)
     files = figures.pop("_files")
     if args.graph_out:
         args.graph_out.mkdir(parents=True, exist_ok=True)
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
                                          [int(r) for r in args.rates.split(",")], args.script,
                                          [v for v in args.via.split(",") if v])
     figures["via"] = args.via
+    figures["shard_size"] = args.shard_size
     print(f"{'works':>8} {'edges/work':>10} {'graph s':>8} {'cpu s':>6} {'encode s':>8} {'bin B/work':>10} {'meta B/work':>11}")
     print(f"{figures['works']:>8,} {figures['edges_per_work']:>10} {figures['graph_seconds']:>8} {figures['graph_cpu_seconds']:>6} "
           f"{figures['encode_seconds']:>8} {figures['bin_bytes_per_work']:>10} {figures['meta_bytes_per_work']:>11}")

@@ -106,6 +106,7 @@
       var mid = (lo + hi + 1) >> 1;
       if (compareIds(firsts[mid], id) <= 0) { lo = mid; } else { hi = mid - 1; }
     }
+    if (!this.shards.has(lo)) { this.shard(lo).catch(function () {}); } // its edges, fetched with its works
     return this.meta(lo).then(function (works) {
       for (var i = 0; i < works.length; i++) { if (works[i][0] === id) { return lo * self.manifest.shard_size + i; } }
       return -1;
@@ -235,59 +236,84 @@
     }
     return null;
   }
-  // With via groups: every state within maxSteps of the start over every edge, the chain to the end that
-  // search(q, 0) finds (the same discovery order), and q.toGoal: each state's fewest steps to the end over
-  // those edges (255: none), so the searches after it drop every state that cannot reach the end in time.
-  // That changes no answer: a dropped state is on no chain of at most maxSteps steps.
+  // Calls visit(state) for each of `states`: first those whose shard is in memory, then the others a shard
+  // at a time as it arrives (every missing shard asked for at once), so fetching overlaps walking. The
+  // order differs from the frontier's: only for walks whose answer does not depend on it (reach).
+  async function eachLoaded(g, states, width, visit, done) {
+    var size = g.manifest.shard_size, later = new Map();
+    for (var i = 0; i < states.length && !done(); i++) {
+      var node = Math.floor(states[i] / width);
+      if (g.at(node)) { visit(states[i]); continue; }
+      var n = Math.floor(node / size);
+      if (!later.has(n)) { later.set(n, []); g.prefetch(node); }
+      later.get(n).push(states[i]);
+    }
+    for (var entry of later) {
+      if (done()) { return; }
+      await g.shard(entry[0]);
+      for (var j = 0; j < entry[1].length && !done(); j++) { visit(entry[1][j]); }
+    }
+  }
+  // Whether any chain exists: a breadth-first walk over every edge from the start, each layer's shards
+  // fetched while the layer before is walked (a work's shard is asked for when it is first reached,
+  // unless it is reached at the last step, where its edges are not needed). Returns a chain to the end
+  // (any: its weakest step is only the floor of bestRank) or null. Without via groups it stops at the
+  // first chain. With via groups it walks all maxSteps layers and sets q.toGoal: each state's fewest
+  // steps to the end over the edges it walked (255: none), so the searches after it drop every state
+  // that cannot reach the end in time. That changes no answer: a dropped state is on no chain of at most
+  // maxSteps steps.
   async function reach(q) {
-    var g = q.graph, width = q.width, size = g.manifest.shard_size, loaded = g.loaded, n = q.count * width;
-    var parent = new Int32Array(n).fill(-2), depth = new Uint8Array(n).fill(255), seen = [q.first], frontier = [q.first];
+    var g = q.graph, width = q.width, n = q.count * width, goal = q.goal, full = q.via.length > 0;
+    var parent = new Int32Array(n).fill(-2), frontier = [q.first], edges = new Edges();
     parent[q.first] = -1;
-    depth[q.first] = 0;
-    for (var step = 0; step < q.maxSteps && frontier.length; step++) {
-      await g.ensure(frontier.map(function (s) { return Math.floor(s / width); }));
-      var next = [];
-      for (var f = 0; f < frontier.length; f++) {
-        var state = frontier[f], node = Math.floor(state / width), stage = state - node * width;
-        var shard = loaded[Math.floor(node / size)], local = node - shard.first;
+    for (var step = 0; step < q.maxSteps && frontier.length && (full || parent[goal] === -2); step++) {
+      var next = [], ask = step + 1 < q.maxSteps;
+      await eachLoaded(g, frontier, width, function (state) {
+        var node = Math.floor(state / width), stage = state - node * width;
+        var shard = g.at(node), local = node - shard.first, targets = shard.targets;
         for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
-          var nxt = q.enter(stage, shard.targets[e]);
-          if (nxt < 0 || parent[nxt] !== -2) { continue; }
+          var nxt = q.enter(stage, targets[e]);
+          if (nxt < 0) { continue; }
+          if (full) { edges.add(nxt, state); }
+          if (parent[nxt] !== -2) { continue; }
           parent[nxt] = state;
-          depth[nxt] = step + 1;
           next.push(nxt);
-          seen.push(nxt);
+          if (ask) { g.prefetch(targets[e]); }
         }
-      }
+      }, function () { return !full && parent[goal] !== -2; });
       frontier = next;
     }
-    if (parent[q.goal] === -2) { return null; }
-    var into = new Int32Array(n + 1), from = 0; // the edges backwards, in compressed-row form
-    for (var pass = 0; pass < 2; pass++) {
-      if (pass) { for (var i = 0; i < n; i++) { into[i + 1] += into[i]; } from = new Int32Array(into[n]); }
-      var fill = pass ? into.slice(0, n) : null;
-      for (var k = 0; k < seen.length; k++) {
-        var s = seen[k];
-        if (depth[s] === q.maxSteps) { continue; }
-        var nd = Math.floor(s / width), sh = loaded[Math.floor(nd / size)], lc = nd - sh.first;
-        for (var x = sh.offsets[lc]; x < sh.offsets[lc + 1]; x++) {
-          var t = q.enter(s - nd * width, sh.targets[x]);
-          if (t < 0 || depth[t] === 255) { continue; }
-          if (pass) { from[fill[t]++] = s; } else { into[t + 1]++; }
-        }
-      }
+    if (parent[goal] === -2) { return null; }
+    if (full) { q.toGoal = edges.distancesTo(goal, n); }
+    return unwind(parent, goal, width);
+  }
+  // The edges a walk took, (to, from) pairs, turned backwards into compressed-row form once complete.
+  function Edges() { this.to = new Int32Array(1 << 16); this.from = new Int32Array(1 << 16); this.used = 0; }
+  Edges.prototype.add = function (to, from) {
+    if (this.used === this.to.length) {
+      var t = new Int32Array(this.used * 2), f = new Int32Array(this.used * 2);
+      t.set(this.to); f.set(this.from); this.to = t; this.from = f;
     }
-    var toGoal = new Uint8Array(n).fill(255), queue = [q.goal];
-    toGoal[q.goal] = 0;
-    for (var h = 0; h < queue.length; h++) {
+    this.to[this.used] = to; this.from[this.used++] = from;
+  };
+  // Each state's fewest steps to `goal` along these edges (255: none), by a breadth-first walk backwards.
+  Edges.prototype.distancesTo = function (goal, n) {
+    var into = new Int32Array(n + 1), from = new Int32Array(this.used), i;
+    for (i = 0; i < this.used; i++) { into[this.to[i] + 1]++; }
+    for (i = 0; i < n; i++) { into[i + 1] += into[i]; }
+    var fill = into.slice(0, n);
+    for (i = 0; i < this.used; i++) { from[fill[this.to[i]]++] = this.from[i]; }
+    var toGoal = new Uint8Array(n).fill(255), queue = new Int32Array(n), tail = 1;
+    queue[0] = goal;
+    toGoal[goal] = 0;
+    for (var h = 0; h < tail; h++) {
       var at = queue[h];
       for (var y = into[at]; y < into[at + 1]; y++) {
-        if (toGoal[from[y]] === 255) { toGoal[from[y]] = toGoal[at] + 1; queue.push(from[y]); }
+        if (toGoal[from[y]] === 255) { toGoal[from[y]] = toGoal[at] + 1; queue[tail++] = from[y]; }
       }
     }
-    q.toGoal = toGoal;
-    return unwind(parent, q.goal, width);
-  }
+    return toGoal;
+  };
   function onChain(chain, links, node) {
     for (var i = 0; i < links; i++) { if (chain[i] === node) { return true; } }
     return false;
@@ -313,7 +339,7 @@
       return null; // the start has no edge, or no edge leads to the end: known at once
     }
     // a chain at all? (no: answered after one breadth-first pass); with via, every state's distance to the end
-    var any = via.length ? await reach(q) : await search(q, 0, false);
+    var any = await reach(q);
     if (!any) { return null; }
     var floor = weakestRank(graph, any), top = Math.min(s.ranks[s.offsets[local]], into);
     // no chain's weakest step beats the start's best edge or the end's best incoming one
@@ -344,6 +370,7 @@
   // ids in, ids out: {path: [id, ...], steps: [similarity, ...]} | {error: text} | null (no chain).
   async function journey(graph, fromId, toId, viaText) {
     var m = await graph.open();
+    if (viaText.length) { graph.loadGroups().catch(function () {}); } // fetched with the ends' shards
     var ends = await Promise.all([graph.indexOf(fromId), graph.indexOf(toId)]);
     if (ends[0] < 0) { return { error: "The work " + fromId + " is not in this atlas." }; }
     if (ends[1] < 0) { return { error: "The work " + toId + " is not in this atlas." }; }
