@@ -37,6 +37,7 @@ import numpy as np
 
 from atlas.analysis import journey_graph as jg
 from atlas.analysis.analogy_table import AnalogyTable
+from atlas.core.config import JourneysConfig
 from atlas.site import urls
 from atlas.site.journeys import GRAPH_DIR, graph_outputs
 
@@ -83,7 +84,7 @@ def synthetic_table(n: int, cultures: int, media: int, k: int, seed: int = 0) ->
     return ids, AnalogyTable(ids, groups, indices.astype(np.int32), scores.astype(np.float32)), labels
 
 
-def build_step(ids, analogies, labels, k: int = 10, shard_size: int = 1024) -> tuple[jg.JourneyGraph, dict]:
+def build_step(ids, analogies, labels, k: int = 10, shard_size: int = JourneysConfig.shard_size) -> tuple[jg.JourneyGraph, dict]:
     start, cpu = time.perf_counter(), time.process_time()
     graph = jg.graph_from_analogies(ids, analogies, labels, k)  # from the arrays, as the build does
     made, made_cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--rates", default="4,1", help="CPU throttling rates to run (comma-separated)")
     parser.add_argument("--graph-out", type=Path, help="also write the graph's files here (for journeys_cpu.js)")
-    parser.add_argument("--shard-size", type=int, default=1024, help="works per graph shard (journeys.shard_size)")
+    parser.add_argument("--shard-size", type=int, default=JourneysConfig.shard_size, help="works per graph shard (journeys.shard_size; default: its default)")
     parser.add_argument("--via", default="", help="groups every journey passes through, as on the page (culture:C03,...)")
     parser.add_argument("--script", type=Path, default=ROOT / "atlas" / "assets" / "journey.js",
                         help="the journey.js to time (default: this checkout's; give an older one to compare)")

@@ -22,8 +22,8 @@ vm.runInContext(fs.readFileSync(script, "utf8"), context);
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
   let seed = 12345;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % manifest.count;
-  const id = (i) => JSON.parse(fs.readFileSync(path.join(dir, Math.floor(i / manifest.shard_size) + ".json"), "utf8"))
-    .works[i % manifest.shard_size][0];
+  const size = manifest.meta_size || manifest.shard_size; // works per <m>.json
+  const id = (i) => JSON.parse(fs.readFileSync(path.join(dir, Math.floor(i / size) + ".json"), "utf8")).works[i % size][0];
   const pairs = Array.from({ length: +count }, () => [id(next()), id(next())]);
   const graph = new context.window.atlasJourney.Graph("");
   for (const [a, b] of pairs) { await context.window.atlasJourney.journey(graph, a, b, via); }

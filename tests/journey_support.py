@@ -23,6 +23,7 @@ def read_graph(folder: Path) -> tuple[jg.JourneyGraph, list[str]]:
         offsets.append(local[1:] + offsets[-1][-1])
         targets.append(np.frombuffer(data, "<i4", edges, 8 + 4 * (count + 1)))
         scores.append(np.frombuffer(data, "<f2", edges, 8 + 4 * (count + 1) + 4 * edges))
+    for n in range(len(manifest["first_ids"])):  # the works' files (META_SIZE works each)
         ids += [row[0] for row in json.loads((folder / f"{n}.json").read_text(encoding="utf-8"))["works"]]
     count = manifest["count"]
     raw = np.frombuffer((folder / "groups.bin").read_bytes(), "<u2")

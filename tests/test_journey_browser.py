@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from atlas.analysis import journey_graph as jg
+from atlas.core.config import JourneysConfig
 from atlas.site import urls
 from atlas.site.journeys import GRAPH_DIR, graph_outputs
 
@@ -63,7 +64,7 @@ def serve_copy(built: Path, tmp: Path, graph: jg.JourneyGraph | None = None, ids
         shutil.rmtree(target / GRAPH_DIR)
         (target / GRAPH_DIR).mkdir()
         rows = [[i, f"Synthetic {i}", "", urls.slug(i)] for i in ids]
-        for out in graph_outputs(graph, rows, 1024, jg.MAX_WORKS, 64):
+        for out in graph_outputs(graph, rows, JourneysConfig.shard_size, jg.MAX_WORKS, 64):
             (target / out.path).write_bytes(out.data)
     return LocalSite(target, BASE)
 

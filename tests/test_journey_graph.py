@@ -211,3 +211,25 @@ def test_the_graph_from_analogy_arrays_equals_the_graph_from_lists():
     assert fast.scores.tobytes() == slow.scores.tobytes()
     assert all(fast.groups[f].tolist() == slow.groups[f].tolist() for f in labels)
     assert np.diff(fast.offsets).min() > 4  # the group tops add edges beyond the overall top-k
+
+
+def test_graph_files_read_back_with_titles_in_smaller_pieces(tmp_path):
+    """The edges in shards of 16 works, the titles in pieces of 5 (META_SIZE's role): the files read back
+    into the same graph and ids, and the manifest says where each piece starts."""
+    import json
+
+    from atlas.site.journeys import GRAPH_DIR, graph_outputs
+    from tests.journey_support import read_graph
+
+    graph = random_graph(40, 4, seed=8)
+    ids = [f"W{i:04d}" for i in range(40)]
+    rows = [[w, f"Work {w}", "", w.lower()] for w in ids]
+    for out in graph_outputs(graph, rows, 16, jg.MAX_WORKS, 64, meta_size=5):
+        (tmp_path / out.path.removeprefix(GRAPH_DIR)).write_bytes(out.data)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["shards"], manifest["shard_size"], manifest["meta_size"]) == (3, 16, 5)
+    assert manifest["first_ids"] == ids[::5] and not (tmp_path / "8.json").exists()
+    back, back_ids = read_graph(tmp_path)
+    assert back_ids == ids
+    assert back.offsets.tolist() == graph.offsets.tolist() and back.targets.tolist() == graph.targets.tolist()
+    assert back.scores.tobytes() == graph.scores.tobytes()

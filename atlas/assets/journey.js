@@ -99,21 +99,26 @@
     }
     return this.groups;
   };
+  Graph.prototype.metaSize = function () { // works per <m>.json (a graph written before meta_size: shard_size)
+    return this.manifest.meta_size || this.manifest.shard_size;
+  };
   Graph.prototype.indexOf = function (id) {
-    var self = this, firsts = this.manifest.first_ids, lo = 0, hi = firsts.length - 1;
+    var self = this, firsts = this.manifest.first_ids, lo = 0, hi = firsts.length - 1, size = this.metaSize();
     if (hi < 0 || compareIds(id, firsts[0]) < 0) { return Promise.resolve(-1); }
     while (lo < hi) {
       var mid = (lo + hi + 1) >> 1;
       if (compareIds(firsts[mid], id) <= 0) { lo = mid; } else { hi = mid - 1; }
     }
-    if (!this.shards.has(lo)) { this.shard(lo).catch(function () {}); } // its edges, fetched with its works
+    // the edges of the works of piece lo, fetched with their titles
+    this.prefetch(lo * size);
+    this.prefetch(Math.min((lo + 1) * size, this.manifest.count) - 1);
     return this.meta(lo).then(function (works) {
-      for (var i = 0; i < works.length; i++) { if (works[i][0] === id) { return lo * self.manifest.shard_size + i; } }
+      for (var i = 0; i < works.length; i++) { if (works[i][0] === id) { return lo * size + i; } }
       return -1;
     });
   };
   Graph.prototype.work = function (index) {
-    var size = this.manifest.shard_size;
+    var size = this.metaSize();
     return this.meta(Math.floor(index / size)).then(function (works) { return works[index % size]; });
   };
   Graph.prototype.ensure = function (nodes) {
@@ -240,12 +245,11 @@
   // at a time as it arrives (every missing shard asked for at once), so fetching overlaps walking. The
   // order differs from the frontier's: only for walks whose answer does not depend on it (reach).
   async function eachLoaded(g, states, width, visit, done) {
-    var size = g.manifest.shard_size, later = new Map();
+    var size = g.manifest.shard_size, loaded = g.loaded, later = new Map();
     for (var i = 0; i < states.length && !done(); i++) {
-      var node = Math.floor(states[i] / width);
-      if (g.at(node)) { visit(states[i]); continue; }
-      var n = Math.floor(node / size);
-      if (!later.has(n)) { later.set(n, []); g.prefetch(node); }
+      var n = Math.floor(Math.floor(states[i] / width) / size);
+      if (loaded[n]) { visit(states[i]); continue; }
+      if (!later.has(n)) { later.set(n, []); g.prefetch(n * size); }
       later.get(n).push(states[i]);
     }
     for (var entry of later) {
@@ -261,24 +265,29 @@
   // first chain. With via groups it walks all maxSteps layers and sets q.toGoal: each state's fewest
   // steps to the end over the edges it walked (255: none), so the searches after it drop every state
   // that cannot reach the end in time. That changes no answer: a dropped state is on no chain of at most
-  // maxSteps steps.
+  // maxSteps steps. (Edges into a state first reached at the last step lead nowhere unless it is the
+  // end: they are not kept.)
   async function reach(q) {
     var g = q.graph, width = q.width, n = q.count * width, goal = q.goal, full = q.via.length > 0;
-    var parent = new Int32Array(n).fill(-2), frontier = [q.first], edges = new Edges();
+    var size = g.manifest.shard_size, loaded = g.loaded, asked = new Uint8Array(g.manifest.shards);
+    var parent = new Int32Array(n).fill(-2), depth = new Uint8Array(n), frontier = [q.first], edges = new Edges();
     parent[q.first] = -1;
     for (var step = 0; step < q.maxSteps && frontier.length && (full || parent[goal] === -2); step++) {
-      var next = [], ask = step + 1 < q.maxSteps;
+      var next = [], last = step + 1 === q.maxSteps;
       await eachLoaded(g, frontier, width, function (state) {
         var node = Math.floor(state / width), stage = state - node * width;
-        var shard = g.at(node), local = node - shard.first, targets = shard.targets;
+        var shard = loaded[Math.floor(node / size)], local = node - shard.first, targets = shard.targets;
         for (var e = shard.offsets[local], stop = shard.offsets[local + 1]; e < stop; e++) {
-          var nxt = q.enter(stage, targets[e]);
+          var other = targets[e], nxt = q.enter(stage, other);
           if (nxt < 0) { continue; }
-          if (full) { edges.add(nxt, state); }
-          if (parent[nxt] !== -2) { continue; }
+          var fresh = parent[nxt] === -2;
+          if (full && (!last || nxt === goal || (!fresh && depth[nxt] <= step))) { edges.add(nxt, state); }
+          if (!fresh) { continue; }
           parent[nxt] = state;
+          depth[nxt] = step + 1;
           next.push(nxt);
-          if (ask) { g.prefetch(targets[e]); }
+          var at = Math.floor(other / size);
+          if (!last && !asked[at]) { asked[at] = 1; g.prefetch(other); }
         }
       }, function () { return !full && parent[goal] !== -2; });
       frontier = next;

@@ -152,7 +152,7 @@ class PairingsConfig:
 class JourneysConfig:
     top_k: int = 10  # each work's overall nearest works kept in the journey graph (besides its top-1 in every group)
     max_works: int = 8  # most works in one journey, both ends included
-    shard_size: int = 1024  # works per graph shard; a journey fetches only the shards of the works it walks
+    shard_size: int = 4096  # works per graph shard (edges); a journey fetches only the shards of the works it walks
     featured: int = 12  # journeys pre-rendered as pages between the covers of the most similar pairs of cultures,
         # besides one per curated pairing and every journey published before
 

@@ -2,8 +2,9 @@
 
 The graph (atlas.analysis.journey_graph) is written under data/journey/: manifest.json (counts, shard
 size, group names, the first id of each shard so the browser finds a work's shard by binary search),
-<n>.bin (a shard's edges: int32 indices, float16 scores; each work's best incoming score), <n>.json (a shard's works: id, title, byline,
-path segment) and groups.bin (every work's group numbers, read only when the visitor asks for a `via`).
+<n>.bin (a shard's edges: int32 indices, float16 scores; each work's best incoming score), <m>.json (the
+works of a smaller piece, META_SIZE at most: id, title, byline, path segment; a journey shows a few works,
+so their titles come in small files while the edges come in few big ones) and groups.bin (every work's group numbers, read only when the visitor asks for a `via`).
 The journey page (journey/?from=&to=&via=) runs assets/journey.js on them. Pre-rendered journeys
 (journey/<a>/<b>/, plain HTML) follow the same rule in Python; which ones, and their cached chains, are
 the journeys stage's (atlas.site.journey_plan), run by the build before the pages.
@@ -21,6 +22,9 @@ from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 
 GRAPH_DIR = "data/journey/"
+# Works per <m>.json (ids and titles): a journey reads the titles of its two ends and of the few works it
+# shows, so these stay small whatever journeys.shard_size (the edges' files) is.
+META_SIZE = 1024
 # The worksheet's share link holds every item's ids (assets/worksheet.js); tests/test_worksheet_browser.py
 # checks that 30 items of the sample stay within it.
 SHARE_LIMIT = 2000
@@ -29,17 +33,19 @@ SHARE_NOTE = (f"30 items stay under {SHARE_LIMIT:,} characters for ids of up to 
 
 
 def graph_outputs(graph: jg.JourneyGraph, rows: list[list[str]], shard_size: int, max_works: int,
-                  thumb_size: int) -> Iterator[Output]:
+                  thumb_size: int, meta_size: int = META_SIZE) -> Iterator[Output]:
     """The graph's files. `rows` are [id, title, byline, path segment] per work, in graph order (ids sorted)."""
     starts = list(range(0, graph.size, shard_size))
     incoming = jg.best_in(graph)
     for number, first in enumerate(starts):
-        last = min(first + shard_size, graph.size)
-        yield Output(f"{GRAPH_DIR}{number}.bin", jg.shard_bytes(graph, first, last, incoming))
-        yield Output(f"{GRAPH_DIR}{number}.json", json_bytes({"works": rows[first:last]}))
+        yield Output(f"{GRAPH_DIR}{number}.bin", jg.shard_bytes(graph, first, min(first + shard_size, graph.size), incoming))
+    meta_size = min(shard_size, meta_size)
+    pieces = list(range(0, graph.size, meta_size))
+    for number, first in enumerate(pieces):
+        yield Output(f"{GRAPH_DIR}{number}.json", json_bytes({"works": rows[first:first + meta_size]}))
     yield Output(f"{GRAPH_DIR}groups.bin", jg.groups_bytes(graph))
     manifest = {"count": graph.size, "shard_size": shard_size, "shards": len(starts), "max_works": max_works,
-                "first_ids": [rows[i][0] for i in starts], "fields": sorted(graph.groups),
+                "meta_size": meta_size, "first_ids": [rows[i][0] for i in pieces], "fields": sorted(graph.groups),
                 "groups": {fld: graph.group_names[fld] for fld in sorted(graph.groups)},
                 "edges": int(graph.offsets[-1]), "thumb_size": thumb_size}
     yield Output(f"{GRAPH_DIR}manifest.json", json_bytes(manifest))
