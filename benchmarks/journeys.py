@@ -13,8 +13,8 @@ Browser: the built site is copied, its journey.js replaced by this checkout's (o
 --works, its graph by the synthetic one; the journey page is opened in headless Chromium (Playwright,
 Debian's chromium) and `atlasJourney.journey` is timed on random pairs with the CPU throttled through the
 DevTools protocol (Emulation.setCPUThrottlingRate: 4 = Lighthouse's phone-class setting, 1 = this
-machine). "cold" starts from an empty graph object (every shard fetched from the local server), "warm"
-reuses the shards already fetched. Prints a table and writes benchmarks/results/journeys_<works>[_via].json.
+machine). "cold" starts from an empty graph object with the browser's HTTP cache disabled (every shard
+fetched whole from the local server, as on a first visit), "warm" reuses the shards already fetched. Prints a table and writes benchmarks/results/journeys_<works>[_via].json.
 """
 
 from __future__ import annotations
@@ -135,6 +135,10 @@ def browser_timings(site: Path, base_url: str, files, ids: list[str], pairs: int
                 page.goto(origin + base_url + "journey/", wait_until="load")
                 cdp = page.context.new_cdp_session(page)
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+                # "cold" = a first visit: no HTTP cache either (else a shard an earlier pair fetched comes back
+                # as a 304 revalidation, or from memory, without its bytes)
+                cdp.send("Network.enable")
+                cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
                 cold, warm, found, each = [], [], 0, []
                 for a, b in chosen:
                     got = page.evaluate(

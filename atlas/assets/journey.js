@@ -3,8 +3,9 @@
 // the largest weakest-step similarity B (found here by a best-first search, there by thresholds: the same
 // value), then the breadth-first search at B over (work, via stage) states, frontier in discovery order,
 // each work's edges in stored order (highest score first), the first discovery of a state naming its
-// parent. Only the shards of the works a search walks are fetched, and each once: a journey computed later
-// on the same page reuses them (offline too). Catalogue text goes in with textContent only: it is untrusted.
+// parent. Only the shards of the works a search walks are fetched, each once, and as soon as the walk
+// reaches one of their works, so fetching overlaps searching: a journey computed later on the same page
+// reuses them (offline too). Catalogue text goes in with textContent only: it is untrusted.
 (function () {
   "use strict";
 
@@ -333,8 +334,9 @@
     return path.reverse();
   }
 
-  // As find_journey() in journey_graph.py: whether any chain exists (the breadth-first search over every
-  // edge), B by bestRank, then the chain of the breadth-first search at B.
+  // As find_journey() in journey_graph.py: whether any chain exists (reach: a breadth-first walk over every
+  // edge, fetching each layer's shards while it walks the layer before), B by bestRank, then the chain of
+  // the breadth-first search at B.
   // With via groups the chain must be simple; where no simple chain is found at B, the thresholds 1, 2,
   // 4, ... ranks below B are tried in turn and the first chain found is the answer.
   async function findJourney(graph, start, end, via, groups) {
