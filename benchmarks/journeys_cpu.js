@@ -5,14 +5,19 @@
 //   node benchmarks/journeys_cpu.js atlas/assets/journey.js /tmp/g100k 30 [culture:C03,...]
 //
 // Random pairs (a fixed linear congruential sequence, so every script is timed on the same pairs); each is
-// asked once to load its shards and warm the JIT, then timed by process.cpuUsage. Prints one JSON line.
+// asked once on a fresh graph object (counting the files and bytes a first visit fetches for it: a
+// figure the machine's load does not move either) and again to warm the JIT, then timed by
+// process.cpuUsage with its shards in memory. Prints one JSON line.
 "use strict";
 const fs = require("fs"), vm = require("vm"), path = require("path");
 const [script, dir, count, viaText] = process.argv.slice(2);
 const via = (viaText || "").split(",").filter(Boolean);
+const fetched = { files: 0, bytes: 0 };
 const context = { window: {}, document: { querySelector: () => null }, console, performance,
   fetch: async (url) => {
     const file = path.join(dir, url), ok = fs.existsSync(file);
+    fetched.files += 1;
+    fetched.bytes += ok ? fs.statSync(file).size : 0;
     return { ok, json: async () => JSON.parse(fs.readFileSync(file, "utf8")),
       arrayBuffer: async () => { const b = fs.readFileSync(file); return b.buffer.slice(b.byteOffset, b.byteOffset + b.length); } };
   } };
@@ -25,6 +30,13 @@ vm.runInContext(fs.readFileSync(script, "utf8"), context);
   const size = manifest.meta_size || manifest.shard_size; // works per <m>.json
   const id = (i) => JSON.parse(fs.readFileSync(path.join(dir, Math.floor(i / size) + ".json"), "utf8")).works[i % size][0];
   const pairs = Array.from({ length: +count }, () => [id(next()), id(next())]);
+  const files = [], bytes = [];
+  for (const [a, b] of pairs) { // cold: what a first visit fetches for this journey alone
+    Object.assign(fetched, { files: 0, bytes: 0 });
+    await context.window.atlasJourney.journey(new context.window.atlasJourney.Graph(""), a, b, via);
+    files.push(fetched.files);
+    bytes.push(fetched.bytes);
+  }
   const graph = new context.window.atlasJourney.Graph("");
   for (const [a, b] of pairs) { await context.window.atlasJourney.journey(graph, a, b, via); }
   const ms = [];
@@ -37,6 +49,9 @@ vm.runInContext(fs.readFileSync(script, "utf8"), context);
     found += r && r.path ? 1 : 0;
   }
   const sorted = ms.slice().sort((x, y) => x - y), at = (q) => sorted[Math.floor(q * (sorted.length - 1))];
+  const most = (xs) => Math.max(...xs), mid = (xs) => xs.slice().sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
   console.log(JSON.stringify({ script, pairs: pairs.length, found, via, cpu_ms_median: +at(0.5).toFixed(1),
-    cpu_ms_p90: +at(0.9).toFixed(1), cpu_ms_max: +sorted[sorted.length - 1].toFixed(1) }));
+    cpu_ms_p90: +at(0.9).toFixed(1), cpu_ms_max: +sorted[sorted.length - 1].toFixed(1),
+    cold_files_median: mid(files), cold_files_max: most(files),
+    cold_mb_median: +(mid(bytes) / 1e6).toFixed(2), cold_mb_max: +(most(bytes) / 1e6).toFixed(2) }));
 })();

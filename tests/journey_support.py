@@ -4,7 +4,6 @@ Python reference runs on exactly the bytes the browser fetches), and write a syn
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +16,10 @@ def read_graph(folder: Path) -> tuple[jg.JourneyGraph, list[str]]:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     offsets, targets, scores, ids = [np.zeros(1, np.int64)], [], [], []
     for n in range(manifest["shards"]):
-        data = (folder / f"{n}.bin").read_bytes()
-        count, edges = struct.unpack_from("<II", data)
-        local = np.frombuffer(data, "<u4", count + 1, 8).astype(np.int64)
+        local, shard_targets, shard_scores, _ = jg.read_shard((folder / f"{n}.bin").read_bytes(), n * manifest["shard_size"])
         offsets.append(local[1:] + offsets[-1][-1])
-        targets.append(np.frombuffer(data, "<i4", edges, 8 + 4 * (count + 1)))
-        scores.append(np.frombuffer(data, "<f2", edges, 8 + 4 * (count + 1) + 4 * edges))
+        targets.append(shard_targets)
+        scores.append(shard_scores)
     for n in range(len(manifest["first_ids"])):  # the works' files (META_SIZE works each)
         ids += [row[0] for row in json.loads((folder / f"{n}.json").read_text(encoding="utf-8"))["works"]]
     count = manifest["count"]

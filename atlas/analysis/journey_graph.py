@@ -327,15 +327,71 @@ def _step(graph: JourneyGraph, a: int, b: int) -> float:
 
 # -- files ---------------------------------------------------------------------------------------------
 def shard_bytes(graph: JourneyGraph, first: int, last: int, incoming: np.ndarray | None = None) -> bytes:
-    """Works first..last-1 as one little-endian binary shard: uint32 count, uint32 edges, uint32 offsets
-    (count + 1, from 0), int32 targets, float16 scores, float16 best incoming score of each work (NaN:
-    none), zero-padded to 4 bytes. `incoming` is best_in(graph), passed in when writing many shards."""
+    """Works first..last-1 as one little-endian binary shard, ~half the bytes of plain int32 + float16:
+    a header of four uint32 (works, edges, bytes of the degrees, bytes of the targets), each work's best
+    incoming score as float16 (NaN: none), then three runs of unsigned LEB128 varints: each work's number
+    of edges; each edge's target as a zigzag delta from its source; each edge's score as its rank among
+    the finite float16 values (float16_values), the first of a work's edges as it is, the others as the
+    drop from the edge before (edges are stored highest score first, so drops are >= 0 and small).
+    Lossless: read_shard gives back the same targets and float16 scores. `incoming` is best_in(graph),
+    passed in when writing many shards."""
     lo, hi = int(graph.offsets[first]), int(graph.offsets[last])
-    offsets = (graph.offsets[first : last + 1] - lo).astype("<u4")
     incoming = best_in(graph) if incoming is None else incoming
-    body = (struct.pack("<II", last - first, hi - lo) + offsets.tobytes() + graph.targets[lo:hi].astype("<i4").tobytes()
-            + graph.scores[lo:hi].astype("<f2").tobytes() + incoming[first:last].astype("<f2").tobytes())
-    return body + b"\0" * (-len(body) % 4)
+    degrees = np.diff(graph.offsets[first : last + 1]).astype(np.int64)
+    sources = np.repeat(np.arange(first, last, dtype=np.int64), degrees)
+    delta = graph.targets[lo:hi].astype(np.int64) - sources
+    ranks = np.searchsorted(float16_values(), graph.scores[lo:hi].astype(np.float64)).astype(np.int64)
+    heads = np.zeros(hi - lo, dtype=bool)
+    heads[(np.cumsum(degrees) - degrees)[degrees > 0]] = True
+    drops = np.where(heads, ranks, np.r_[0, ranks[:-1]] - ranks)
+    parts = [_varints(degrees), _varints((delta << 1) ^ (delta >> 63)), _varints(drops)]
+    head = struct.pack("<IIII", last - first, hi - lo, len(parts[0]), len(parts[1]))
+    return head + incoming[first:last].astype("<f2").tobytes() + b"".join(parts)
+
+
+def _varints(values: np.ndarray) -> bytes:
+    """Non-negative integers (< 2^35) as unsigned LEB128: 7 bits a byte, low bits first, high bit = more."""
+    values = values.astype(np.uint64)
+    lengths = np.ones(len(values), dtype=np.int64)
+    for bits in (7, 14, 21, 28):
+        lengths += values >= (1 << bits)
+    out = np.zeros(int(lengths.sum()), dtype=np.uint8)
+    at = np.cumsum(lengths) - lengths
+    for byte in range(5):
+        has = lengths > byte
+        chunk = (values[has] >> np.uint64(7 * byte)) & np.uint64(0x7F)
+        more = (lengths[has] > byte + 1).astype(np.uint64) << np.uint64(7)
+        out[at[has] + byte] = (chunk | more).astype(np.uint8)
+    return out.tobytes()
+
+
+def read_shard(data: bytes, first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(offsets from 0, targets int32, scores float16, best incoming float16) of a shard whose first work
+    is `first`: shard_bytes read back, as assets/journey.js reads it (a plain loop: for tests and tools)."""
+    count, edges, len_degrees, len_targets = struct.unpack_from("<IIII", data)
+    incoming = np.frombuffer(data, "<f2", count, 16)
+    at = 16 + 2 * count
+    degrees = _read_varints(data[at:at + len_degrees])
+    zigzag = _read_varints(data[at + len_degrees:at + len_degrees + len_targets])
+    drops = _read_varints(data[at + len_degrees + len_targets:])
+    offsets = np.r_[0, np.cumsum(degrees)].astype(np.int64)
+    row = np.repeat(np.arange(count), degrees)
+    targets = (row + first + np.where(zigzag % 2 == 1, -(zigzag + 1) // 2, zigzag // 2)).astype(np.int32)
+    starts = offsets[:-1][row]  # each edge's row's first edge
+    falls = np.cumsum(np.where(np.arange(edges) == starts, 0, drops))
+    ranks = drops[starts] - (falls - falls[starts])
+    return offsets, targets, float16_values()[ranks].astype(np.float16), incoming
+
+
+def _read_varints(data: bytes) -> np.ndarray:
+    out, value, shift = [], 0, 0
+    for byte in data:
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            out.append(value)
+            value, shift = 0, 0
+    return np.array(out, dtype=np.int64)
 
 
 def groups_bytes(graph: JourneyGraph) -> bytes:

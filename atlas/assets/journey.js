@@ -30,6 +30,36 @@
       F16[zero - m] = -v;
     }
   }
+  // A shard as journey_graph.shard_bytes writes it: four uint32 (works, edges, bytes of the degrees, bytes
+  // of the targets), each work's best incoming score (float16), then varints (7 bits a byte, low first):
+  // each work's number of edges, each edge's target as a zigzag delta from its work, each edge's score
+  // rank (a work's first edge as it is, the others as the drop from the one before).
+  function readShard(buf, first) {
+    tables();
+    var head = new Uint32Array(buf, 0, 4), count = head[0], edges = head[1];
+    var inBits = new Uint16Array(buf, 16, count), bytes = new Uint8Array(buf), at = 16 + 2 * count;
+    var offsets = new Uint32Array(count + 1), targets = new Int32Array(edges), ranks = new Uint16Array(edges);
+    var inRank = new Int32Array(count), j, e, v, b, scale;
+    for (j = 0; j < count; j++) {
+      inRank[j] = RANK[inBits[j]];
+      for (v = 0, scale = 1; ; scale *= 128) { b = bytes[at++]; v += (b & 127) * scale; if (b < 128) { break; } }
+      offsets[j + 1] = offsets[j] + v;
+    }
+    for (j = 0; j < count; j++) {
+      for (e = offsets[j]; e < offsets[j + 1]; e++) {
+        for (v = 0, scale = 1; ; scale *= 128) { b = bytes[at++]; v += (b & 127) * scale; if (b < 128) { break; } }
+        targets[e] = first + j + (v % 2 ? -(v + 1) / 2 : v / 2);
+      }
+    }
+    for (j = 0; j < count; j++) {
+      for (var rank = 0, e0 = offsets[j], e = e0; e < offsets[j + 1]; e++) {
+        for (v = 0, scale = 1; ; scale *= 128) { b = bytes[at++]; v += (b & 127) * scale; if (b < 128) { break; } }
+        rank = e === e0 ? v : rank - v;
+        ranks[e] = rank;
+      }
+    }
+    return { first: first, offsets: offsets, targets: targets, ranks: ranks, inRank: inRank };
+  }
   // Python orders strings by code point; JS compares UTF-16 units: the same except beyond U+FFFF.
   function compareIds(a, b) {
     var x = Array.from(a), y = Array.from(b);
@@ -71,16 +101,7 @@
         self.shards.delete(n); // asked again later (back online), it is fetched again
         throw err;
       }).then(function (buf) {
-        tables();
-        var head = new Uint32Array(buf, 0, 2), count = head[0], edges = head[1];
-        var offsets = new Uint32Array(buf, 8, count + 1);
-        var targets = new Int32Array(buf, 8 + 4 * (count + 1), edges);
-        var bits = new Uint16Array(buf, 8 + 4 * (count + 1) + 4 * edges, edges);
-        var inBits = new Uint16Array(buf, 8 + 4 * (count + 1) + 6 * edges, count);
-        var ranks = new Uint16Array(edges), inRank = new Int32Array(count);
-        for (var i = 0; i < edges; i++) { ranks[i] = RANK[bits[i]]; }
-        for (var j = 0; j < count; j++) { inRank[j] = RANK[inBits[j]]; }
-        var shard = { first: n * self.manifest.shard_size, offsets: offsets, targets: targets, ranks: ranks, inRank: inRank };
+        var shard = readShard(buf, n * self.manifest.shard_size);
         self.loaded[n] = shard;
         return shard;
       }));
