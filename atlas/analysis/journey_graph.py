@@ -4,9 +4,9 @@ A journey is a chain of works from one work to another in which each step is a v
 is made from the neighbours stage's analogies, so no new search runs: each work keeps its overall top-k
 (the k most similar works of all the analogy lists: exact whenever every work has a culture, since a work's
 overall k nearest each sit in the top-k of their own culture) and its top-1 in every group. Edges are
-directed (a work's own lists), sorted by score (highest first, then index) and stored as int32 indices and
-float16 scores in compressed-row form, in shards of `shard_size` consecutive works (works are sorted by id),
-so the browser fetches only the shards of the works a search walks.
+directed (a work's own lists), sorted by score (highest first, then index), with int32 indices and float16
+scores, written in shards of `shard_size` consecutive works (works are sorted by id) as varints (shard_bytes:
+the same numbers in about half the bytes), so the browser fetches only the shards of the works a search walks.
 
 The rule (assets/journey.js follows it step for step, and the tests compare the two):
   * the best journey maximises its weakest step's similarity (= minimises the largest step), then has the

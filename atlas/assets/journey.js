@@ -37,28 +37,38 @@
   function readShard(buf, first) {
     tables();
     var head = new Uint32Array(buf, 0, 4), count = head[0], edges = head[1];
-    var inBits = new Uint16Array(buf, 16, count), bytes = new Uint8Array(buf), at = 16 + 2 * count;
+    var inBits = new Uint16Array(buf, 16, count), bytes = new Uint8Array(buf), j, e;
+    var degrees = new Uint32Array(count), zigzag = new Uint32Array(edges), drops = new Uint32Array(edges);
+    var at = readVarints(bytes, readVarints(bytes, readVarints(bytes, 16 + 2 * count, degrees), zigzag), drops);
+    if (at !== bytes.length) { throw new Error("A shard of the journey graph is damaged."); }
     var offsets = new Uint32Array(count + 1), targets = new Int32Array(edges), ranks = new Uint16Array(edges);
-    var inRank = new Int32Array(count), j, e, v, b, scale;
+    var inRank = new Int32Array(count);
     for (j = 0; j < count; j++) {
+      var lo = offsets[j], hi = lo + degrees[j], source = first + j, rank = drops[lo];
       inRank[j] = RANK[inBits[j]];
-      for (v = 0, scale = 1; ; scale *= 128) { b = bytes[at++]; v += (b & 127) * scale; if (b < 128) { break; } }
-      offsets[j + 1] = offsets[j] + v;
-    }
-    for (j = 0; j < count; j++) {
-      for (e = offsets[j]; e < offsets[j + 1]; e++) {
-        for (v = 0, scale = 1; ; scale *= 128) { b = bytes[at++]; v += (b & 127) * scale; if (b < 128) { break; } }
-        targets[e] = first + j + (v % 2 ? -(v + 1) / 2 : v / 2);
-      }
-    }
-    for (j = 0; j < count; j++) {
-      for (var rank = 0, e0 = offsets[j], e = e0; e < offsets[j + 1]; e++) {
-        for (v = 0, scale = 1; ; scale *= 128) { b = bytes[at++]; v += (b & 127) * scale; if (b < 128) { break; } }
-        rank = e === e0 ? v : rank - v;
+      offsets[j + 1] = hi;
+      for (e = lo; e < hi; e++) {
+        var z = zigzag[e]; // zigzag: 0, -1, 1, -2, ... as 0, 1, 2, 3, ...
+        targets[e] = source + ((z >>> 1) ^ -(z & 1));
+        if (e > lo) { rank -= drops[e]; }
         ranks[e] = rank;
       }
     }
     return { first: first, offsets: offsets, targets: targets, ranks: ranks, inRank: inRank };
+  }
+  // Fills `out` with the varints from bytes[at]; returns where they end. One and two bytes (most of a
+  // shard's numbers) take the short way.
+  function readVarints(bytes, at, out) {
+    for (var i = 0, n = out.length; i < n; i++) {
+      var b = bytes[at++];
+      if (b < 128) { out[i] = b; continue; }
+      var c = bytes[at++];
+      if (c < 128) { out[i] = (b & 127) | (c << 7); continue; }
+      var v = (b & 127) + (c & 127) * 128, scale = 16384;
+      do { b = bytes[at++]; v += (b & 127) * scale; scale *= 128; } while (b >= 128);
+      out[i] = v;
+    }
+    return at;
   }
   // Python orders strings by code point; JS compares UTF-16 units: the same except beyond U+FFFF.
   function compareIds(a, b) {

@@ -2,7 +2,8 @@
 
 The graph (atlas.analysis.journey_graph) is written under data/journey/: manifest.json (counts, shard
 size, group names, the first id of each shard so the browser finds a work's shard by binary search),
-<n>.bin (a shard's edges: int32 indices, float16 scores; each work's best incoming score), <m>.json (the
+<n>.bin (a shard's edges, journeys.shard_size works: int32 indices and float16 scores as varints, see
+journey_graph.shard_bytes; each work's best incoming score), <m>.json (the
 works of a smaller piece, META_SIZE at most: id, title, byline, path segment; a journey shows a few works,
 so their titles come in small files while the edges come in few big ones) and groups.bin (every work's group numbers, read only when the visitor asks for a `via`).
 The journey page (journey/?from=&to=&via=) runs assets/journey.js on them. Pre-rendered journeys
