@@ -302,7 +302,8 @@
   async function reach(q) {
     var g = q.graph, width = q.width, n = q.count * width, goal = q.goal, full = q.via.length > 0;
     var size = g.manifest.shard_size, loaded = g.loaded, asked = new Uint8Array(g.manifest.shards);
-    var parent = new Int32Array(n).fill(-2), depth = new Uint8Array(n), frontier = [q.first], edges = new Edges();
+    var parent = new Int32Array(n).fill(-2), depth = new Uint8Array(n), frontier = [q.first], edges = g.edges || (g.edges = new Edges());
+    edges.used = 0; // its arrays, grown by an earlier journey, are reused
     parent[q.first] = -1;
     for (var step = 0; step < q.maxSteps && frontier.length && (full || parent[goal] === -2); step++) {
       var next = [], last = step + 1 === q.maxSteps;
