@@ -9,8 +9,9 @@ files (atlas.analysis.journey_graph, atlas.site.journeys.graph_outputs): for the
 synthetic works (synthetic_table: 20 cultures and 6 media, k = 10 local picks each; made with numpy
 before the clock starts).
 
-Browser: the built site is copied, its journey.js replaced by this checkout's (or --script's) and, with
---works, its graph by the synthetic one; the journey page is opened in headless Chromium (Playwright,
+Browser: the built site is copied, its journey.js replaced by this checkout's (or --script's) and its
+graph files by the ones just encoded (this checkout's format: the site's own graph, or with --works the
+synthetic one); the journey page is opened in headless Chromium (Playwright,
 Debian's chromium) and `atlasJourney.journey` is timed on random pairs with the CPU throttled through the
 DevTools protocol (Emulation.setCPUThrottlingRate: 4 = Lighthouse's phone-class setting, 1 = this
 machine). "cold" starts from an empty graph object with the browser's HTTP cache disabled (every shard
@@ -40,6 +41,7 @@ from atlas.analysis.analogy_table import AnalogyTable
 from atlas.core.config import JourneysConfig
 from atlas.site import urls
 from atlas.site.journeys import GRAPH_DIR, graph_outputs
+from atlas.site.work_json import read_work_json
 
 
 def site_analogies(site: Path) -> tuple[list[str], dict, dict]:
@@ -49,7 +51,7 @@ def site_analogies(site: Path) -> tuple[list[str], dict, dict]:
     analogies = {}
     for w in works:
         segment = w["url"].rstrip("/").rsplit("/", 1)[-1]
-        analogies[w["id"]] = json.loads((site / "data" / "work" / f"{segment}.json").read_text(encoding="utf-8"))["analogies"]
+        analogies[w["id"]] = read_work_json((site / "data" / "work" / f"{segment}.json").read_bytes())["analogies"]
     labels = {fld: [w[fld] or None for w in works] for fld in ("culture", "medium")}
     return ids, as_table(ids, analogies), labels
 
@@ -195,7 +197,6 @@ def main(argv: list[str] | None = None) -> None:
         args.graph_out.mkdir(parents=True, exist_ok=True)
         for f in files:
             (args.graph_out / f.path.rsplit("/", 1)[-1]).write_bytes(f.data)
-    files = files if args.works else None
     figures["browser"] = browser_timings(args.site, args.base_url, files, ids, args.pairs,
                                          [int(r) for r in args.rates.split(",")], args.script,
                                          [v for v in args.via.split(",") if v])
