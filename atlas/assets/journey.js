@@ -302,8 +302,11 @@
   async function reach(q) {
     var g = q.graph, width = q.width, n = q.count * width, goal = q.goal, full = q.via.length > 0;
     var size = g.manifest.shard_size, loaded = g.loaded, asked = new Uint8Array(g.manifest.shards);
-    var parent = new Int32Array(n).fill(-2), depth = new Uint8Array(n), frontier = [q.first], edges = g.edges || (g.edges = new Edges());
-    edges.used = 0; // its arrays, grown by an earlier journey, are reused
+    // the record's arrays, grown by an earlier journey, are reused; taken while in use, since journeys
+    // on one graph may run at once (the worksheet's)
+    var parent = new Int32Array(n).fill(-2), depth = new Uint8Array(n), frontier = [q.first], edges = g.edges || new Edges();
+    g.edges = null;
+    edges.used = 0;
     parent[q.first] = -1;
     for (var step = 0; step < q.maxSteps && frontier.length && (full || parent[goal] === -2); step++) {
       var next = [], last = step + 1 === q.maxSteps;
@@ -325,9 +328,9 @@
       }, function () { return !full && parent[goal] !== -2; });
       frontier = next;
     }
-    if (parent[goal] === -2) { return null; }
-    if (full) { q.toGoal = edges.distancesTo(goal, n); }
-    return unwind(parent, goal, width);
+    if (full && parent[goal] !== -2) { q.toGoal = edges.distancesTo(goal, n); }
+    g.edges = edges;
+    return parent[goal] === -2 ? null : unwind(parent, goal, width);
   }
   // The edges a walk took, (to, from) pairs, turned backwards into compressed-row form once complete.
   function Edges() { this.to = new Int32Array(1 << 16); this.from = new Int32Array(1 << 16); this.used = 0; }
