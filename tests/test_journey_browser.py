@@ -217,6 +217,21 @@ def test_browser_equals_reference_on_a_synthetic_100k_graph(built, tmp_path, pag
         assert compare_random_pairs(page, graph, ids, 6, seed=4) >= 1
         compare_random_pairs(page, graph, ids, 3, seed=5, via=[("culture", "C03")])
         assert np.all(np.diff(graph.offsets) > 0)
+        # several journeys at once on one graph object (as the worksheet page asks them): each its own answer
+        rng = random.Random(9)
+        starts = [rng.randrange(len(ids)) for _ in range(8)]
+        pairs = [(ids[i], ids[(i + rng.randrange(1, 6000)) % len(ids)]) for i in starts]
+        got = page.evaluate(
+            """async ([url, pairs]) => {
+                 const plain = window.fetch; // each file answered after a random delay, so the walks interleave
+                 window.fetch = (...args) => new Promise((r) => setTimeout(r, Math.random() * 30)).then(() => plain(...args));
+                 const g = new window.atlasJourney.Graph(url);
+                 const all = await Promise.all(pairs.map(([a, b]) => window.atlasJourney.journey(g, a, b, ["culture:C03"])));
+                 window.fetch = plain;
+                 return all.map((r) => r && {path: r.path, steps: r.steps, error: r.error || null});
+               }""", [BASE + GRAPH_DIR, pairs])
+        want = [reference(graph, ids, a, b, [("culture", "C03")]) for a, b in pairs]
+        assert got == want and sum(w is not None for w in want) >= 2
     finally:
         site.close()
 
