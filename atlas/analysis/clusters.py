@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from atlas.analysis.density_clusters import hdbscan_labels
 from atlas.analysis.reduce import pca
 from atlas.core.config import MapConfig
 from atlas.core.typed import JsonData
@@ -68,12 +69,8 @@ def _unit_square(xy: np.ndarray, margin: float = 0.03) -> np.ndarray:
 
 
 def find_clusters(features: np.ndarray, min_cluster_size: int) -> np.ndarray:
-    """HDBSCAN labels per row of `features`; -1 means the work belongs to no cluster."""
-    from sklearn.cluster import HDBSCAN
-
-    if len(features) < max(min_cluster_size, 2):
-        return np.full(len(features), -1, dtype=np.int64)
-    return HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(features).astype(np.int64)
+    """HDBSCAN labels per row of `features` (excess-of-mass clusters); -1 means the work belongs to no cluster."""
+    return hdbscan_labels(features, min_cluster_size, "eom")
 
 
 def cluster_size(n: int, cfg: MapConfig) -> int:

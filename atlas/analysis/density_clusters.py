@@ -1,0 +1,44 @@
+"""The one HDBSCAN the map's clusters and the visual patterns share.
+
+scikit-learn's HDBSCAN builds its minimum spanning tree with Prim's algorithm over every pair of points
+(O(N^2 d) whatever the index used for the core distances): fine at a few thousand works, hours at a
+million. The `hdbscan` package (the reference implementation scikit-learn's was ported from) builds the
+same tree with Boruvka's algorithm on a k-d tree, roughly O(N log N) in the few dimensions clustered here
+(10 principal components for the map, 20 for the patterns). Measured against scikit-learn and
+`fast_hdbscan` (numba) in benchmarks/README.md, "HDBSCAN": it was the fastest at 100k, held the least
+memory, and needs no compiler at install or at first run (fast_hdbscan compiles for a minute on first use).
+
+Same clustering, two details made explicit so the labels match scikit-learn's where the tree is the same:
+- scikit-learn counts a point among its own `min_samples` neighbours, `hdbscan` does not: min_samples is
+  passed one lower (with Prim's algorithm on both sides the labels are then identical);
+- the tree is exact (`approx_min_span_tree=False`); it may still differ from Prim's where mutual
+  reachability distances tie (many do: each is the larger of two core distances or the distance itself),
+  so clusters can move at their edges (agreement measured by the adjusted Rand index in the README).
+Core distances are computed in this process (`core_dist_n_jobs=1`): joblib's worker processes would each
+hold a copy of the features. Deterministic: the same features give the same labels (tests/test_density_clusters.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SELECTIONS = ("eom", "leaf")  # excess of mass (the map's broad clusters) or the tree's leaves (patterns)
+
+
+def hdbscan_labels(features: np.ndarray, min_cluster_size: int, selection: str = "eom") -> np.ndarray:
+    """HDBSCAN labels (int64) per row of `features`; -1 means the work belongs to no cluster.
+
+    min_samples is min_cluster_size, counting the point itself, as scikit-learn's default."""
+    if selection not in SELECTIONS:
+        raise ValueError(f"cluster selection {selection!r} is not one of {SELECTIONS}")
+    if len(features) < max(min_cluster_size, 2):
+        return np.full(len(features), -1, dtype=np.int64)
+    import hdbscan
+
+    data = np.ascontiguousarray(features, dtype=np.float64)
+    model = hdbscan.HDBSCAN(
+        min_cluster_size=min_cluster_size, min_samples=max(min_cluster_size - 1, 1),
+        cluster_selection_method=selection, algorithm="boruvka_kdtree", approx_min_span_tree=False,
+        core_dist_n_jobs=1,
+    )
+    return model.fit_predict(data).astype(np.int64)
