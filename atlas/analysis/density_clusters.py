@@ -8,7 +8,8 @@ same tree with Boruvka's algorithm on a k-d tree, roughly O(N log N) in the few 
 `fast_hdbscan` (numba) in benchmarks/README.md, "HDBSCAN": it was the fastest at 100k, held the least
 memory, and needs no compiler at install or at first run (fast_hdbscan compiles for a minute on first use).
 
-Same clustering, two details made explicit so the labels match scikit-learn's where the tree is the same:
+Up to PRIM_ROWS works it is still scikit-learn's HDBSCAN (a second or two there), so small collections keep
+exactly the clusters and patterns they had; above, the Boruvka tree. Same clustering, two details made explicit so the labels match scikit-learn's where the tree is the same:
 - scikit-learn counts a point among its own `min_samples` neighbours, `hdbscan` does not: min_samples is
   passed one lower (with Prim's algorithm on both sides the labels are then identical);
 - the tree is exact (`approx_min_span_tree=False`); it may still differ from Prim's where mutual
@@ -23,9 +24,11 @@ from __future__ import annotations
 import numpy as np
 
 SELECTIONS = ("eom", "leaf")  # excess of mass (the map's broad clusters) or the tree's leaves (patterns)
+PRIM_ROWS = 5000  # at most this many works: scikit-learn's Prim tree (as reduce.FULL_SVD_ROWS: small sites unchanged)
 
 
-def hdbscan_labels(features: np.ndarray, min_cluster_size: int, selection: str = "eom") -> np.ndarray:
+def hdbscan_labels(features: np.ndarray, min_cluster_size: int, selection: str = "eom",
+                   prim_rows: int = PRIM_ROWS) -> np.ndarray:
     """HDBSCAN labels (int64) per row of `features`; -1 means the work belongs to no cluster.
 
     min_samples is min_cluster_size, counting the point itself, as scikit-learn's default."""
@@ -33,6 +36,11 @@ def hdbscan_labels(features: np.ndarray, min_cluster_size: int, selection: str =
         raise ValueError(f"cluster selection {selection!r} is not one of {SELECTIONS}")
     if len(features) < max(min_cluster_size, 2):
         return np.full(len(features), -1, dtype=np.int64)
+    if len(features) <= prim_rows:
+        from sklearn.cluster import HDBSCAN
+
+        model = HDBSCAN(min_cluster_size=min_cluster_size, cluster_selection_method=selection, copy=True)
+        return model.fit_predict(features).astype(np.int64)
     import hdbscan
 
     data = np.ascontiguousarray(features, dtype=np.float64)
