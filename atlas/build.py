@@ -300,8 +300,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
         report.add(problems)
-        why = pair_shares.compute_shares(analogies, vectors, embedded.parts,  # each part's share: arrays beside
-                                         pairings.similarity)  # the table, for the analogies and the pair pages
+        why = pair_shares.cached_shares(stages.root, analogies, vectors, embedded.parts,  # each part's share:
+                                        pairings.similarity)  # arrays beside the table, analogies and pair pages
     with report.stage("journeys"):  # the journey graph; the pre-rendered journeys, cached (atlas.site.journey_plan)
         journeys = journey_stage(stages, config, works, analogies, similarity, pairings)
 

@@ -53,3 +53,23 @@ def test_through_npz_and_without_parts():
         assert back.get(pair) == shares.get(pair) is not None
     none = compute_shares(found, vectors, (), [("W001", "W059")])
     assert none.get(("W001", "W059")) is None and none.listed.size == 0
+
+
+def test_kept_as_a_checked_npz_and_made_again_when_an_input_changes(tmp_path):
+    from atlas.analysis.pair_shares import cached_shares
+
+    rng = np.random.default_rng(9)
+    vectors, parts = fallback(rng, 60)
+    found = table(vectors, rng)
+    first = cached_shares(tmp_path, found, vectors, parts, [("W001", "W059")])
+    stamp = (tmp_path / "why.npz").stat().st_mtime_ns
+    again = cached_shares(tmp_path, found, vectors, parts, [("W001", "W059")])
+    assert (tmp_path / "why.npz").stat().st_mtime_ns == stamp  # read back, not written again
+    assert all(again.get(p) == first.get(p) for p in listed_pairs(found))
+    moved = vectors.copy()
+    moved[3] *= -1
+    changed = cached_shares(tmp_path, found, moved, parts, [("W001", "W059")])
+    pair = next(p for p in listed_pairs(found) if p[0] == "W003")
+    assert changed.get(pair) == pair_shares(found.ids, moved, parts, [pair])[pair] != first.get(pair)
+    (tmp_path / "why.npz").write_bytes(b"broken")  # a damaged file is made again, not trusted
+    assert cached_shares(tmp_path, found, vectors, parts, [("W001", "W059")]).get(pair) == first.get(pair)

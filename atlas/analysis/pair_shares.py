@@ -16,15 +16,23 @@ the same small function (atlas.site.similarity_views.why_view).
 
 from __future__ import annotations
 
+import hashlib
 import io
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from atlas.analysis.analogy_table import AnalogyTable
 from atlas.analysis.match_parts import DECIMALS
+from atlas.core.cache import key_digest
+from atlas.core.checked import read_checked, write_checked
+from atlas.core.stage_cache import code_digest
 from atlas.vectors.parts import Part
+
+KIND = "why-this-match shares"
 
 BLOCK_PAIRS = 8192  # pairs multiplied at once: the two gathered blocks are 2 x 8192 x d float64 (256 MB at d = 2,048)
 
@@ -71,6 +79,46 @@ class PairShares:
     def from_npz(cls, table: AnalogyTable, arrays) -> PairShares:
         return cls(table, tuple(str(f) for f in arrays["families"]), np.asarray(arrays["listed"], np.float32),
                    np.asarray(arrays["extra_keys"], np.int64), np.asarray(arrays["extra"], np.float32))
+
+
+def cached_shares(folder: Path, table: AnalogyTable, vectors: np.ndarray, parts: tuple[Part, ...],
+                  extra_pairs: Iterable[tuple[str, str]] = ()) -> PairShares:
+    """compute_shares, kept as one checked .npz beside the analogy table (folder/why.npz) and reused while
+    the table, the vectors, the parts, the extra pairs and this code are the same."""
+    extra = sorted(set(extra_pairs))
+    if not parts:
+        return compute_shares(table, vectors, parts, extra)
+    key = key_digest(code_digest(sys.modules[__name__]), [(p.family, p.start, p.stop) for p in parts], extra,
+                     _digest(table.indices), _digest(vectors), table.ids)
+    path = folder / "why.npz"
+    stored = _load(path, table, key)
+    if stored is not None:
+        return stored
+    found = compute_shares(table, vectors, parts, extra)
+    buffer = io.BytesIO()
+    np.savez(buffer, key=np.asarray(key), **dict(np.load(io.BytesIO(found.to_bytes()), allow_pickle=False)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_checked(path, buffer.getvalue())
+    return found
+
+
+def _digest(matrix: np.ndarray) -> str:
+    """sha256 of a matrix's bytes, a block of rows at a time (it may be a memory map)."""
+    found = hashlib.sha256(str((matrix.shape, matrix.dtype.str)).encode())
+    for start in range(0, len(matrix), BLOCK_PAIRS):
+        found.update(np.ascontiguousarray(matrix[start:start + BLOCK_PAIRS]).tobytes())
+    return found.hexdigest()
+
+
+def _load(path: Path, table: AnalogyTable, key: str) -> PairShares | None:
+    data = read_checked(path, KIND)
+    if data is None:
+        return None
+    try:
+        arrays = np.load(io.BytesIO(data), allow_pickle=False)
+        return PairShares.from_npz(table, arrays) if str(arrays["key"]) == key else None
+    except (ValueError, KeyError, OSError):
+        return None
 
 
 def compute_shares(table: AnalogyTable, vectors: np.ndarray, parts: tuple[Part, ...],
