@@ -6,8 +6,8 @@ A random analogy table (G groups x N works x k; each work's neighbours drawn fro
 conditional search gives them) and fallback-like vectors of four parts (network, colour, texture,
 layout); then, each in its own child process so its peak is its own: "before", the build's old call
 (match_parts.pair_shares over match_parts.listed_pairs of every work's analogies), and "after"
-(pair_shares.compute_shares), and "after, no parts" (a network's vectors: the old call still walked every
-work's analogies into a set of pairs before finding there was nothing to split). Prints seconds and the
+(pair_shares.compute_shares); and both with no parts (a network's vectors: the old call still walked
+every work's analogies into a set of pairs before finding there was nothing to split). Prints seconds and the
 peak RSS above the child's start; results in benchmarks/results/why_shares.json.
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 from benchmarks.build_memory import status_kb
 
 RESULTS = Path(__file__).resolve().parent / "results"
-WAYS = ("before", "after", "after-no-parts")
+WAYS = ("before", "after", "before-no-parts", "after-no-parts")
 
 
 def inputs(works: int, groups: int, k: int, dim: int):
@@ -55,9 +55,10 @@ def child(way: str, works: int, groups: int, k: int, dim: int) -> dict:
     Path("/proc/self/clear_refs").write_text("5")
     before = status_kb("VmRSS")
     start = time.perf_counter()
-    if way == "before":
-        found = match_parts.pair_shares(table.ids, vectors, parts, match_parts.listed_pairs(table))
-        size = len(found)
+    if way.startswith("before"):  # the build's old call: the set of listed pairs was made before the call
+        listed = match_parts.listed_pairs(table)
+        found = match_parts.pair_shares(table.ids, vectors, () if way == "before-no-parts" else parts, listed)
+        size = len(found) or len(listed)
     else:
         found = pair_shares.compute_shares(table, vectors, () if way == "after-no-parts" else parts)
         size = int(np.isfinite(found.listed[..., 0]).sum()) if found.families else 0
