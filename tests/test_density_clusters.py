@@ -9,7 +9,7 @@ import pytest
 from sklearn.cluster import HDBSCAN
 from sklearn.metrics import adjusted_rand_score
 
-from atlas.analysis.density_clusters import hdbscan_labels
+from atlas.analysis.density_clusters import MAX_MIN_SAMPLES, hdbscan_labels
 
 
 def blobs(n: int = 1500, dims: int = 10, centres: int = 12, seed: int = 3) -> np.ndarray:
@@ -35,6 +35,15 @@ def test_broad_clusters_are_scikit_learns():
     features = blobs()
     theirs = HDBSCAN(min_cluster_size=30, copy=True).fit_predict(features)
     assert theirs.max() >= 5 and adjusted_rand_score(theirs, hdbscan_labels(features, 30, "eom", prim_rows=0)) == 1.0
+
+
+def test_above_prim_rows_the_core_distance_stops_at_the_fiftieth_neighbour():
+    """The map's clusters of N/50 works: min_samples capped at MAX_MIN_SAMPLES (scikit-learn's count)."""
+    features = blobs()
+    theirs = HDBSCAN(min_cluster_size=100, min_samples=MAX_MIN_SAMPLES, copy=True).fit_predict(features)
+    ours = hdbscan_labels(features, 100, "eom", prim_rows=0)
+    assert theirs.max() == ours.max() >= 5 and adjusted_rand_score(theirs, ours) >= 0.99  # ties at the edges
+    assert np.array_equal(hdbscan_labels(features, 100, "eom"), HDBSCAN(min_cluster_size=100, copy=True).fit_predict(features))
 
 
 def test_leaf_clusters_agree_where_both_cluster():

@@ -25,13 +25,19 @@ import numpy as np
 
 SELECTIONS = ("eom", "leaf")  # excess of mass (the map's broad clusters) or the tree's leaves (patterns)
 PRIM_ROWS = 5000  # at most this many works: scikit-learn's Prim tree (as reduce.FULL_SVD_ROWS: small sites unchanged)
+MAX_MIN_SAMPLES = 50  # above PRIM_ROWS: a core distance is at most the 50th neighbour's (see hdbscan_labels)
 
 
 def hdbscan_labels(features: np.ndarray, min_cluster_size: int, selection: str = "eom",
                    prim_rows: int = PRIM_ROWS) -> np.ndarray:
     """HDBSCAN labels (int64) per row of `features`; -1 means the work belongs to no cluster.
 
-    min_samples is min_cluster_size, counting the point itself, as scikit-learn's default."""
+    min_samples is min_cluster_size, counting the point itself, as scikit-learn's default; above
+    `prim_rows` works at most MAX_MIN_SAMPLES. The map asks for clusters of 1/50 of the works, and with
+    min_samples = min_cluster_size every work's core distance needs its N/50 nearest neighbours: at 100,000
+    works a 2,000-neighbour query of every point, 3.3 GB and over 12 minutes without finishing here (at 1M:
+    N^2/50 distances). A core distance from the 50th neighbour smooths the density less, so clusters there
+    are found in a less smoothed density; min_cluster_size still sets their smallest size."""
     if selection not in SELECTIONS:
         raise ValueError(f"cluster selection {selection!r} is not one of {SELECTIONS}")
     if len(features) < max(min_cluster_size, 2):
@@ -45,7 +51,7 @@ def hdbscan_labels(features: np.ndarray, min_cluster_size: int, selection: str =
 
     data = np.ascontiguousarray(features, dtype=np.float64)
     model = hdbscan.HDBSCAN(
-        min_cluster_size=min_cluster_size, min_samples=max(min_cluster_size - 1, 1),
+        min_cluster_size=min_cluster_size, min_samples=max(min(min_cluster_size, MAX_MIN_SAMPLES) - 1, 1),
         cluster_selection_method=selection, algorithm="boruvka_kdtree", approx_min_span_tree=False,
         core_dist_n_jobs=1,
     )
