@@ -68,11 +68,11 @@ class PairShares:
     def _dict(self, values: np.ndarray) -> dict[str, float]:
         return {f: round(float(v), DECIMALS) for f, v in zip(self.families, values.tolist())}
 
-    def to_bytes(self) -> bytes:
-        """An .npz of plain arrays (no pickles); the table is stored on its own (AnalogyTable.to_bytes)."""
+    def to_bytes(self, key: str = "") -> bytes:
+        """An .npz of plain arrays (no pickles) and the cache key; the table is stored on its own."""
         buffer = io.BytesIO()
         np.savez(buffer, families=np.asarray(self.families, dtype=str), listed=self.listed,
-                 extra_keys=self.extra_keys, extra=self.extra)
+                 extra_keys=self.extra_keys, extra=self.extra, key=np.asarray(key))
         return buffer.getvalue()
 
     @classmethod
@@ -95,10 +95,8 @@ def cached_shares(folder: Path, table: AnalogyTable, vectors: np.ndarray, parts:
     if stored is not None:
         return stored
     found = compute_shares(table, vectors, parts, extra)
-    buffer = io.BytesIO()
-    np.savez(buffer, key=np.asarray(key), **dict(np.load(io.BytesIO(found.to_bytes()), allow_pickle=False)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_checked(path, buffer.getvalue())
+    write_checked(path, found.to_bytes(key))
     return found
 
 
