@@ -3,13 +3,14 @@
 scikit-learn's HDBSCAN builds its minimum spanning tree with Prim's algorithm over every pair of points
 (O(N^2 d) whatever the index used for the core distances): fine at a few thousand works, hours at a
 million. The `hdbscan` package (the reference implementation scikit-learn's was ported from) builds the
-same tree with Boruvka's algorithm on a k-d tree, roughly O(N log N) in the few dimensions clustered here
-(10 principal components for the map, 20 for the patterns). Measured against scikit-learn and
-`fast_hdbscan` (numba) in benchmarks/README.md, "HDBSCAN": it was the fastest at 100k, held the least
-memory, and needs no compiler at install or at first run (fast_hdbscan compiles for a minute on first use).
+same tree with Boruvka's algorithm on a k-d tree: N log N in a few dimensions, N^1.2-1.7 measured in the
+patterns' 20. Measured against scikit-learn and `fast_hdbscan` (numba) in benchmarks/README.md, "Second
+pass (issue 20b)": it was the fastest at 100k, held the least memory, and needs no compiler at install or
+at first run (fast_hdbscan compiles for a minute on first use).
 
 Up to PRIM_ROWS works it is still scikit-learn's HDBSCAN (a second or two there), so small collections keep
-exactly the clusters and patterns they had; above, the Boruvka tree. Same clustering, two details made explicit so the labels match scikit-learn's where the tree is the same:
+exactly the clusters and patterns they had; above, the Boruvka tree, with two details made explicit so the
+labels match scikit-learn's where the tree is the same:
 - scikit-learn counts a point among its own `min_samples` neighbours, `hdbscan` does not: min_samples is
   passed one lower (with Prim's algorithm on both sides the labels are then identical);
 - the tree is exact (`approx_min_span_tree=False`); it may still differ from Prim's where mutual
