@@ -33,7 +33,7 @@ from atlas.analysis import (
     clusters,
     culture,
     force_layout,
-    match_parts,
+    pair_shares,
     patterns,
     probes,
     quality,
@@ -300,8 +300,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
     with report.stage("pairings"):
         pairings, problems = plan_pairings(config, works, vectors, analogies)
         report.add(problems)
-        why = match_parts.pair_shares(ids, vectors, embedded.parts,  # each part's share, pair pages and analogies
-                                      set(pairings.similarity) | match_parts.listed_pairs(analogies))
+        why = pair_shares.cached_shares(stages.root, analogies, vectors, embedded.parts,  # each part's share:
+                                        pairings.similarity)  # arrays beside the table, analogies and pair pages
     with report.stage("journeys"):  # the journey graph; the pre-rendered journeys, cached (atlas.site.journey_plan)
         journeys = journey_stage(stages, config, works, analogies, similarity, pairings)
 

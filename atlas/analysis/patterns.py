@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from atlas.analysis.density_clusters import hdbscan_labels
 from atlas.analysis.probes import work_year
 from atlas.analysis.reduce import pca
 from atlas.core.config import PatternsConfig
@@ -63,10 +64,7 @@ def _cluster(features: np.ndarray, cfg: PatternsConfig) -> np.ndarray:
         from sklearn.cluster import OPTICS
 
         return OPTICS(min_samples=cfg.min_cluster_size, xi=0.05).fit_predict(features).astype(np.int64)
-    from sklearn.cluster import HDBSCAN
-
-    model = HDBSCAN(min_cluster_size=cfg.min_cluster_size, cluster_selection_method="leaf", copy=True)
-    return model.fit_predict(features).astype(np.int64)
+    return hdbscan_labels(features, cfg.min_cluster_size, "leaf")
 
 
 def describe(number: int, idx: np.ndarray, spread: float, works: list[Record]) -> Pattern:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jinja2 import (
     ChoiceLoader,
@@ -68,7 +69,7 @@ class SiteData:
     studies: Studies = field(default_factory=Studies)
     deep_zoom: DeepZoom = field(default_factory=DeepZoom)  # atlas.ingest.tiles: tiles or IIIF services to zoom into
     scale: SimilarityScale | None = None  # where a score falls among all pairs (atlas.analysis.similarity_scale)
-    why: dict = field(default_factory=dict)  # (a, b) -> {family: share of the score}, fallback features only
+    why: Any = field(default_factory=dict)  # .get((a, b)) -> {family: share}: atlas.analysis.pair_shares.PairShares
     journeys: Journeys | None = None  # the journey graph and the pre-rendered journeys (the journeys stage)
     larger: LargerImages = field(default_factory=LargerImages)  # atlas.ingest.larger_images: the larger views
 
