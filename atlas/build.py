@@ -356,7 +356,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 f"always rendered; {written.written:,} files new or changed, {written.unchanged:,} unchanged "
                 f"(not rewritten), {written.removed:,} removed")
     report.decisions = stages.decisions
-    last.save(inputs, config.output_dir, report.as_dict())
+    last.save_or_forget(inputs, config.output_dir, report.as_dict())  # the site is published: never fails
     _write_report(report, config)
     return report
 

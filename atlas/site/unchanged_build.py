@@ -153,6 +153,14 @@ class LastBuild:
         """Before a publish: the record would no longer describe the published tree."""
         self.path.unlink(missing_ok=True)
 
+    def save_or_forget(self, inputs: str, site: Path, report: dict) -> None:
+        """save(), called once the site is published: a record that cannot be written (disk full) only means
+        the next build runs whole, so it is left out rather than failing a build whose site is out."""
+        try:
+            self.save(inputs, site, report)
+        except OSError:
+            self.path.unlink(missing_ok=True)
+
     def save(self, inputs: str, site: Path, report: dict) -> None:
         """After a publish: what was built from what, the cache it left, and the report a skipped build repeats
         (the record is written last: the cache's state is read before it)."""
