@@ -76,6 +76,7 @@ from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
 from atlas.site.precompress import precompress
 from atlas.site.render import make_context, render_site
+from atlas.site.unchanged_build import LastBuild, input_digest, restore
 from atlas.site.weight import host_warnings
 from atlas.site.writer import check_shrink, publish, recover, staging
 from atlas.vectors.embed import hash_images
@@ -171,6 +172,13 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         embedded = embed_features(records, digests, emb, weights, config.cache_dir, config.root,
                                   maps=config.heatmaps.enabled, offload=engine.offload)
         _report_embedding(embedded, report, stages)
+    last = LastBuild(stages.root, config.cache_dir)  # every input as the last build's and its site intact: stop here
+    inputs = input_digest(config, catalogue, report.problems, digests, embedded,
+                          read_record(config, embedded.model.identity))
+    stored = None if full else last.unchanged(inputs, config.output_dir)
+    if stored is not None:
+        report.counts.update(images_embedded_now=embedded.computed, embeddings_reused=embedded.reused)
+        return _stopped_early(report, stored, stages, config)
     with report.stage("thumbnails"):
         by_id = {r.id: r for r in records}
         embedded_records = [by_id[i] for i in embedded.ids]
@@ -336,6 +344,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
             report.notes += corrupt.lines()
         with report.stage("publish"):
             check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
+            last.forget()  # until saved below, no record claims to describe the published site
             publish(config.output_dir, writer)
             keys.save()  # only now: the keys describe the published files
     report.notes.append(keys.line())
@@ -346,6 +355,20 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
     stages.note("pages", written.written == 0 and written.removed == 0,
                 f"always rendered; {written.written:,} files new or changed, {written.unchanged:,} unchanged "
                 f"(not rewritten), {written.removed:,} removed")
+    report.decisions = stages.decisions
+    last.save_or_forget(inputs, config.output_dir, report.as_dict())  # the site is published: never fails
+    _write_report(report, config)
+    return report
+
+
+def _stopped_early(report: BuildReport, stored: dict, stages: StageCache, config: SiteConfig) -> BuildReport:
+    """Nothing changed since the last build and its site is intact (atlas.site.unchanged_build): its report, repeated."""
+    restore(report, stored)
+    ran = {d.stage for d in stages.decisions}
+    for stage in stored["report"].get("stages", {}):  # the stages that did not run: their results are published
+        if stage not in ran:
+            stages.note(stage, True, "none of its inputs changed: stopped early, every input and the published "
+                                     "site are as the last build left them")
     report.decisions = stages.decisions
     _write_report(report, config)
     return report

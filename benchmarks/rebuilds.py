@@ -11,12 +11,20 @@ Prints a table and writes benchmarks/results/rebuilds[-<name>].json:
     python -m benchmarks.rebuilds                          # the sample, untrained ResNet-50 at 224 px
     python -m benchmarks.rebuilds --config DIR/site.yaml --keep-embeddings --name synthetic-10k
 
+A 10k full build takes ~15 minutes, so the rebuilds can be measured again without one: `--work-dir W` keeps
+the collection copy, cache and output in W (not a temporary folder) and stores the full build's figures in
+W/full.json; a later run with `--work-dir W --reuse-full` takes "full" from there, makes one untimed settling
+build (the code may have changed since, which re-renders pages: it is reported as "settle", not as a rebuild),
+then measures no change, one image and one title as before. The one-image change mirrors the same image again
+and the one-title change appends " (retitled)" again: each is still exactly one changed record.
+
 (Run it as a module from the repository root, so that it imports this checkout's atlas.)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -74,6 +82,9 @@ def change_title(config) -> str:
     return rows[1]["id"]
 
 
+CHANGES = {"no_change": lambda config: None, "one_image_changed": change_image, "one_title_changed": change_title}
+
+
 def _csv_path(config) -> Path:
     path = config.resolve(config.collection.path)
     return path / "collection.csv" if path.is_dir() else path
@@ -89,9 +100,14 @@ def main() -> None:
     parser.add_argument("--config", default=str(HERE.parent / "site.yaml"))
     parser.add_argument("--keep-embeddings", action="store_true")
     parser.add_argument("--name", default="")
+    parser.add_argument("--work-dir", default="", help="keep the copy, cache and output here (see --reuse-full)")
+    parser.add_argument("--reuse-full", action="store_true", help="take the full build from --work-dir's full.json")
+    parser.add_argument("--runs", default=",".join(CHANGES), help="which rebuilds, in this order (default: all)")
     args = parser.parse_args()
+    if args.reuse_full and not args.work_dir:
+        parser.error("--reuse-full needs --work-dir (the folder of the earlier run)")
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with _work_folder(args.work_dir) as tmp:
         source = load_config(args.config)
         overrides = {"output": f"{tmp}/site", "cache": f"{tmp}/cache"}
         if source.collection.format == "sample":
@@ -99,21 +115,29 @@ def main() -> None:
         else:
             collection = source.resolve(source.collection.path)
             folder = collection if collection.is_dir() else collection.parent
-            shutil.copytree(folder, f"{tmp}/collection")
+            if not args.reuse_full:
+                shutil.rmtree(f"{tmp}/collection", ignore_errors=True)
+                shutil.copytree(folder, f"{tmp}/collection")
             overrides["collection.path"] = f"{tmp}/collection" + ("" if collection.is_dir() else f"/{collection.name}")
             if source.collection.image_folder:
                 overrides["collection.image_folder"] = f"{tmp}/collection"
-        if args.keep_embeddings:
+        if args.keep_embeddings and not args.reuse_full:
             shutil.copytree(source.cache_dir / "embeddings", f"{tmp}/cache/embeddings")
         config = load_config(args.config, overrides)
 
         runs = {}
-        full_s, runs["full"] = timed_build(config)
-        _, runs["no_change"] = timed_build(config)
-        change_image(config)
-        _, runs["one_image_changed"] = timed_build(config)
-        change_title(config)
-        _, runs["one_title_changed"] = timed_build(config)
+        if args.reuse_full:
+            runs["full"] = json.loads(Path(tmp, "full.json").read_text(encoding="utf-8"))
+            full_s = runs["full"]["seconds"]
+            _, settle = timed_build(config)
+            print(f"settling build (not a rebuild figure): {settle['seconds']:.1f} s")
+        else:
+            full_s, runs["full"] = timed_build(config)
+            if args.work_dir:
+                Path(tmp, "full.json").write_text(json.dumps(runs["full"], indent=1) + "\n", encoding="utf-8")
+        for name in args.runs.split(","):
+            CHANGES[name](config)
+            runs[name] = timed_build(config)[1]
         works = len(_rows(config))
 
     result = {
@@ -122,6 +146,7 @@ def main() -> None:
         "works": works,
         "model": f"{config.embedding.model} @ {config.embedding.image_size}px, weights {config.embedding.weights}",
         "embeddings": "injected (kept)" if args.keep_embeddings else "computed in the full build",
+        "full": "from an earlier run's full.json (--reuse-full)" if args.reuse_full else "measured in this run",
         "runs": runs,
         "ratio_to_full": {name: round(run["seconds"] / full_s, 3) for name, run in runs.items()},
     }
@@ -133,6 +158,17 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out}")
+
+
+@contextlib.contextmanager
+def _work_folder(path: str):
+    """`path` (made if absent, kept afterwards) or a temporary folder removed at the end."""
+    if path:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield tmp
 
 
 if __name__ == "__main__":

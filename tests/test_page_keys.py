@@ -190,7 +190,7 @@ def context_of(config):
 
     build_module.make_context = capture
     try:
-        build(config)
+        build(config, full=True)  # an unchanged build stops before making a context (atlas.site.unchanged_build)
     finally:
         build_module.make_context = real
     return captured["ctx"]

@@ -22,6 +22,21 @@ import numpy as np
 DECIMALS = 4  # similarities shown rounded: stable output
 
 
+def rounded(scores: np.ndarray) -> np.ndarray:
+    """round(float(s), DECIMALS) of every score, as Python rounds (the decimal nearest the exact value, ties to
+    even, then the double nearest that decimal), in a few array operations: Python's round was 9.5 s of a
+    2,000-work rebuild (11 million calls). rint(x * 10^4) is that decimal wherever the product's rounding
+    error (under 1e-12 here) cannot cross a half, and q / 10^4 is then the nearest double to it (IEEE division
+    is correctly rounded); the rare scores within 1e-6 of a half are rounded by Python itself."""
+    x = scores.astype(np.float64)
+    scaled = x * 10.0**DECIMALS
+    out = np.rint(scaled) / 10.0**DECIMALS
+    near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for at in zip(*np.nonzero(near)):
+        out[at] = round(float(x[at]), DECIMALS)
+    return out
+
+
 @dataclass(eq=False)
 class AnalogyTable(Mapping):
     """indices[g, i, j]: the row (in `ids`) of work i's j-th closest work in group groups[g] (-1: none);
@@ -48,9 +63,10 @@ class AnalogyTable(Mapping):
     def __getitem__(self, work: str) -> dict[str, dict[str, list[tuple[str, float]]]]:
         row = self._rows[work]
         out: dict[str, dict[str, list[tuple[str, float]]]] = {}
-        for g, (fld, group) in enumerate(self.groups):
-            pairs = [(self.ids[j], round(float(s), DECIMALS))
-                     for j, s in zip(self.indices[g, row].tolist(), self.scores[g, row].tolist()) if j >= 0]
+        ids = self.ids
+        rows, scores = self.indices[:, row].tolist(), rounded(self.scores[:, row]).tolist()
+        for (fld, group), js, ss in zip(self.groups, rows, scores):
+            pairs = [(ids[j], s) for j, s in zip(js, ss) if j >= 0]
             if pairs:
                 out.setdefault(fld, {})[group] = pairs
         return out

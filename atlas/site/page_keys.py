@@ -26,10 +26,16 @@ the published file still has that size and modification time (as the image diges
 atlas.core.cache.DigestIndex): kept files are hard-linked into the new site by the writer, so they keep
 their inode and time, and a published file that was edited or removed no longer matches and is rendered
 again. The manifest is written only after the site is published, so a failed build leaves the old one.
+
+Files copied from the cache (thumbnails, heat maps, cards, larger views, tiles; `Output.source`) are keyed
+the same way by their source's path, size and modification time (`keep_copies`): a published copy made from
+that very file and still intact is kept unread. A cache file damaged or replaced since has another size or
+time, so it is read, checked against its checksum and copied again as before (tests/test_cache_integrity.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -47,6 +53,7 @@ FORMAT = 1  # bump on purpose when the key's recipe changes
 KIND = "page keys"  # how the build report names the manifest when it is corrupt
 MANIFEST = "pages.json"
 PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
+COPY_FORMAT = "copy 1"  # the recipe of a copied file's key (keep_copies)
 
 
 class PageKeys:
@@ -64,6 +71,7 @@ class PageKeys:
         self.view_digests: dict[str, str] = {}  # work id -> digest of its view (per process)
         self.rendered: list[str] = []  # files rendered although they had a key (the tests read it)
         self.kept = 0
+        self.copies_kept = 0  # copied files (keep_copies) carried over unread
 
     def prepare(self, env: Environment, code: str, config: Any) -> None:
         """Digest what every page shares, once, before any page (or forked renderer) is made."""
@@ -116,6 +124,22 @@ class PageKeys:
             return False
         return [st.st_size, st.st_mtime_ns] == entry[1:3]
 
+    def keep_copies(self, outputs: Iterable) -> Iterator:
+        """`outputs`, each copy of a file (a cached thumbnail, heat map, card, larger view, tile, theme sheet)
+        keyed by its source's path, size and modification time, and kept when the published copy was made from
+        that very source file and is intact: not read, checked and compared again (see the module docstring)."""
+        for out in outputs:
+            if out.source is None or out.key or out.kept:
+                yield out
+                continue
+            try:
+                st = os.stat(out.source)
+            except OSError:
+                yield out  # the writer says what is missing
+                continue
+            key = key_digest(COPY_FORMAT, str(out.source), st.st_size, st.st_mtime_ns, out.checked)
+            yield dataclasses.replace(out, key=key, kept=self.unchanged(out.path, key))
+
     def track(self, outputs: Iterable, root: Path) -> Iterator:
         """Pass `outputs` on to the writer; once each keyed one is written under `root`, note its key."""
         for out in outputs:
@@ -123,12 +147,14 @@ class PageKeys:
             if not out.key:
                 continue
             st = os.stat(root / out.path)
+            copy = out.source is not None
             if out.kept:
-                self.kept += 1
+                self.copies_kept += copy
+                self.kept += not copy
                 digest = self.old[out.path][3]
             else:
-                self.rendered.append(out.path)
-                digest = hashlib.sha256(out.data).hexdigest()
+                self.rendered += [] if copy else [out.path]
+                digest = "" if copy else hashlib.sha256(out.data).hexdigest()  # a copy's bytes are not read again
             self.new[out.path] = [out.key, st.st_size, st.st_mtime_ns, digest]
 
     def save(self) -> None:
@@ -140,7 +166,7 @@ class PageKeys:
     def line(self) -> str:
         """The build report's line."""
         return (f"pages: {self.kept:,} pages kept (their inputs did not change), {len(self.rendered):,} "
-                "keyed pages rendered")
+                f"keyed pages rendered; {self.copies_kept:,} copied files kept (their source did not change)")
 
 
 def load(path: Path) -> dict[str, list]:

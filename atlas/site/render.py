@@ -57,7 +57,8 @@ def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup
     keys = ctx.page_keys
     for group in groups:
         start = time.perf_counter()
-        pages.write_outputs(writer, keys.track(group(ctx), writer.root) if keys else group(ctx), listed)
+        outputs = keys.track(keys.keep_copies(group(ctx)), writer.root) if keys else group(ctx)
+        pages.write_outputs(writer, outputs, listed)
         if timings is not None:
             timings[f"pages: {group.__name__}"] = round(time.perf_counter() - start, 2)
     pages.write_outputs(writer, ledger_pages(ctx, writer.written), listed)  # last: it needs every page made
