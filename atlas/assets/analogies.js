@@ -270,6 +270,22 @@
     show(row);
   }
 
+  /** A server-drawn card's "Why this match" holds no heat maps (templates/why_match.html why_card: each would
+   * repeat the page's own grid in every card); they are drawn from the two works' JSON when it is first opened. */
+  function whyMaps(box) {
+    box.addEventListener('toggle', () => {
+      if (!box.open || box.dataset.drawn !== undefined || !readWork) return;
+      box.dataset.drawn = '';
+      own = own || readWork(data.workId);
+      Promise.all([own, readWork(box.dataset.whyMaps)]).then(([a, b]) => {
+        const blocks = a && b ? window.atlasWorkData.whyBlocks(null, a, b, { note: false }) : [];
+        const note = box.querySelector('.why-maps-note');
+        if (blocks.length && note) note.replaceWith(...blocks);
+      }).catch(() => {});
+    });
+  }
+  document.querySelectorAll('details.why-match[data-why-maps]').forEach(whyMaps);
+
   window.addEventListener('popstate', () => show(current() || fallback()));
   window.addEventListener('hashchange', () => show(current() || fallback()));
   const linked = current();

@@ -178,7 +178,7 @@ class ProbesConfig:
 @dataclass
 class HeatmapsConfig:
     enabled: bool = True  # make a heat-map overlay of each work's last-conv activations (cached)
-    size: int = 320  # side of the overlay image in px
+    size: int = 320  # side in px a heat map is shown at (its grid is scaled up over the work by the browser)
     opacity: float = 0.55  # how strongly the heat colours cover the image (0-1)
 
 
