@@ -1,7 +1,9 @@
 """An artwork page's analogy downloads, made in Debian's chromium (assets/downloads.js) from the work's JSON: the
 CSV and JSON a visitor saves are byte for byte what atlas/site/downloads.py writes for the same rows (read back
 from the whole table, data/tables/analogies.csv.gz), on groups and ids that need CSV quoting and UTF-8; without
-scripts the links go to the whole table and the work's JSON (issue 20: no per-work files)."""
+scripts the links go to the whole table and the work's JSON (issue 20: no per-work files). The same build (a
+network's heat maps, no feature-family shares) checks that a card's "Why this match", left out of the page
+to keep it light, is added by the script and draws both works' heat maps when opened."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def write_collection(folder: Path) -> Path:
         Image.new("RGB", (40, 32), tuple(rng.randrange(256) for _ in range(3))).save(folder / "img" / f"{i}.png")
         rows.append({"id": work_id, "title": f"Work {i}", "artist": "Anon", "date": "1700", "culture": CULTURES[i % 3],
                      "medium": ("Oil, canvas", "Ink")[i % 2], "image": f"img/{i}.png"})
-    return write_small_collection(folder, rows, "Downloads in the browser")
+    return write_small_collection(folder, rows, "Downloads in the browser", heatmaps={"enabled": True})
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +106,19 @@ def test_without_scripts_the_links_go_to_the_whole_table_and_the_work_json(site,
     assert page.locator(".downloads-fallback").is_visible()
     for href in hrefs:
         assert (config.output_dir / href[len(local.base):]).is_file()
+
+
+def test_a_cards_why_this_match_is_added_by_the_script_and_draws_both_heat_maps(site, open_page):
+    config, local = site
+    html = (config.output_dir / urls.page_file("work", "W03")).read_text(encoding="utf-8")
+    assert "data-why-maps=" in html and 'class="why-match"' not in html  # no per-card block in the page
+    page = open_page(local, 1200, 900).goto(urls.page_path("work", "W03"))
+    summary = page.locator(".analogy-row.is-shown li[data-why-maps] .why-match summary").first
+    summary.scroll_into_view_if_needed()
+    summary.click()
+    opened = page.locator(".why-match[open]").first
+    opened.locator(".why-heatmaps img.heat-grid").last.wait_for()
+    grids = opened.locator(".why-heatmaps img.heat-grid")
+    assert grids.count() == 2 and grids.first.get_attribute("src").startswith("data:image/png;base64,")
+    assert grids.first.get_attribute("alt").startswith("Heat map over Work 3")
+    page.wait_for_function("[...document.querySelectorAll('.why-match[open] img')].every((i) => i.complete && i.naturalWidth > 0)")
