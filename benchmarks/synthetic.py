@@ -160,13 +160,15 @@ def write_unsynced(target: Path, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] = (200, 600), quality: int = 82) -> None:
+def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] = (200, 600), quality: int | None = None) -> None:
     """Write the thumbnails the build would make (atlas.ingest.thumbnails.thumbnail_bytes, same cache path), so
     a big build skips that stage too; the site is the same as if the build had made them."""
     from atlas.core.cache import file_digest
     from atlas.ingest.images import open_rgb
+    from atlas.core.config import ThumbnailsConfig
     from atlas.ingest.thumbnails import cached_thumb, thumbnail_bytes
 
+    quality = ThumbnailsConfig().quality if quality is None else quality  # the default the build will use
     cache = out / "build" / "cache"
     for path in paths:
         image, digest = open_rgb(path), file_digest(path)

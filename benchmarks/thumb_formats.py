@@ -22,9 +22,9 @@ from PIL import Image
 
 RESULTS = Path(__file__).resolve().parent / "results" / "thumb_formats.json"
 ENCODINGS = {  # name -> Pillow save arguments
-    "jpeg q82 (now)": {"format": "JPEG", "quality": 82, "optimize": True, "progressive": False},
+    "jpeg q82 (before)": {"format": "JPEG", "quality": 82, "optimize": True, "progressive": False},
     "jpeg q82 progressive": {"format": "JPEG", "quality": 82, "optimize": True, "progressive": True},
-    "jpeg q75 progressive": {"format": "JPEG", "quality": 75, "optimize": True, "progressive": True},
+    "jpeg q75 progressive (now)": {"format": "JPEG", "quality": 75, "optimize": True, "progressive": True},
     "webp q82 method 6": {"format": "WEBP", "quality": 82, "method": 6},
     "webp q82": {"format": "WEBP", "quality": 82, "method": 4},
     "webp q80": {"format": "WEBP", "quality": 80, "method": 4},
@@ -70,9 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     paths = sorted(p for p in args.images.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     paths = paths[: args.limit] if args.limit else paths
     rows = measure(paths, args.size)
-    base = rows["jpeg q82 (now)"]["bytes"]
+    base = rows["jpeg q82 (before)"]["bytes"]
     print(f"{len(paths)} images of {args.images.name}, longest side {args.size} px\n")
-    print("| encoding | MB | of now | mean PSNR dB | encode s | same bytes twice |\n|---|---:|---:|---:|---:|---|")
+    print("| encoding | MB | of before | mean PSNR dB | encode s | same bytes twice |\n|---|---:|---:|---:|---:|---|")
     for name, r in rows.items():
         print(f"| {name} | {r['bytes'] / 1e6:.2f} | {r['bytes'] / base:.0%} | {r['psnr']} | {r['seconds']} | {r['deterministic']} |")
     old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

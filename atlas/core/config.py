@@ -125,7 +125,7 @@ class MapConfig:
 @dataclass
 class ThumbnailsConfig:
     sizes: list[int] = field(default_factory=lambda: [200, 600])  # longest side in px: small (grids, map), large (artwork page)
-    quality: int = 82  # JPEG quality
+    quality: int = 75  # JPEG quality (75: 15% fewer bytes than 82 at 600 px, no difference seen at 2x zoom: issue 20)
 
 
 @dataclass
