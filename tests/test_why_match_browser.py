@@ -175,3 +175,24 @@ def test_the_works_heat_map_draws_its_grid_over_its_image(site, open_page, tmp_p
     steps = np.abs(np.diff(shown[:, :, 0], axis=1))
     assert len(np.unique(shown.reshape(-1, 3), axis=0)) > 100 and steps.max() < 60  # smooth, not 2x2 flat blocks
     print(f"heat map screenshots: {tmp_path / 'heat.png'}, {tmp_path / 'bare.png'}")
+
+
+def test_the_works_heat_map_prints(site, open_page):
+    """The heat map is two <img> (no CSS background, which browsers leave out of print): the printed artwork
+    page holds one image more than the same page with the grid taken out."""
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed (pip install -e '.[test]')")
+    import io
+
+    _, local = site
+    gp = open_page(local, 1366, 900)
+    page = gp.goto(urls.page_path("work", "S03"))
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach((i) => { i.loading = 'eager'; })")
+    page.wait_for_function("[...document.querySelectorAll('figure.heatmap img')].every((i) => i.complete && i.naturalWidth > 0)")
+
+    def images() -> int:
+        reader = pypdf.PdfReader(io.BytesIO(page.pdf(format="A4")))
+        return sum(len(p.images) for p in reader.pages)
+
+    with_grid = images()
+    page.evaluate("document.querySelector('figure.heatmap img.heat-grid').remove()")
+    assert with_grid == images() + 1
