@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import subprocess
 import sys
 import time
@@ -25,6 +27,14 @@ from atlas.site.weight import SiteWeight, measure_site
 from atlas.site.writer import works_count
 
 RESULTS = Path(__file__).resolve().parent / "results" / "site_weight.json"
+# What a site holds per work (issue 20's "files per work"), by path; the rest is site-wide (groups, studies, data).
+PER_WORK = [
+    ("artwork page", re.compile(r"^work/[^/]+/index\.html$")),
+    ("work JSON", re.compile(r"^data/work/[^/]+\.json$")),
+    ("thumbnails", re.compile(r"^thumbs/")),
+    ("IIIF manifest", re.compile(r"^iiif/[^/]+/manifest\.json$")),
+    ("pair pages", re.compile(r"^pair/.+")),
+]
 SHOWN = 10  # rows of each table: the largest folders and kinds
 
 
@@ -42,9 +52,24 @@ def build_synthetic(works: int, work_dir: Path) -> tuple[Path, float]:
     return folder / "build" / "site", time.perf_counter() - start
 
 
+def per_work(site: Path) -> dict[str, dict]:
+    """{part: {bytes, files}} of the PER_WORK parts and "site-wide" (everything else)."""
+    out = {name: {"bytes": 0, "files": 0} for name, _ in PER_WORK} | {"site-wide": {"bytes": 0, "files": 0}}
+    for here, _, names in os.walk(site):
+        for name in names:
+            path = Path(here) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            relative = path.relative_to(site).as_posix()
+            part = next((n for n, pattern in PER_WORK if pattern.match(relative)), "site-wide")
+            out[part]["bytes"] += path.stat().st_size
+            out[part]["files"] += 1
+    return out
+
+
 def row(label: str, site: Path, weight: SiteWeight, seconds: float | None) -> dict:
     works = works_count(site) or 0
-    return {"site": label, "works": works, "bytes": weight.bytes, "files": weight.files,
+    return {"site": label, "works": works, "bytes": weight.bytes, "files": weight.files, "parts": per_work(site),
             "bytes_per_work": round(weight.bytes / works) if works else None,
             "files_per_work": round(weight.files / works, 2) if works else None,
             "build_seconds": round(seconds, 1) if seconds is not None else None, **weight.as_dict()}
@@ -54,7 +79,7 @@ def print_site(r: dict) -> None:
     per = f", {r['bytes_per_work'] / 1024:,.1f} KiB and {r['files_per_work']} files per work" if r["works"] else ""
     print(f"\n## {r['site']}: {r['works']:,} works, {r['bytes'] / 1e6:,.1f} MB in {r['files']:,} files{per}\n")
     works = max(r["works"], 1)
-    for title, table in (("folder", r["folders"]), ("kind", r["kinds"])):
+    for title, table in (("part", r["parts"]), ("folder", r["folders"]), ("kind", r["kinds"])):
         print(f"| {title} | MB | share | files | KiB per work | files per work |\n|---|---:|---:|---:|---:|---:|")
         for name, v in sorted(table.items(), key=lambda t: -t[1]["bytes"])[:SHOWN]:
             print(f"| {name} | {v['bytes'] / 1e6:,.2f} | {v['bytes'] / max(r['bytes'], 1):.0%} | {v['files']:,} | "

@@ -85,7 +85,7 @@ def artefacts(config, kind: str) -> list[Path]:
         "vectors": (cache / "embeddings", "*.npy"),
         "activation grids": (cache / "activations", "*.npy"),
         "thumbnails": (cache / "thumbs", "*.jpg"),
-        "heat maps": (cache / "heatmaps", "*.jpg"),
+        "heat maps": (cache / "heatmaps", "*.png"),
         "sprite sheets": (cache / "sprites", "*.jpg"),
         "pair cards": (cache / "cards", "*.jpg"),
         "stage results": (stage_folder(config), "*.json"),

@@ -5,6 +5,7 @@ columns, and a rebuild writes the same bytes."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import random
@@ -48,7 +49,7 @@ def site(tmp_path_factory) -> Path:
 
 
 def read_csv(path: Path) -> list[dict]:
-    raw = path.read_bytes()
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), f"{path} has no byte-order mark"
     assert b"\r\n" in raw
     return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
@@ -71,16 +72,18 @@ def check_pair(stem: Path, kind: str) -> list[dict]:
 
 def test_every_download_parses_and_csv_equals_json(site):
     tables = site / "data" / "tables"
-    for stem, kind in (("works", "works"), ("analogies", "analogies"), ("culture-similarity", "culture_similarity"),
-                       ("map", "map"), ("probes", "probes")):
+    for stem, kind in (("works", "works"), ("culture-similarity", "culture_similarity"), ("map", "map"), ("probes", "probes")):
         assert check_pair(tables / stem, kind), stem
     works = check_pair(tables / "works", "works")
     assert len(works) == 40 and works[0]["title"] == 'Été, n° 0, "quoted", <b>'
     assert {w["date_begin"] for w in works} >= {"1650", "-0299"}  # 300 BCE in ISO 8601's numbering
     for path in sorted(site.glob("culture/*/works.csv")) + sorted(site.glob("data/cluster/*.csv")):
         check_pair(path.with_suffix(""), "works")
-    for path in sorted(site.glob("work/*/analogies.csv")):
-        check_pair(path.with_suffix(""), "analogies")
+    analogies = read_csv(tables / "analogies.csv.gz")  # the big table: gzip CSV only, no JSON twin, none per work
+    assert list(analogies[0]) == [n for n, _ in COLUMNS["analogies"]] and len({r["id"] for r in analogies}) == 40
+    assert not (tables / "analogies.json").exists() and not (tables / "analogies.csv").exists()
+    assert not list(site.glob("work/*/analogies.*"))
+    assert gzip.decompress((tables / "analogies.csv.gz").read_bytes()) and (tables / "analogies.csv.gz").read_bytes()[4:8] == bytes(4)
 
 
 def test_downloads_agree_with_the_pages(site):
@@ -96,7 +99,7 @@ def test_downloads_agree_with_the_pages(site):
     data_page = (site / "data" / "index.html").read_text(encoding="utf-8")
     for cluster in sorted((site / "data" / "cluster").glob("*.csv")):  # clusters have no page: the data page lists them
         assert f"/data/cluster/{cluster.name}" in data_page, cluster.name
-    whole = read_csv(site / "data" / "tables" / "analogies.csv")
+    whole = read_csv(site / "data" / "tables" / "analogies.csv.gz")
     scale = SimilarityScale.from_json(json.loads((site / "data" / "similarity-scale.json").read_text(encoding="utf-8")))
     for work in ("D000", "D017"):
         html = (site / "work" / work / "index.html").read_text(encoding="utf-8")
@@ -104,12 +107,12 @@ def test_downloads_agree_with_the_pages(site):
         for field, group, body in re.findall(r'data-field="(\w+)" data-group="([^"]+)"[^>]*>(.*?)</div>', html, re.S):
             for rank, (other, pct) in enumerate(re.findall(r'href="/work/([^/]+)/".*?closer than ([\d.]+)%', body, re.S), 1):
                 page_rows.append((field, group, str(rank), other, float(pct)))
-        rows = read_csv(site / "work" / work / "analogies.csv")
+        rows = [r for r in whole if r["id"] == work]  # the page makes these in the browser (test_downloads_browser)
         shown = {(field, group) for field, group, *_ in page_rows}
         assert page_rows and [(r["field"], r["group"], r["rank"], r["neighbour_id"], scale.percentile(float(r["similarity"])))
                               for r in rows if (r["field"], r["group"]) in shown] == page_rows
-        assert rows == [r for r in whole if r["id"] == work]
-        assert f'href="/work/{work}/analogies.csv"' in html
+        assert 'href="/data/tables/analogies.csv.gz" data-kind="csv"' in html  # without scripts: the whole table
+        assert f'href="/{urls.work_json_path(work)}" data-kind="json"' in html  # and the work's JSON
 
 
 def test_readme_lists_exactly_the_columns_of_each_file(site):
@@ -125,8 +128,7 @@ def test_readme_lists_exactly_the_columns_of_each_file(site):
             matches = sorted(site.glob(re.sub(r"<[^>]+>", "*", pattern)))
             assert matches, pattern
             for path in matches[:3]:
-                with open(path, encoding="utf-8-sig", newline="") as fh:
-                    assert next(csv.reader(fh)) == columns, path
+                assert list(read_csv(path)[0]) == columns, path
 
 
 def test_a_rebuild_writes_the_same_bytes(site, tmp_path):
@@ -134,7 +136,7 @@ def test_a_rebuild_writes_the_same_bytes(site, tmp_path):
     from atlas.core.config import load_config
 
     before = {p: p.read_bytes() for p in sorted(site.rglob("*.csv")) + sorted(site.rglob("*.json"))
-              if "tables" in p.parts or p.name in ("works.csv", "analogies.csv")}
+              if "tables" in p.parts or p.name == "works.csv"} | {p: p.read_bytes() for p in site.rglob("*.gz")}
     build(load_config(site.parent.parent / "site.yaml"))
     after = {p: p.read_bytes() for p in before}
     assert before == after
@@ -151,6 +153,6 @@ def test_downloads_are_counted_in_the_weight_report(site):
     counts = json.loads((site.parent / "report.json").read_text(encoding="utf-8"))["counts"]
     on_disk = measure_site(site)
     downloads = [p for p in site.rglob("*") if p.is_file() and (p.suffix == ".csv" or "tables" in p.parts
-                                                               or p.name in ("works.json", "analogies.json", "README.txt"))]
-    assert len(downloads) > 100 and on_disk.kind_bytes[".csv"] > 0
+                                                               or p.name in ("works.json", "README.txt"))]
+    assert len(downloads) > 20 and on_disk.kind_bytes[".csv"] > 0 and on_disk.kind_bytes[".gz"] > 0
     assert counts["site_bytes"] == on_disk.bytes and counts["site_files"] == on_disk.files

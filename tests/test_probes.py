@@ -108,15 +108,25 @@ def test_artwork_pages_show_the_cross_fitted_guess_beside_the_catalogue(sample_b
 
 
 def test_heat_maps_exist_for_every_work_and_differ(sample_build):
+    """Each artwork page holds its work's activation grid as a data: URI (no heat-map file per work), laid over
+    its large thumbnail; the grids of two works differ."""
+    import base64
+    import io
+    import re
+
     site = site_of(sample_build)
     works = load(site, "works.json")
-    files = [site / urls.heatmap_path(w["id"]) for w in works]
-    assert all(f.is_file() for f in files)
-    a, b = (np.asarray(Image.open(files[i]), dtype=np.int16) for i in (0, 200))
-    assert a.shape == b.shape == (320, 320, 3)
+    assert not (site / "heatmaps").exists()
+    grids = []
+    for w in (works[0], works[200]):
+        page = (site / urls.page_file("work", w["id"])).read_text(encoding="utf-8")
+        (figure,) = re.findall(r'<figure class="heatmap".*?</figure>', page, re.S)
+        base, uri = re.findall(r'<img class="heat-base" src="([^"]+)".*?<img class="heat-grid" src="data:image/png;base64,([^"]+)"', figure, re.S)[0]
+        assert "/thumbs/" in base and base.endswith(f"/{urls.slug(w['id'])}.jpg")  # the large thumbnail
+        grids.append(np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))), dtype=np.int16))
+    a, b = grids
+    assert a.shape == b.shape and a.shape[2] == 4 and 2 <= a.shape[0] <= 16  # one RGBA pixel per cell
     assert np.abs(a - b).mean() > 5
-    page = (site / urls.page_file("work", works[0]["id"])).read_text(encoding="utf-8")
-    assert f'src="/atlas/{urls.heatmap_path(works[0]["id"])}"' in page
 
 
 def test_heat_maps_are_reused_from_the_cache(sample_build):

@@ -152,3 +152,29 @@ def test_thumbnails_are_written_without_an_fsync_each_and_pass_their_checksum(re
     victim.write_bytes(good[: len(good) // 2])
     again, _, problems = thumbs(records, tmp_path / "cache")
     assert problems == [] and again["portrait"][SIZES[-1]].read_bytes() == good
+
+
+def test_thumbnails_are_progressive_the_same_bytes_twice_and_the_same_pixels_as_baseline():
+    """Issue 20: progressive JPEG saves bytes without changing a pixel, and the site stays deterministic; a tiny
+    image, where progressive costs bytes, stays baseline."""
+    import io
+
+    from atlas.ingest.thumbnails import thumbnail_bytes
+
+    rng = np.random.default_rng(5)
+    image = Image.fromarray(np.clip(np.cumsum(rng.normal(0, 6, (480, 640, 3)), axis=1) + 128, 0, 255).astype(np.uint8))
+    data = thumbnail_bytes(image, 600, 82)
+    assert data == thumbnail_bytes(image.copy(), 600, 82)
+    with Image.open(io.BytesIO(data)) as made:
+        assert made.info.get("progressive") or made.info.get("progression")
+        assert made.size == (600, 450)
+        pixels = np.asarray(made.convert("RGB"))
+    baseline = io.BytesIO()
+    small = image.copy()
+    small.thumbnail((600, 600), Image.Resampling.LANCZOS)
+    small.save(baseline, format="JPEG", quality=82, optimize=True, progressive=False)
+    assert np.array_equal(pixels, np.asarray(Image.open(baseline).convert("RGB")))
+    assert len(data) < len(baseline.getvalue())
+    tiny = thumbnail_bytes(image.resize((12, 9)), 600, 82)
+    with Image.open(io.BytesIO(tiny)) as made:
+        assert not (made.info.get("progressive") or made.info.get("progression"))

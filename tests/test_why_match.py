@@ -50,7 +50,7 @@ def test_every_listed_analogy_has_its_shares_in_the_work_json(fallback_site):
         work = read_work_json(path.read_text(encoding="utf-8"))
         why = work["why"]
         assert why["parts"] == ["network", "colour", "texture", "layout"]
-        assert why["heatmap"].endswith(f"heatmaps/{work['id']}.jpg") and why["untrained"] is True
+        assert why["heatmap"].startswith("data:image/png;base64,") and why["untrained"] is True  # the grid itself
         for fld, groups in work["analogies"].items():
             for group, listed in groups.items():
                 rows = why[fld][group]
@@ -68,13 +68,15 @@ def test_each_analogy_card_says_why_as_its_pair_page_does(fallback_site):
 
     site = fallback_site.output_dir
     html = (site / urls.page_path("work", "S03") / "index.html").read_text(encoding="utf-8")
-    cards = re.findall(r'<details class="why-match"><summary>Why this match<span class="visually-hidden"> with ([^<]+)'
+    cards = re.findall(r'<details class="why-match" data-why-maps="[^"]+"><summary>Why this match<span class="visually-hidden"> with ([^<]+)'
                        r'</span></summary>\s*<p class="why-parts">([^<]+)</p>', html)
     shown = len(re.findall(r'<a class="pair-link"', html))
     assert cards and len(cards) == shown  # every analogy card that links to its pair has its why
     assert any(s.startswith("What they share: ") for _, s in cards)
     assert all(s.startswith("What they share: ") or s.startswith("No feature family") for _, s in cards)
-    assert html.count('alt="Heat map over Study number 3"') == shown and "This network is untrained" in html
+    # the cards' heat maps are drawn from the works' JSON when opened (test_why_match_browser); the page's own once
+    assert html.count('class="why-maps-note"') == shown and "This network is untrained" in html
+    assert html.count('class="heat-grid" src="data:image/png;base64,') == 1
     ids = {w["title"]: w["id"] for w in json.loads((site / "data" / "works.json").read_text(encoding="utf-8"))}
     compared = 0
     for title, on_card in cards:  # each card pictured on the page says what its pre-rendered pair page says

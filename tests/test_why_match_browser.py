@@ -36,7 +36,7 @@ def open_page(browser, tmp_path):
 
 WHY = """() => ({
   parts: (document.querySelector('[data-slot="why"] .why-parts') || {}).textContent || '',
-  maps: [...document.querySelectorAll('[data-slot="why"] .why-heatmaps img')].map((i) => i.getAttribute('src')),
+  maps: [...document.querySelectorAll('[data-slot="why"] .why-heatmaps img.heat-grid')].map((i) => i.getAttribute('src')),
   untrained: !!document.querySelector('[data-slot="why"] .untrained'),
   percentile: document.querySelector('[data-slot="percentile"]').textContent.trim(),
   canonical: document.querySelector('link[rel="canonical"]').href})"""
@@ -148,3 +148,51 @@ def test_cards_drawn_on_demand_say_why_and_link_the_pair_page(site, open_page):
             cards = page.locator(f'[id="{row_id}"] ol > li')
             compared += 1
     assert compared >= 1
+
+
+def test_the_works_heat_map_draws_its_grid_over_its_image(site, open_page, tmp_path):
+    """The artwork page's heat map (a data: URI of the grid, atlas/site/heatmap_uris.py) is drawn over the work's
+    centre square, scaled up smoothly: the figure differs from the bare image, and is not a few flat blocks."""
+    import numpy as np
+    from PIL import Image
+
+    _, local = site
+    gp = open_page(local, 1366, 900)
+    page = gp.goto(urls.page_path("work", "S03"))
+    stack = page.locator("figure.heatmap .heat")
+    stack.scroll_into_view_if_needed()
+    page.wait_for_function("[...document.querySelectorAll('figure.heatmap img')].every((i) => i.complete && i.naturalWidth > 0)")
+    grid = page.locator("figure.heatmap img.heat-grid")
+    assert grid.get_attribute("alt").startswith("Heat map over ") and grid.evaluate("i => i.naturalWidth") <= 16
+    box = stack.bounding_box()
+    assert box["width"] >= 100 and abs(box["width"] - box["height"]) <= 2  # the square the network saw
+    stack.screenshot(path=str(tmp_path / "heat.png"))
+    shown = np.asarray(Image.open(tmp_path / "heat.png").convert("RGB"), dtype=np.int16)
+    grid.evaluate("i => { i.style.visibility = 'hidden'; }")
+    stack.screenshot(path=str(tmp_path / "bare.png"))
+    bare = np.asarray(Image.open(tmp_path / "bare.png").convert("RGB"), dtype=np.int16)
+    assert np.abs(shown - bare).mean() > 10  # the heat colours cover the work
+    steps = np.abs(np.diff(shown[:, :, 0], axis=1))
+    assert len(np.unique(shown.reshape(-1, 3), axis=0)) > 100 and steps.max() < 60  # smooth, not 2x2 flat blocks
+    print(f"heat map screenshots: {tmp_path / 'heat.png'}, {tmp_path / 'bare.png'}")
+
+
+def test_the_works_heat_map_prints(site, open_page):
+    """The heat map is two <img> (no CSS background, which browsers leave out of print): the printed artwork
+    page holds one image more than the same page with the grid taken out."""
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed (pip install -e '.[test]')")
+    import io
+
+    _, local = site
+    gp = open_page(local, 1366, 900)
+    page = gp.goto(urls.page_path("work", "S03"))
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach((i) => { i.loading = 'eager'; })")
+    page.wait_for_function("[...document.querySelectorAll('figure.heatmap img')].every((i) => i.complete && i.naturalWidth > 0)")
+
+    def images() -> int:
+        reader = pypdf.PdfReader(io.BytesIO(page.pdf(format="A4")))
+        return sum(len(p.images) for p in reader.pages)
+
+    with_grid = images()
+    page.evaluate("document.querySelector('figure.heatmap img.heat-grid').remove()")
+    assert with_grid == images() + 1

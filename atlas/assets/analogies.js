@@ -270,6 +270,39 @@
     show(row);
   }
 
+  /** A server-drawn card's "Why this match" holds no heat maps (templates/why_match.html why_card: each would
+   * repeat the page's own grid in every card); they are drawn from the two works' JSON when it is first opened.
+   * A card whose pair has heat maps and no shares has no "Why this match" in the page at all (<li
+   * data-why-maps>): it gets one here, closed, as why_card draws it. */
+  function whyMaps(box) {
+    box.addEventListener('toggle', () => {
+      if (!box.open || box.dataset.drawn !== undefined || !readWork) return;
+      box.dataset.drawn = '';
+      own = own || readWork(data.workId);
+      Promise.all([own, readWork(box.dataset.whyMaps)]).then(([a, b]) => {
+        const blocks = a && b ? window.atlasWorkData.whyBlocks(null, a, b, { note: false }) : [];
+        const note = box.querySelector('.why-maps-note');
+        if (note) note.replaceWith(...blocks); else box.append(...blocks);
+      }).catch(() => {});
+    });
+  }
+  function whyCard(item) {
+    const box = document.createElement('details');
+    const summary = document.createElement('summary');
+    const hidden = document.createElement('span');
+    const title = item.querySelector('.card-title');
+    box.className = 'why-match';
+    box.dataset.whyMaps = item.dataset.whyMaps;
+    hidden.className = 'visually-hidden';
+    hidden.textContent = ` with ${title ? title.textContent : ''}`;
+    summary.append('Why this match', hidden);
+    box.append(summary);
+    item.append(box);
+    return box;
+  }
+  document.querySelectorAll('details.why-match[data-why-maps]').forEach(whyMaps);
+  if (readWork) document.querySelectorAll('li[data-why-maps]').forEach((item) => whyMaps(whyCard(item)));
+
   window.addEventListener('popstate', () => show(current() || fallback()));
   window.addEventListener('hashchange', () => show(current() || fallback()));
   const linked = current();

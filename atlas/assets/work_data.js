@@ -77,6 +77,19 @@
   // Whether the atlas splits scores into parts at all (weights-free features), and the work's heat map.
   function hasParts(work) { return !!(work.why && work.why.parts); }
   function heatmap(work) { return work.why && work.why.heatmap ? { url: work.why.heatmap, untrained: !!work.why.untrained } : null; }
+  // A heat map as templates/why_match.html `heat` draws it: the grid (a data: URI of one pixel per cell) as an
+  // <img> over the work's large thumbnail, which the stylesheet crops to the centre square the network saw.
+  function heatFigure(work, alt, lazy) {
+    var box = element("span", "heat"), base = element("img", "heat-base"), grid = element("img", "heat-grid");
+    base.src = work.image;
+    base.alt = "";
+    if (lazy) { base.loading = "lazy"; }
+    grid.src = heatmap(work).url;
+    grid.alt = alt;
+    box.appendChild(base);
+    box.appendChild(grid);
+    return box;
+  }
 
   function element(tag, cls, text) {
     var e = document.createElement(tag);
@@ -98,11 +111,8 @@
     if (maps[0] && maps[1]) {
       var row = element("div", "why-heatmaps");
       [a, b].forEach(function (w, i) {
-        var fig = element("figure"), img = element("img");
-        img.src = maps[i].url;
-        img.alt = "Heat map over " + w.title;
-        if (opts.lazy) { img.loading = "lazy"; }
-        fig.appendChild(img);
+        var fig = element("figure");
+        fig.appendChild(heatFigure(w, "Heat map over " + w.title, opts.lazy));
         fig.appendChild(element("figcaption", "", w.title));
         row.appendChild(fig);
       });
@@ -120,5 +130,5 @@
   }
 
   window.atlasWorkData = { slug: slug, reader: reader, expand: expand, whyShares: whyShares, hasParts: hasParts, heatmap: heatmap,
-    whyBlocks: whyBlocks };
+    heatFigure: heatFigure, whyBlocks: whyBlocks };
 })();

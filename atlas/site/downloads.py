@@ -1,8 +1,12 @@
 """Data to take away: CSV and JSON beside every culture, medium, pattern and artwork page, per-cluster
 files, and a `data/` page of whole-collection downloads with a README of every column.
 
-Why beside the page (culture/<name>/works.csv, work/<id>/analogies.csv): a page links its files with a
-relative href, so the links hold under any base_url and the files share the page's URL-safe segment. The
+Why beside the page (culture/<name>/works.csv): a page links its files with a relative href, so the links
+hold under any base_url and the files share the page's URL-safe segment. A work's own analogies are the
+exception (issue 20: two files per work were half a site's bytes): its page makes them in the browser from
+the work's JSON (assets/downloads.js writes the same columns and bytes as `csv_bytes` and `both`); without
+scripts its links go to the whole table, kept as one gzip file (ANALOGIES_GZ: 1.8M rows at 10k works, past a
+spreadsheet's row limit anyway, and ~7 KiB per work as plain CSV), and to the work's JSON. The
 columns of each kind of file are declared once (COLUMNS); the CSV header, the JSON keys and the README
 come from that one table, so the README cannot drift from the files (tests/test_downloads.py reads both).
 CSV is UTF-8 with a byte-order mark (so spreadsheet programs read accents right) and CRLF line ends; years
@@ -12,6 +16,7 @@ are ISO 8601 years (0800; 500 BCE is -0499); floats are rounded as on the pages.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from collections.abc import Iterator
 
@@ -63,9 +68,10 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 TABLES = "data/tables/"  # the whole-collection files (data/works.json and others are the front end's)
+ANALOGIES_GZ = "analogies"  # the stem written only as <stem>.csv.gz: it grows with works x groups x k
 WHOLE = {  # data/tables/ file stem -> (kind, what it holds)
     "works": ("works", "every published work, one row each"),
-    "analogies": ("analogies", "all analogies: one row per work, group and rank"),
+    "analogies": ("analogies", "all analogies: one row per work, group and rank (gzip-compressed CSV)"),
     "culture-similarity": ("culture_similarity", "the culture similarity matrix, one row per ordered pair"),
     "map": ("map", "map coordinates and clusters of every work"),
     "probes": ("probes", "the probes' figures (what the network's vectors predict)"),
@@ -100,6 +106,18 @@ def both(path_stem: str, kind: str, rows: list[dict]) -> Iterator[Output]:
     yield Output(f"{path_stem}.json", json_bytes({"columns": names, "data": [[row[n] for n in names] for row in rows]}))
 
 
+def gzipped(path: str, data: bytes) -> Output:
+    """`data` as <path>.gz: no file name and mtime 0 in the header, so the same rows give the same bytes."""
+    return Output(f"{path}.gz", gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def table_files(stem: str) -> list[dict]:
+    """The data page's links of one whole-collection table: [{"name", "label"}]."""
+    if stem == ANALOGIES_GZ:
+        return [{"name": f"{stem}.csv.gz", "label": "CSV, gzip"}]
+    return [{"name": f"{stem}.csv", "label": "CSV"}, {"name": f"{stem}.json", "label": "JSON"}]
+
+
 def work_row(ctx: SiteContext, w: Record) -> dict:
     return {"id": w.id, "title": w.title, "artist": w.artist, "date": w.date_text, "date_begin": iso_year(w.date_begin),
             "date_end": iso_year(w.date_end), "culture": w.culture or "", "culture_raw": w.culture_raw,
@@ -127,13 +145,15 @@ def downloads(ctx: SiteContext) -> Iterator[Output]:
     for cluster in ctx.data.cluster_map.clusters:
         rows = [work_row(ctx, ctx.by_id[m]) for m in sorted(cluster.members) if m in ctx.by_id]
         yield from both(f"data/cluster/{cluster.id}", "works", rows)
-    for w in works:
-        yield from both(ctx.paths.page_path("work", w.id) + "analogies", "analogies", analogy_rows(ctx, w.id))
     wholes = whole_rows(ctx)
     for stem, rows in wholes.items():
-        yield from both(f"{TABLES}{stem}", WHOLE[stem][0], rows)
+        if stem == ANALOGIES_GZ:
+            yield gzipped(f"{TABLES}{stem}.csv", csv_bytes(WHOLE[stem][0], rows))
+        else:
+            yield from both(f"{TABLES}{stem}", WHOLE[stem][0], rows)
     yield Output("data/README.txt", readme(ctx).encode("utf-8"))
-    files = [{"stem": stem, "what": WHOLE[stem][1], "rows": len(rows)} for stem, rows in wholes.items()]
+    files = [{"stem": stem, "what": WHOLE[stem][1], "rows": len(rows), "links": table_files(stem)}
+             for stem, rows in wholes.items()]
     clusters = [{"id": c.id, "label": c.label, "size": c.size} for c in ctx.data.cluster_map.clusters]
     yield ctx.page("downloads", None, "downloads.html", files=files, clusters=clusters, licence=licence(ctx),
                    credit=credit(ctx))
@@ -178,13 +198,15 @@ def readme(ctx: SiteContext) -> str:
     lines = [f"Data downloads of {ctx.config.title}", "", f"Licence: {licence(ctx)}", f"Credit: {credit(ctx)}", "",
              "CSV files are UTF-8 with a byte-order mark and CRLF line ends; each has a JSON twin",
              '({"columns": [...], "data": [[...], ...]}, each row in the order of "columns", as pandas reads',
-             'with orient="split") holding the same rows.',
+             'with orient="split") holding the same rows, except the analogies table: one gzip-compressed CSV',
+             "(analogies.csv.gz), since it has a row per work, group and rank. An artwork page makes its work's",
+             "analogies as CSV and JSON in the browser, with the same columns, from data/work/<id>.json.",
              "Years are ISO 8601 years.", ""]
     studies, clusters = ctx.data.studies, ctx.data.cluster_map.clusters
     works = ["data/tables/works.csv", "culture/<name>/works.csv", "medium/<name>/works.csv"]
     works += ["pattern/<id>/works.csv"] if studies.patterns else []
     works += ["data/cluster/<n>.csv"] if clusters else []
-    files = {"works": ", ".join(works), "analogies": "data/tables/analogies.csv, work/<id>/analogies.csv",
+    files = {"works": ", ".join(works), "analogies": "data/tables/analogies.csv.gz",
              "culture_similarity": "data/tables/culture-similarity.csv", "map": "data/tables/map.csv",
              "probes": "data/tables/probes.csv" if studies.probes else ""}
     for kind, columns in COLUMNS.items():

@@ -2,7 +2,7 @@
 
 `insights_globals` makes the templates' `insights` global (per-work guesses and heat-map URL, the
 culture graph SVG, which study pages exist) so artwork.html, chord.html and base.html can include
-their small parts; `insights_pages` yields the study pages, the heat-map images and the JSON files.
+their small parts; `insights_pages` yields the study pages and the JSON files.
 The model page prints exactly the numbers in data/probes.json (the same rounded values, formatted by
 the `pct` and `years` filters below).
 """
@@ -15,10 +15,9 @@ from atlas.analysis.force_layout import layout_svg
 from atlas.analysis.probes import ProbeReport
 from atlas.analysis.surprises import Surprises
 from atlas.core.jsonio import json_bytes
-from atlas.site import urls
 from atlas.site.context import Output, SiteContext
+from atlas.site.heatmap_uris import heatmap_uri
 from atlas.site.pattern_views import pattern_view
-from atlas.vectors import heatmaps
 
 
 def pct(value) -> str:
@@ -46,12 +45,9 @@ def insights_globals(ctx: SiteContext) -> dict:
 
 
 def insights_pages(ctx: SiteContext) -> Iterator[Output]:
-    """The heat-map images, the model, pattern and surprises pages, and their JSON files."""
+    """The model, pattern and surprises pages, and their JSON files (heat maps are in the pages: heatmap_uris)."""
     studies = ctx.data.studies
     probes, patterns, surprises = studies.probes, studies.patterns, studies.surprises
-    for work_id, source in sorted(studies.heatmaps.items()):
-        if work_id in ctx.by_id:
-            yield Output(ctx.paths.heatmap_path(work_id), source=source, checked=heatmaps.KIND)
     if probes is not None:
         public = probes.public()
         yield ctx.page("model", None, "model.html", probes=public, about=ctx.data.about)
@@ -89,7 +85,7 @@ def work_insights(r: SiteContext, work_id: str, probes: ProbeReport | None, heat
     return {
         "guesses": rows,
         "date": {"phrase": f"about {date['year']} \u00b1 {date['pm']}", "catalogue": r.by_id[work_id].date_text} if date else None,
-        "heatmap": urls.join_url(r.base, r.paths.heatmap_path(work_id)) if work_id in heatmaps else "",
+        "heatmap": heatmap_uri(r, work_id) if work_id in heatmaps else "",  # in the page: no file per work
         "heatmap_size": r.config.heatmaps.size,
         # heat maps of an untrained network show where random filters respond, not what a trained one sees
         "heatmap_untrained": not r.data.about.get("model", {}).get("pretrained", False),

@@ -64,7 +64,8 @@ def artwork(ctx: SiteContext, work_id: str) -> Output:
     return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), work=ctx.work_view(work_id),
                     analogies=rows, unlisted=unlisted, switcher=switcher_data(ctx),
                     cluster=cluster and {"id": cluster.id, "label": cluster.label},
-                    iiif=iiif_view(ctx, work_id), defaults=defaults)
+                    iiif=iiif_view(ctx, work_id), defaults=defaults,
+                    work_json=urls.join_url(ctx.base, ctx.paths.work_json_path(work_id)))  # its downloads' source
 
 
 def artwork_reads(ctx: SiteContext, work_id: str, rows: dict[str, list[dict]]) -> dict:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from atlas.analysis.match_parts import describe, permille
 from atlas.analysis.similarity_scale import SimilarityScale
-from atlas.site import urls
 from atlas.site.context import SiteContext
+from atlas.site.heatmap_uris import heatmap_uri
 
 
 def similarity_text(scale: SimilarityScale | None, score: float) -> str:
@@ -32,8 +32,8 @@ def why_view(why: dict, a: str, b: str) -> list[dict]:
 
 
 def heatmap_url(ctx: SiteContext, work_id: str) -> str:
-    """The work's heat map in the site, or '' when it has none."""
-    return urls.join_url(ctx.base, ctx.paths.heatmap_path(work_id)) if work_id in ctx.data.studies.heatmaps else ""
+    """The work's heat map (its grid as a data: URI, laid over the work's image), or '' when it has none."""
+    return heatmap_uri(ctx, work_id)
 
 
 def untrained(ctx: SiteContext) -> bool:
@@ -41,7 +41,7 @@ def untrained(ctx: SiteContext) -> bool:
 
 
 def why_globals(ctx: SiteContext) -> dict:
-    """The templates' `why_match(a, b)`: {parts: [{family, share, percent}], heatmaps: [url a, url b] or [],
+    """The templates' `why_match(a, b)`: {parts: [{family, share, percent}], heatmaps: [data: URI a, b] or [],
     size, untrained}, or None when the atlas can say nothing more about the pair than its score."""
 
     def why_match(a: str, b: str) -> dict | None:
@@ -57,7 +57,7 @@ def why_globals(ctx: SiteContext) -> dict:
 
 def why_json(ctx: SiteContext, work_id: str) -> dict | None:
     """The work JSON's "why" key: {"parts": [family, ...], <field>: {<group>: [[thousandths per family], ...]}}
-    aligned with its "analogies" lists (an empty list where a pair has no shares), plus "heatmap" (its URL)
+    aligned with its "analogies" lists (an empty list where a pair has no shares), plus "heatmap" (a data: URI)
     and "untrained" when it has a heat map. None when there is nothing to say."""
     out: dict = {}
     for fld, groups in sorted(ctx.data.analogies.get(work_id, {}).items()):

@@ -1,13 +1,16 @@
 """Heat-map overlays: where in the image the network's features respond most.
 
 As in the culture paper, the map is the backbone's last convolutional activations summed over channels
-(for a ResNet, the output of layer4: 7x7 at 224 px), scaled to 0..1, upsampled to the image and blended
-over it in a heat palette. It shows what drove the pooled vector that every analogy is computed from;
+(for a ResNet, the output of layer4: 7x7 at 224 px), scaled to 0..1 and coloured in a heat palette. It shows what drove the pooled vector that every analogy is computed from;
 it is not a saliency method with a class in mind, and with an untrained network it mostly follows edges
 and contrast.
 
-The overlay covers exactly what the network saw: the same resize and centre crop as the embed stage
-(atlas.vectors.embed.preprocess). Images are cached under cache/heatmaps/<model key>/<image sha256>.jpg, the
+What is kept is the grid itself, one pixel per cell (`grid_png`: a PNG of a few hundred bytes, its alpha the
+colour's strength), not a full-size picture: the site puts it in the page as a data: URI, laid over the
+work's own large thumbnail, cropped to the centre square the network saw (the same resize and centre crop
+as the embed stage, atlas.vectors.embed.preprocess), and the browser scales it up smoothly (issue 20: a
+JPEG overlay per work was a file and ~11 KiB a work). Grids are cached under
+cache/heatmaps/<model key>/<image sha256>.png, the
 key hashing the model, its weights, the preprocessing and the overlay settings, so a rebuild with the
 same model only makes heat maps for new or changed images. The network normally runs once per image: the
 embed stage keeps each image's activation grid (cache/activations/, atlas.vectors.embed) and the overlay is drawn
@@ -44,7 +47,6 @@ from atlas.vectors.embed import (
     model_key,
     preprocess,
     resolve_device,
-    square_crop,
 )
 from atlas.vectors.network import (
     Weights,
@@ -56,8 +58,7 @@ from atlas.vectors.network import (
 
 log = logging.getLogger(__name__)
 
-HEATMAP_VERSION = 1  # bump when the map or the blending changes
-JPEG_QUALITY = 85
+HEATMAP_VERSION = 2  # bump when the map or its colouring changes (2: the grid as a tiny PNG, not a JPEG overlay)
 KIND = "heat maps"  # how the build report and the site writer's check name these cache files
 # A perceptual heat palette (dark purple -> red -> yellow), interpolated between these stops.
 STOPS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]], dtype=np.float64)
@@ -67,7 +68,7 @@ def make_heatmaps(
     works: list[Record], digests: dict[str, str], emb: EmbeddingConfig, cfg: HeatmapsConfig, cache_dir: Path, root: Path,
     weights: Weights | None = None,
 ) -> tuple[dict[str, Path], list[Problem], int]:
-    """({work id: cached overlay JPEG} for every readable image, Problems for the rest, how many were made now).
+    """({work id: cached grid PNG} for every readable image, Problems for the rest, how many were made now).
 
     Images whose activation grid the embed stage kept (embed_records(..., maps=True)) are drawn from it;
     only the others go through the network again."""
@@ -76,9 +77,9 @@ def make_heatmaps(
         weights = weights.network_part()
     model, info = build_network(weights), weights.info
     kept = cache_dir / "activations" / model_key(emb.model, info.identity, emb.image_size)
-    key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.size, cfg.opacity)
+    key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]
-    paths = {w.id: sharded(store, digests[w.id], ".jpg") for w in works if w.id in digests}
+    paths = {w.id: sharded(store, digests[w.id], ".png") for w in works if w.id in digests}
     todo, seen, ready = [], set(), set()
     for w in works:
         path = paths.get(w.id)
@@ -104,16 +105,22 @@ def activation_maps(model, batch) -> np.ndarray:
     return grid_sums(grids, model)
 
 
-def overlay(image: Image.Image, activation: np.ndarray, size: int, opacity: float) -> Image.Image:
-    """Blend the activation map (upsampled bilinearly) over `image`, both at size x size."""
+def grid_image(activation: np.ndarray, opacity: float) -> Image.Image:
+    """The activation grid as an RGBA image of one pixel per cell: the heat colour, and as alpha how much of
+    it covers the work (`opacity` at the hottest cell, 30% of that at the coldest), as the JPEG overlay of
+    HEATMAP_VERSION 1 blended it."""
     low, high = float(activation.min()), float(activation.max())
-    scaled = (activation - low) / (high - low) if high > low else np.zeros_like(activation)
-    grid = Image.fromarray((scaled * 255).astype(np.uint8), "L").resize((size, size), Image.Resampling.BILINEAR)
-    heat = np.asarray(grid, dtype=np.float64) / 255.0
-    colours = _palette(heat)
-    alpha = (opacity * (0.3 + 0.7 * heat))[..., None]
-    base = np.asarray(image.resize((size, size), Image.Resampling.BICUBIC), dtype=np.float64)
-    return Image.fromarray(np.clip(base * (1 - alpha) + colours * alpha, 0, 255).astype(np.uint8), "RGB")
+    heat = (activation - low) / (high - low) if high > low else np.zeros_like(activation, dtype=np.float64)
+    alpha = opacity * (0.3 + 0.7 * heat)
+    pixels = np.concatenate([_palette(heat), 255 * alpha[..., None]], axis=-1)
+    return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), "RGBA")
+
+
+def grid_png(activation: np.ndarray, opacity: float) -> bytes:
+    """`grid_image` as PNG bytes (no metadata, so the same grid gives the same bytes)."""
+    buffer = io.BytesIO()
+    grid_image(np.asarray(activation, dtype=np.float64), opacity).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def _palette(values: np.ndarray) -> np.ndarray:
@@ -123,19 +130,14 @@ def _palette(values: np.ndarray) -> np.ndarray:
 
 def _draw_kept(todo: list[Record], digests: dict[str, str], kept: Path, paths: dict[str, Path], emb: EmbeddingConfig,
                cfg: HeatmapsConfig) -> tuple[list[Record], list[Problem], set[Path]]:
-    """Draw the overlays whose activation grid the embed stage kept; returns (the rest, problems, overlays drawn)."""
-    rest, problems, drawn, crop = [], [], set(), square_crop(emb.image_size)
+    """Draw the maps whose activation grid the embed stage kept; returns (the rest, problems, maps drawn)."""
+    rest, problems, drawn = [], [], set()
     for work in todo:
         grid = load_grid(sharded(kept, digests[work.id], ".npy"))
         if grid is None:
             rest.append(work)
             continue
-        try:
-            image = open_rgb(work.image_path)
-        except ImageError as exc:
-            problems.append(_problem(work, f"no heat map: {exc}"))
-            continue
-        if _keep_overlay(work, digests[work.id], paths[work.id], crop(image), grid, cfg, problems):
+        if _keep_overlay(work, digests[work.id], paths[work.id], grid, cfg, problems):
             drawn.add(paths[work.id])
     return rest, problems, drawn
 
@@ -145,15 +147,13 @@ def load_grid(path: Path) -> np.ndarray | None:
     return load_checked_array(path, "activation grids", (None, None))
 
 
-def _keep_overlay(work: Record, digest: str, path: Path, image: Image.Image, activation: np.ndarray,
-                  cfg: HeatmapsConfig, problems: list[Problem]) -> bool:
-    """Cache the overlay, unless the image file changed since the build hashed it (then a Problem)."""
+def _keep_overlay(work: Record, digest: str, path: Path, activation: np.ndarray, cfg: HeatmapsConfig,
+                  problems: list[Problem]) -> bool:
+    """Cache the grid's PNG, unless the image file changed since the build hashed it (then a Problem)."""
     if not image_unchanged(work.image_path, digest):
         problems.append(_problem(work, f"no heat map: {CHANGED_WHILE_READ}"))
         return False
-    buffer = io.BytesIO()
-    overlay(image, activation, cfg.size, cfg.opacity).save(buffer, "JPEG", quality=JPEG_QUALITY)
-    write_checked(path, buffer.getvalue())
+    write_checked(path, grid_png(activation, cfg.opacity))
     return True
 
 
@@ -171,7 +171,6 @@ def _render(model, todo: list[Record], digests: dict[str, str], paths: dict[str,
         return [], set()
     model = model.to(device)
     to_tensor = preprocess(emb.image_size)
-    crop = square_crop(emb.image_size)
     problems, drawn = [], set()
     bar = progress(total=len(todo), desc="heat maps", unit="img")
     for start in range(0, len(todo), emb.batch_size):
@@ -187,7 +186,7 @@ def _render(model, todo: list[Record], digests: dict[str, str], paths: dict[str,
         if chunk:
             maps = activation_maps(model, torch.stack([to_tensor(i) for i in images]).to(device))
             for work, image, activation in zip(chunk, images, maps):
-                if _keep_overlay(work, digests[work.id], paths[work.id], crop(image), activation, cfg, problems):
+                if _keep_overlay(work, digests[work.id], paths[work.id], activation, cfg, problems):
                     save_checked_array(sharded(kept, digests[work.id], ".npy"), activation.astype(np.float32))
                     drawn.add(paths[work.id])
         bar.update(len(todo[start : start + emb.batch_size]))
