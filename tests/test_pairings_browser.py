@@ -137,8 +137,15 @@ def test_a_deep_link_selects_a_condition_without_script(browser, site):
     context = browser.new_context(java_script_enabled=False)
     try:
         pg = context.new_page()
-        pg.goto(base + urls.page_path("work", "S0001") + "#" + urls.condition_anchor("culture", "Chinese"))
-        assert pg.evaluate("document.querySelector(':target').id") == "culture-Chinese"
-        assert pg.evaluate("document.querySelector(':target h3').textContent") == "Chinese"
+        page = base + urls.page_path("work", "S0001")
+        pg.goto(page)
+        pictured = pg.evaluate("document.querySelector('.analogy-row[data-field=culture]').dataset.group")
+        listed = pg.evaluate("document.querySelector('li[data-group]:not([data-group=\"%s\"])').dataset.group" % pictured)
+        pg.goto(page + "#" + urls.condition_anchor("culture", pictured))  # the row pictured on the page
+        assert pg.evaluate("document.querySelector(':target').id") == f"culture-{pictured}"
+        assert pg.evaluate("document.querySelector(':target h3').textContent") == pictured
+        pg.goto(page + "#" + urls.condition_anchor("culture", listed))  # a group listed as one link
+        assert pg.evaluate("document.querySelector(':target').id") == f"culture-{listed}"
+        assert listed in pg.evaluate("document.querySelector(':target').textContent")
     finally:
         context.close()
