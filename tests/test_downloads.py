@@ -17,7 +17,7 @@ from PIL import Image
 
 from atlas.analysis.similarity_scale import SimilarityScale
 from atlas.site import urls
-from atlas.site.downloads import COLUMNS, iso_year
+from atlas.site.downloads import COLUMNS, csv_bytes, iso_year
 
 from .conftest import write_small_collection
 
@@ -84,6 +84,9 @@ def test_every_download_parses_and_csv_equals_json(site):
     assert not (tables / "analogies.json").exists() and not (tables / "analogies.csv").exists()
     assert not list(site.glob("work/*/analogies.*"))
     assert gzip.decompress((tables / "analogies.csv.gz").read_bytes()) and (tables / "analogies.csv.gz").read_bytes()[4:8] == bytes(4)
+    streamed = gzip.decompress((tables / "analogies.csv.gz").read_bytes())  # written row by row: the same bytes
+    assert streamed == csv_bytes("analogies", analogies)  # as the writer of the small tables gives for its rows
+    assert f"<td>{len(analogies)}</td>" in (site / "data" / "index.html").read_text(encoding="utf-8")  # its row count
 
 
 def test_downloads_agree_with_the_pages(site):
