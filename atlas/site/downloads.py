@@ -18,7 +18,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS, Record
@@ -87,14 +88,25 @@ def iso_year(year: int | None) -> str:
     return f"{iso:04d}" if iso >= 0 else f"-{-iso:04d}"
 
 
+def write_csv(out: TextIO, kind: str, rows: Iterable[dict]) -> int:
+    """The kind's CSV into `out` (a text stream that encodes UTF-8): BOM, CRLF, its columns in order; the rows
+    are taken one at a time, so a generator streams. Returns the number of rows."""
+    names = [name for name, _ in COLUMNS[kind]]
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(names)
+    count = 0
+    for row in rows:
+        writer.writerow(["" if row[n] is None else row[n] for n in names])
+        count += 1
+    return count
+
+
 def csv_bytes(kind: str, rows: list[dict]) -> bytes:
     """UTF-8 with BOM, CRLF, the kind's columns in order."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    names = [name for name, _ in COLUMNS[kind]]
-    writer.writerow(names)
-    writer.writerows([["" if row[n] is None else row[n] for n in names] for row in rows])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    write_csv(buffer, kind, rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def both(path_stem: str, kind: str, rows: list[dict]) -> Iterator[Output]:
@@ -110,19 +122,11 @@ def analogies_gz(ctx: SiteContext) -> tuple[Output, int]:
     """The all-analogies table as data/tables/analogies.csv.gz and its number of rows. Its rows are written work
     by work straight into the compressor: at 100k works (30 groups, k = 6) the table has 18M rows, which held as
     a list of dicts took most of the pages stage's 11.9 GB (issue 20). No file name and mtime 0 in the gzip
-    header, so the same rows give the same bytes; the CSV is csv_bytes' (UTF-8 with BOM, CRLF)."""
-    names = [name for name, _ in COLUMNS["analogies"]]
+    header, so the same rows give the same bytes; the CSV is write_csv's, as for every table."""
     raw = io.BytesIO()
-    count = 0
     with gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as packed:
         text = io.TextIOWrapper(packed, encoding="utf-8", newline="")
-        text.write("\ufeff")
-        writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow(names)
-        for w in ctx.data.works:
-            rows = analogy_rows(ctx, w.id)
-            writer.writerows([["" if row[n] is None else row[n] for n in names] for row in rows])
-            count += len(rows)
+        count = write_csv(text, "analogies", (row for w in ctx.data.works for row in analogy_rows(ctx, w.id)))
         text.flush()
         text.detach()
     return Output(f"{TABLES}{ANALOGIES_GZ}.csv.gz", raw.getvalue()), count

@@ -177,9 +177,6 @@ class PathNames:
         """The larger view of a work's image (atlas.ingest.larger_images), when it has one."""
         return f"larger/{self.segment('work', key)}.jpg"
 
-    def heatmap_path(self, key: str) -> str:
-        return f"heatmaps/{self.segment('work', key)}.jpg"
-
     def work_json_path(self, key: str) -> str:
         return f"data/work/{self.segment('work', key)}.json"
 
@@ -303,10 +300,6 @@ def path_names_path() -> str:
 
 def thumb_path(size: int, key: str) -> str:
     return PLAIN.thumb_path(size, key)
-
-
-def heatmap_path(key: str) -> str:
-    return PLAIN.heatmap_path(key)
 
 
 def work_json_path(key: str) -> str:
