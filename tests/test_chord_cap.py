@@ -8,11 +8,13 @@ import json
 import random
 import re
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from atlas.analysis.culture import CultureSimilarity
-from atlas.analysis.culture_pairs import best_pair_per_link, best_pairs, link_strengths
+from atlas.analysis.analogy_table import AnalogyTable
+from atlas.analysis.culture_pairs import best_pair_per_link, best_pairs, link_strengths, pair_finder
 from atlas.core.records import Record
 from atlas.site import urls
 from atlas.site.pairings import viewer_query
@@ -35,6 +37,28 @@ def test_one_pass_finds_the_pair_each_link_page_leads_with():
     for i, a in enumerate(labels):
         for b in labels[i + 1:]:
             assert found[(a, b)] == best_pairs(works, analogies, a, b, limit=1)[0]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pairs_read_from_the_arrays_equal_the_pairs_from_nested_analogies(seed):
+    """pair_finder's array path gives best_pairs' answer exactly: ties of quarter-step scores, missing
+    analogies (-1), works without a culture, a culture with no layer, every limit."""
+    rng = np.random.default_rng(seed)
+    labels = ["A", "B", "C", "D"]
+    works = [Record(id=f"w{i:03d}", culture=(labels + [""])[int(rng.integers(5))]) for i in range(90)]
+    layers = labels[:3]  # no layer for D: analogies into D were never searched
+    indices = rng.integers(-1, len(works), size=(len(layers), len(works), 5)).astype(np.int32)
+    scores = (rng.integers(-4, 5, size=indices.shape) / 4).astype(np.float32)
+    scores[indices < 0] = np.nan
+    table = AnalogyTable([w.id for w in works], [("culture", c) for c in layers], indices, scores)
+    nested = {w.id: table[w.id] for w in works}
+    find = pair_finder(works, table)
+    for a in labels:
+        for b in labels:
+            if a != b:
+                for limit in (1, 3, 12, 500):
+                    assert find(a, b, limit) == best_pairs(works, nested, a, b, limit), (a, b, limit)
+    assert find("A", "B") and find("A", "Z") == []
 
 
 @pytest.mark.slow

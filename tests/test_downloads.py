@@ -12,6 +12,7 @@ import random
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -159,3 +160,20 @@ def test_downloads_are_counted_in_the_weight_report(site):
                                                                or p.name in ("works.json", "README.txt"))]
     assert len(downloads) > 20 and on_disk.kind_bytes[".csv"] > 0 and on_disk.kind_bytes[".gz"] > 0
     assert counts["site_bytes"] == on_disk.bytes and counts["site_files"] == on_disk.files
+
+
+def test_the_analogies_rows_read_off_the_arrays_equal_those_of_the_nested_analogies():
+    """analogy_tuples' array path gives the nested path's rows: order, ranks past missing (-1) analogies,
+    scores rounded as the pages round them, works absent from the table."""
+    from atlas.analysis.analogy_table import AnalogyTable
+    from atlas.site.downloads import TUPLE_BLOCK, analogy_tuples
+
+    rng = np.random.default_rng(5)
+    ids = [f"w{i}" for i in range(TUPLE_BLOCK + 37)]  # more than one block
+    groups = [("medium", "Oil"), ("culture", "Z,q"), ("culture", "A"), ("medium", "Ink"), ("culture", "É")]
+    indices = rng.integers(-1, len(ids), size=(len(groups), len(ids), 4)).astype(np.int32)
+    scores = rng.random(indices.shape).astype(np.float32)
+    table = AnalogyTable(ids, groups, indices, scores)
+    wanted = ids[::-1] + ["not-in-table"]
+    nested = {work: table[work] for work in ids}
+    assert list(analogy_tuples(wanted, table)) == list(analogy_tuples(wanted, nested))

@@ -80,6 +80,10 @@ class AnalogyTable(Mapping):
     def __contains__(self, work: object) -> bool:
         return work in self._rows
 
+    def row(self, work: str) -> int:
+        """The work's row in the arrays."""
+        return self._rows[work]
+
     def to_bytes(self) -> bytes:
         """An .npz of plain arrays (no pickles): ids, keys, indices, scores."""
         buffer = io.BytesIO()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from atlas.analysis.culture_pairs import best_pair_per_link, best_pairs, link_strengths
+from atlas.analysis.culture_pairs import best_pair_per_link, link_strengths, pair_finder
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.map_data import map_files, map_globals
@@ -65,10 +65,11 @@ def explorer_pages(ctx: SiteContext) -> Iterator[Output]:
                          lambda i: Image.open(thumbs[i]), ctx.config.cache_dir, paths=ctx.paths)
     index = build_index(ctx.data.works)  # once: the shards' files and the search page's list of them
     yield from search_files(index, ctx.data.works, ctx.base, ctx.small, ctx.paths)
+    best_pairs = pair_finder(ctx.data.works, ctx.data.analogies)
     for link in (link for link in ctx.env.globals["explorer"]["chord"]["links"] if link["page"]):
         pairs = [
             {"a": ctx.work_view(x), "b": ctx.work_view(y), "score": score}
-            for score, x, y in best_pairs(ctx.data.works, ctx.data.analogies, link["a"], link["b"])
+            for score, x, y in best_pairs(link["a"], link["b"])
         ]
         yield ctx.page_at(ctx.paths.culture_pair_path(link["a"], link["b"]), "culture_pair.html", page_url=link["url"],
                           link=link, pairs=pairs, a_url=ctx.url("culture", link["a"]), b_url=ctx.url("culture", link["b"]))

@@ -20,7 +20,7 @@ from atlas.site.insights_pages import insights_globals, pct, years
 from atlas.site.larger_view import larger_view_globals
 from atlas.site.page_keys import PageKeys
 from atlas.site.pair_pages import ledger_pages, pairing_globals
-from atlas.site.similarity_views import similarity_text, why_globals
+from atlas.site.similarity_views import similarity_texts, why_globals
 from atlas.site.work_display import display_label
 from atlas.site.writer import SiteWriter
 
@@ -31,7 +31,7 @@ def make_context(data: SiteData, page_keys: PageKeys | None = None) -> SiteConte
     """The SiteContext of one build with all its template globals and filters; with `page_keys`, pages
     whose render key did not change are kept instead of rendered (atlas.site.page_keys)."""
     ctx = dataclasses.replace(new_context(data), page_keys=page_keys)
-    ctx.env.filters.update(pct=pct, years=years, similarity=lambda score: similarity_text(data.scale, score),
+    ctx.env.filters.update(pct=pct, years=years, similarity=similarity_texts(data.scale),
                            label=display_label)  # a group named "JAPAN" in the catalogue reads "Japan"
     ctx.env.globals.update(
         url=ctx.url,
