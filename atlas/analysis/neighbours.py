@@ -202,10 +202,11 @@ def exact_search(
     return exact_search_groups(vectors, [members], k, block_size, device)[0]
 
 
-# Similarity-matrix elements per block of queries (128 MB of float32 on the CPU, 1 GB on a GPU): rows per
+# Similarity-matrix elements per block of queries (512 MB of float32 on the CPU, 1 GB on a GPU): rows per
 # block are cut to fit, so 100k or 1M candidates never need the whole N x N matrix. At 100k candidates a
-# CPU block is still 335 queries, plenty for the matrix multiply to run at full speed.
-BLOCK_ELEMENTS = {"cpu": 1 << 25, "cuda": 1 << 28}
+# CPU block is 1,342 queries: the matrix multiply ran ~15% faster than with 335 (128 MB blocks), and the
+# search ~38% faster with the groups read as slices (benchmarks/README.md, issue 20, session 8).
+BLOCK_ELEMENTS = {"cpu": 1 << 27, "cuda": 1 << 28}
 
 
 def query_step(candidates: int, block_size: int, device: str) -> int:
@@ -230,8 +231,10 @@ def exact_search_groups(
     """Exact top-k within each group for every row of `vectors` (or only `query_rows`), the row itself excluded.
 
     One float32 matrix multiply of a block of queries against every row that is in any group, then per
-    group a column gather and torch.topk; no Python loop runs per query. `vectors` may be a memory map:
-    only one block of queries is read at a time."""
+    group torch.topk on its columns; no Python loop runs per query. `vectors` may be a memory map: only one
+    block of queries is read at a time. The candidate rows are laid out so that a family of disjoint groups
+    (the cultures, say) each fill a run of columns, read as a slice; only the other groups (the media) are
+    gathered: gathering every group's columns was a fifth of the search at 100k works (issue 20)."""
     import torch
 
     queries = np.arange(len(vectors)) if query_rows is None else np.asarray(query_rows, dtype=np.int64)
@@ -239,14 +242,13 @@ def exact_search_groups(
     out = [(np.full((n, k), -1, dtype=np.int64), np.full((n, k), np.nan, dtype=np.float32)) for _ in groups]
     if not groups or n == 0:
         return out
-    rows = np.unique(np.concatenate(groups))
+    rows, runs = column_layout(groups)
     position = np.full(len(vectors), -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
-    everyone = len(rows) == len(vectors)
-    base = torch.from_numpy(np.ascontiguousarray(vectors if everyone else vectors[rows], dtype=np.float32)).to(device)
-    columns = [torch.from_numpy(position[g]).to(device) for g in groups]
+    in_order = len(rows) == len(vectors) and bool(np.all(rows[1:] > rows[:-1]))
+    base = torch.from_numpy(np.ascontiguousarray(vectors if in_order else vectors[rows], dtype=np.float32)).to(device)
+    columns = [None if g in runs else torch.from_numpy(position[groups[g]]).to(device) for g in range(len(groups))]
     members = [torch.from_numpy(g).to(device) for g in groups]
-    whole = [len(g) == len(rows) for g in groups]  # a group holding every candidate needs no gather
     step = query_step(len(rows), block_size, device)
     for start in range(0, n, step):
         stop = min(start + step, n)
@@ -261,12 +263,33 @@ def exact_search_groups(
             kk = min(k, len(groups[g]))
             if kk == 0:
                 continue
-            sub = sims if whole[g] else sims.index_select(1, columns[g])
+            first = runs.get(g)
+            sub = sims.narrow(1, first, len(groups[g])) if first is not None else sims.index_select(1, columns[g])
             top_sim, top_pos = canonical_topk(sub, kk)
             valid = torch.isfinite(top_sim)
             indices[start:stop, :kk] = torch.where(valid, members[g][top_pos], -1).cpu().numpy()
             scores[start:stop, :kk] = torch.where(valid, top_sim, float("nan")).cpu().numpy()
     return out
+
+
+def column_layout(groups: list[np.ndarray]) -> tuple[np.ndarray, dict[int, int]]:
+    """(the candidate rows in column order, {group: its first column}) for exact_search_groups: the groups
+    disjoint from every earlier such group, each one's members (ascending, as given) in a run of columns, then
+    the rows of no such group, ascending. Within a run columns follow the members' order, so canonical_topk's
+    ties (the lower column first) still go to the lower row."""
+    taken = np.zeros(0, dtype=np.int64)
+    runs: dict[int, int] = {}
+    parts, first = [], 0
+    for g, members in enumerate(groups):
+        members = np.asarray(members, dtype=np.int64)
+        if len(members) == 0 or np.any(members[1:] <= members[:-1]) or np.isin(members, taken).any():
+            continue  # empty, not strictly ascending, or overlapping a run already laid out
+        runs[g] = first
+        parts.append(members)
+        taken = np.union1d(taken, members)
+        first += len(members)
+    rest = np.setdiff1d(np.unique(np.concatenate(groups)) if groups else taken, taken)
+    return np.concatenate(parts + [rest]).astype(np.int64), runs
 
 
 def canonical_topk(sims, kk: int):
