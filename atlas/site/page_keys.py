@@ -49,7 +49,7 @@ from atlas.core.cache import key_digest
 from atlas.core.checked import read_checked, write_checked
 from atlas.core.typed import plain
 
-FORMAT = 1  # bump on purpose when the key's recipe changes
+FORMAT = 2  # bump on purpose when the key's recipe changes (2: keyed sets of files, atlas.site.keyed_sets)
 KIND = "page keys"  # how the build report names the manifest when it is corrupt
 MANIFEST = "pages.json"
 PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
@@ -63,8 +63,10 @@ class PageKeys:
         self.path = folder / MANIFEST
         self.published = published if published is not None and published.is_dir() else None
         self.enabled = enabled  # False (`atlas build --full`): every page is rendered, keys are still stored
-        self.old: dict[str, list] = load(self.path) if self.published is not None else {}
+        self.old, self.old_sets = load(self.path) if self.published is not None else ({}, {})
         self.new: dict[str, list] = {}
+        self.new_sets: dict[str, list] = {}  # set name -> [key, [[path, url], ...]] (atlas.site.keyed_sets)
+        self.sets_kept = 0  # files of keyed sets kept unmade
         self.base = ""  # set by prepare(): templates, code, config
         self.globals: dict[str, Any] = {}
         self.shared: dict[str, str] = {}  # template -> shared digest (made on first use, in each process)
@@ -72,6 +74,7 @@ class PageKeys:
         self.rendered: list[str] = []  # files rendered although they had a key (the tests read it)
         self.kept = 0
         self.copies_kept = 0  # copied files (keep_copies) carried over unread
+        self.set_paths: set[str] = set()  # the files of keyed sets (counted in sets_kept, never as pages)
 
     def prepare(self, env: Environment, code: str, config: Any) -> None:
         """Digest what every page shares, once, before any page (or forked renderer) is made."""
@@ -150,36 +153,42 @@ class PageKeys:
             copy = out.source is not None
             if out.kept:
                 self.copies_kept += copy
-                self.kept += not copy
+                self.kept += not copy and out.path not in self.set_paths
                 digest = self.old[out.path][3]
             else:
-                self.rendered += [] if copy else [out.path]
+                self.rendered += [] if copy or out.path in self.set_paths else [out.path]
                 digest = "" if copy else hashlib.sha256(out.data).hexdigest()  # a copy's bytes are not read again
             self.new[out.path] = [out.key, st.st_size, st.st_mtime_ns, digest]
 
     def save(self) -> None:
         """Store this build's keys (call after publishing: they describe the published files)."""
-        body = json.dumps({"format": FORMAT, "pages": self.new}, sort_keys=True, separators=(",", ":"))
+        body = json.dumps({"format": FORMAT, "pages": self.new, "sets": self.new_sets}, sort_keys=True,
+                          separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_checked(self.path, body.encode("utf-8"))
 
     def line(self) -> str:
         """The build report's line."""
         return (f"pages: {self.kept:,} pages kept (their inputs did not change), {len(self.rendered):,} "
-                f"keyed pages rendered; {self.copies_kept:,} copied files kept (their source did not change)")
+                f"keyed pages rendered; {self.copies_kept:,} copied files kept (their source did not change); "
+                f"{self.sets_kept:,} data files kept (their set's inputs did not change)")
 
 
-def load(path: Path) -> dict[str, list]:
-    """The stored manifest, or {} when there is none, it is damaged or of another format."""
+def load(path: Path) -> tuple[dict[str, list], dict[str, list]]:
+    """The stored manifest's pages and keyed sets, or ({}, {}) when there is none, it is damaged or of
+    another format."""
     data = read_checked(path, KIND)
     if data is None:
-        return {}
+        return {}, {}
     try:
         stored = json.loads(data)
-        pages = stored["pages"] if stored.get("format") == FORMAT else {}
-        return {k: v for k, v in pages.items() if isinstance(v, list) and len(v) == 4}
+        if stored.get("format") != FORMAT:
+            return {}, {}
+        pages = {k: v for k, v in stored["pages"].items() if isinstance(v, list) and len(v) == 4}
+        sets = {k: v for k, v in stored["sets"].items() if isinstance(v, list) and len(v) == 2}
+        return pages, sets
     except (ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return {}, {}
 
 
 class Unfollowable(ValueError):
