@@ -149,15 +149,15 @@ class PageKeys:
             yield out
             if not out.key:
                 continue
-            st = os.stat(root / out.path)
             copy = out.source is not None
-            if out.kept:
+            if out.kept:  # hard-linked: the published file, whose size and time unchanged() just checked
                 self.copies_kept += copy
                 self.kept += not copy and out.path not in self.set_paths
-                digest = self.old[out.path][3]
-            else:
-                self.rendered += [] if copy or out.path in self.set_paths else [out.path]
-                digest = "" if copy else hashlib.sha256(out.data).hexdigest()  # a copy's bytes are not read again
+                self.new[out.path] = [out.key, *self.old[out.path][1:]]
+                continue
+            st = os.stat(root / out.path)
+            self.rendered += [] if copy or out.path in self.set_paths else [out.path]
+            digest = "" if copy else hashlib.sha256(out.data).hexdigest()  # a copy's bytes are not read again
             self.new[out.path] = [out.key, st.st_size, st.st_mtime_ns, digest]
 
     def save(self) -> None:
