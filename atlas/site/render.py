@@ -31,7 +31,7 @@ def make_context(data: SiteData, page_keys: PageKeys | None = None) -> SiteConte
     """The SiteContext of one build with all its template globals and filters; with `page_keys`, pages
     whose render key did not change are kept instead of rendered (atlas.site.page_keys)."""
     ctx = dataclasses.replace(new_context(data), page_keys=page_keys)
-    ctx.env.filters.update(pct=pct, years=years, similarity=lambda score: similarity_text(data.scale, score),
+    ctx.env.filters.update(pct=pct, years=years, similarity=similarity_memo(data),
                            label=display_label)  # a group named "JAPAN" in the catalogue reads "Japan"
     ctx.env.globals.update(
         url=ctx.url,
@@ -47,6 +47,19 @@ def make_context(data: SiteData, page_keys: PageKeys | None = None) -> SiteConte
     if page_keys is not None:  # after every global is set: the keys digest them
         page_keys.prepare(ctx.env, code_digest(sys.modules[__name__]), dataclasses.asdict(data.config))
     return ctx
+
+
+def similarity_memo(data: SiteData) -> Callable[[float], str]:
+    """The `similarity` filter, each score's text made once per process: a page key reads the text of every score
+    its page shows (atlas.site.page_keys), and the scale's percentile search was a quarter of a kept page's cost."""
+    memo: dict[float, str] = {}
+
+    def similarity(score: float) -> str:
+        text = memo.get(score)
+        if text is None:
+            text = memo[score] = similarity_text(data.scale, score)
+        return text
+    return similarity
 
 
 def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup], timings: dict | None = None) -> int:
