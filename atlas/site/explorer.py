@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from atlas.analysis.culture_pairs import best_pair_per_link, best_pairs, link_strengths
+from atlas.analysis.culture_pairs import PAIRS_PER_PAGE, best_pair_per_link, link_strengths
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.map_data import map_files, map_globals
@@ -58,6 +58,32 @@ def pages_for(links: list[dict], cap: int) -> set[tuple[str, str]]:
     return {(link["a"], link["b"]) for link in (ranked[:cap] if cap else ranked)}
 
 
+def best_pairs_of(works: list, analogies, links: list[tuple[str, str]],
+                  limit: int = PAIRS_PER_PAGE) -> dict[tuple[str, str], list[tuple[float, str, str]]]:
+    """culture_pairs.best_pairs of every link in one pass over the works: each work's analogies are read once,
+    not once per link its culture is in (1.8 s of a 2,000-work rebuild's 2.4 s of explorer files)."""
+    wanted: dict[str, dict[str, tuple[str, str]]] = {}
+    for a, b in links:
+        wanted.setdefault(a, {})[b] = (a, b)
+        wanted.setdefault(b, {})[a] = (a, b)
+    culture = {w.id: w.culture for w in works}
+    found: dict[tuple[str, str], dict[tuple[str, str], float]] = {link: {} for link in links}
+    for w in works:
+        others = wanted.get(w.culture)
+        if not others:
+            continue
+        lists = analogies.get(w.id, {}).get("culture", {})
+        for other, link in others.items():
+            pairs = found[link]
+            for neighbour, score in lists.get(other, []):
+                if culture.get(neighbour) != other:
+                    continue
+                key = (w.id, neighbour) if w.culture == link[0] else (neighbour, w.id)
+                pairs[key] = max(score, pairs.get(key, -2.0))
+    return {link: [(-neg, x, y) for neg, x, y in sorted((-s, x, y) for (x, y), s in pairs.items())[:limit]]
+            for link, pairs in found.items()}
+
+
 def explorer_pages(ctx: SiteContext) -> Iterator[Output]:
     """Map data, search index, one page per pair of cultures with its best analogies, then the search page."""
     thumbs = {w.id: ctx.data.thumbs[w.id][ctx.small] for w in ctx.data.works}
@@ -65,11 +91,10 @@ def explorer_pages(ctx: SiteContext) -> Iterator[Output]:
                          lambda i: Image.open(thumbs[i]), ctx.config.cache_dir, paths=ctx.paths)
     index = build_index(ctx.data.works)  # once: the shards' files and the search page's list of them
     yield from search_files(index, ctx.data.works, ctx.base, ctx.small, ctx.paths)
-    for link in (link for link in ctx.env.globals["explorer"]["chord"]["links"] if link["page"]):
-        pairs = [
-            {"a": ctx.work_view(x), "b": ctx.work_view(y), "score": score}
-            for score, x, y in best_pairs(ctx.data.works, ctx.data.analogies, link["a"], link["b"])
-        ]
+    paged = [link for link in ctx.env.globals["explorer"]["chord"]["links"] if link["page"]]
+    best = best_pairs_of(ctx.data.works, ctx.data.analogies, [(link["a"], link["b"]) for link in paged])
+    for link in paged:
+        pairs = [{"a": ctx.work_view(x), "b": ctx.work_view(y), "score": score} for score, x, y in best[link["a"], link["b"]]]
         yield ctx.page_at(ctx.paths.culture_pair_path(link["a"], link["b"]), "culture_pair.html", page_url=link["url"],
                           link=link, pairs=pairs, a_url=ctx.url("culture", link["a"]), b_url=ctx.url("culture", link["b"]))
     yield ctx.page("search", None, "search.html", search_index=search_meta(index, len(ctx.data.works), ctx.base))
