@@ -15,6 +15,8 @@ from PIL import Image
 
 from atlas.build import build
 from atlas.core.config import load_config
+from atlas.site.page_keys import PageKeys
+from atlas.site.unchanged_build import LastBuild
 
 from .conftest import write_small_collection
 
@@ -85,11 +87,34 @@ def test_a_title_change_keeps_the_analogies_table_and_other_manifests_and_equals
     assert after[manifest(site, "S03")] != before[manifest(site, "S03")]  # its manifest holds its title
     assert "Work 3 (retitled)" in (site / manifest(site, "S03")).read_text(encoding="utf-8")
     assert all(after[manifest(site, f"S{i:02d}")] == before[manifest(site, f"S{i:02d}")] for i in range(12) if i != 3)
-    assert sets_kept(report) >= 11 + 1  # the other works' manifests and the table (and any other keyed set)
+    assert after["data/work/S03.json"] != before["data/work/S03.json"]  # its own JSON holds its title ...
+    assert all(after[f"data/work/S{i:02d}.json"] == before[f"data/work/S{i:02d}.json"] for i in range(12) if i != 3)
+    assert sets_kept(report) >= 2 * 11 + 1  # the other works' manifests and JSON, and the table
     fresh = tmp_path / "fresh"
     shutil.copytree(folder, fresh, ignore=shutil.ignore_patterns("out"))
     build(load_config(fresh / "site.yaml"))
     assert files(fresh / "out" / "site") == files(site)  # every kept file is what empty caches give
+
+
+def test_an_image_change_makes_again_what_reads_its_analogies_and_keeps_equal_what_making_all_gives(
+        folder, monkeypatch):
+    site = folder / "out" / "site"
+    path = folder / "img" / "4.png"
+    with Image.open(path) as img:
+        img = img.convert("RGB")
+        img.paste((255, 255, 255), (0, 0, 20, 16))
+        img.save(path)
+    before = inodes(site)
+    rebuild(folder)
+    built, after = files(site), inodes(site)
+    assert after[TABLE] != before[TABLE]  # its analogies moved
+    assert after["data/work/S04.json"] != before["data/work/S04.json"]  # (in 12 works every list holds it)
+    with monkeypatch.context() as patch:  # every set made again from the very same stage results
+        patch.setattr(PageKeys, "unchanged", lambda self, path, key: False)
+        patch.setattr(LastBuild, "unchanged", lambda self, inputs, site: None)
+        again = rebuild(folder)
+    assert sets_kept(again) == 0 and again.counts["files_written"] == 0
+    assert files(site) == built
 
 
 @pytest.mark.parametrize("damage", ["edit", "remove"])

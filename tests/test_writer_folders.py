@@ -4,7 +4,6 @@ is a link out of the site is still refused, however deep, in the staging tree an
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 

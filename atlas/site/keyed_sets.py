@@ -18,9 +18,12 @@ config and a template change and compares every kept file with a build from empt
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
 from typing import Any
+
+import numpy as np
 
 from atlas.core.cache import key_digest
 from atlas.core.stage_cache import code_digest, part_digest
@@ -77,3 +80,28 @@ def table_digest(analogies: Any) -> str:
 def record_digest(record: Any) -> str:
     """A digest of every field of one record (a dataclass), cheaper than dataclasses.asdict's deep copy."""
     return key_digest([getattr(record, f.name) for f in dataclasses.fields(record)])
+
+
+def analogy_row(ctx: SiteContext, work_id: str) -> list | None:
+    """What a work's own analogies are, read off the arrays without building its lists: the table's ids and
+    groups (digested once per build), and the work's row of neighbours, scores and, when the shares are
+    arrays over the same table (atlas.analysis.pair_shares.PairShares), their shares. None when the analogies
+    or the shares are not arrays (then the caller makes its file every time)."""
+    table, why = ctx.data.analogies, ctx.data.why
+    rows = getattr(table, "_rows", None)
+    if rows is None or getattr(table, "indices", None) is None or ctx.page_keys is None:
+        return None
+    arrays = getattr(why, "listed", None) is not None and getattr(why, "table", None) is table
+    if not arrays and (not isinstance(why, dict) or why):
+        return None  # shares of another kind: not keyed
+    memo = ctx.page_keys.memo
+    if "table" not in memo:
+        memo["table"] = key_digest(table.ids, table.groups, list(getattr(why, "families", ())))
+    row = rows.get(work_id)
+    if row is None:
+        return [memo["table"], None]
+    h = hashlib.sha256(np.ascontiguousarray(table.indices[:, row]).data)
+    h.update(np.ascontiguousarray(table.scores[:, row]).data)
+    if arrays:
+        h.update(np.ascontiguousarray(why.listed[:, row]).data)
+    return [memo["table"], h.hexdigest()]

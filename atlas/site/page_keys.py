@@ -67,6 +67,7 @@ class PageKeys:
         self.new: dict[str, list] = {}
         self.new_sets: dict[str, list] = {}  # set name -> [key, [[path, url], ...]] (atlas.site.keyed_sets)
         self.sets_kept = 0  # files of keyed sets kept unmade
+        self.memo: dict[str, Any] = {}  # digests made once per build and process (atlas.site.keyed_sets)
         self.base = ""  # set by prepare(): templates, code, config
         self.globals: dict[str, Any] = {}
         self.shared: dict[str, str] = {}  # template -> shared digest (made on first use, in each process)

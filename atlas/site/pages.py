@@ -21,9 +21,8 @@ from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
 from atlas.site.pair_links import pair_page_links
-from atlas.site.similarity_views import why_json
 from atlas.site.work_display import default_conditions
-from atlas.site.work_json import work_record
+from atlas.site.work_json import work_json_file
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
 MORE_LISTED = 12  # groups an artwork page lists as one text link each besides those it pictures (readers without
@@ -192,8 +191,7 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         view = ctx.work_view(w.id)
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
-        extra = {"why": why_json(ctx, w.id), "pair_pages": viewer_links.get(w.id)}  # why this match; rel=canonical
-        yield Output(ctx.paths.work_json_path(w.id), json_bytes(work_record(ctx, w, extra)))  # compact: site/work_json.py
+        yield from work_json_file(ctx, w, viewer_links.get(w.id))  # compact, keyed: site/work_json.py
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))
