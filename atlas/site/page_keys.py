@@ -47,9 +47,9 @@ from jinja2 import Environment, meta, nodes
 
 from atlas.core.cache import key_digest
 from atlas.core.checked import read_checked, write_checked
-from atlas.core.typed import plain
+from atlas.core.typed import JsonData, plain
 
-FORMAT = 2  # bump on purpose when the key's recipe changes (2: keyed sets of files, atlas.site.keyed_sets)
+FORMAT = 3  # bump on purpose when the key's recipe changes (2: keyed sets of files; 3: a digest of repr)
 KIND = "page keys"  # how the build report names the manifest when it is corrupt
 MANIFEST = "pages.json"
 PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
@@ -102,10 +102,16 @@ class PageKeys:
         "" when the page cannot be keyed (it is then rendered every time). `views` (work id -> the work's
         view, SiteContext.views) lets each work's view be digested once, not on every page that shows it."""
         shared = self.shared_digest(env, template)
-        return key_digest(shared, self._compact(context, views or {}), plain(reads)) if shared else ""
+        if not shared:
+            return ""
+        body = repr((shared, self._compact(context, views or {}), self._compact(reads, {})))  # see _compact
+        return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _compact(self, value: Any, views: dict) -> Any:
-        """`value` with every work view in it replaced by that view's digest (a view is made once, never changed)."""
+        """`value` with every work view in it replaced by that view's digest (a view is made once, never changed)
+        and every JsonData by its JSON form. The key is a digest of its repr, not of canonical JSON: the same code
+        (in the key) builds the same values in the same order, and repr is a third of json.dumps(sort_keys=True)'s
+        cost, which with plain() per leaf was a third of a kept artwork page's cost."""
         if isinstance(value, dict):
             work = value.get("id")
             if isinstance(work, str) and views.get(work) is value:
@@ -115,7 +121,7 @@ class PageKeys:
             return {k: self._compact(v, views) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self._compact(v, views) for v in value]
-        return plain(value)
+        return self._compact(value.to_json(), views) if isinstance(value, JsonData) else value
 
     def unchanged(self, path: str, key: str) -> bool:
         """True when the published `path` was made from `key` and is still the file made then."""
