@@ -57,7 +57,7 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 def artwork(ctx: SiteContext, work_id: str) -> Output:
     lists = ctx.data.analogies.get(work_id, {})
     defaults = default_conditions(ctx.by_id[work_id], lists)
-    rows = analogy_rows(ctx, work_id, set(defaults.values()))
+    rows = analogy_rows(ctx, work_id, set(defaults.values()), lists)
     unlisted = {fld: len(lists.get(fld, {})) - len(rows[fld]) for fld in CONDITIONS}
     cluster = ctx.clusters_by_work.get(work_id)  # its name and anchor only: the members change with any work placed
     return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), work=ctx.work_view(work_id),
@@ -88,15 +88,16 @@ def switcher_data(ctx: SiteContext) -> dict[str, str]:
             "scale": urls.join_url(ctx.base, SCALE_PATH) if ctx.data.scale is not None else ""}
 
 
-def analogy_rows(ctx: SiteContext, work_id: str, keep: set[str] = frozenset()) -> dict[str, list[dict]]:
+def analogy_rows(ctx: SiteContext, work_id: str, keep: set[str] = frozenset(), lists: dict | None = None) -> dict[str, list[dict]]:
     """{field: [{group, url, shown, items: [{work, score, rank}]}]} for one artwork page. `shown` rows (those
     whose anchor is in `keep`: the rows the page opens with, then the groups with the closest top analogy, up to
     render.groups_shown in all) are drawn as pictures; the next MORE_LISTED closest as one link each; the others are not on
     the page (so it does not grow with the number of groups): the switcher draws them all on demand."""
     rows: dict[str, list[dict]] = {}
     limit = ctx.data.config.render.groups_shown
+    lists = ctx.data.analogies.get(work_id, {}) if lists is None else lists  # (the table builds them on each get)
     for fld in CONDITIONS:
-        groups = ctx.data.analogies.get(work_id, {}).get(fld, {})
+        groups = lists.get(fld, {})
         ranked = sorted(groups, key=lambda g: (-groups[g][0][1], g))
         opening = [g for g in ranked if urls.condition_anchor(fld, g) in keep]
         shown = set((opening + [g for g in ranked if g not in opening])[:limit] if limit else ranked) | set(opening)
