@@ -111,6 +111,7 @@ def test_an_image_change_makes_again_what_reads_its_analogies_and_keeps_equal_wh
     assert after["data/work/S04.json"] != before["data/work/S04.json"]  # (in 12 works every list holds it)
     with monkeypatch.context() as patch:  # every set made again from the very same stage results
         patch.setattr(PageKeys, "unchanged", lambda self, path, key: False)
+        patch.setattr(PageKeys, "fingerprinted", lambda self, path, found: "")
         patch.setattr(LastBuild, "unchanged", lambda self, inputs, site: None)
         again = rebuild(folder)
     assert sets_kept(again) == 0 and again.counts["files_written"] == 0

@@ -49,7 +49,7 @@ from atlas.core.cache import key_digest
 from atlas.core.checked import read_checked, write_checked
 from atlas.core.typed import JsonData, plain
 
-FORMAT = 3  # bump on purpose when the key's recipe changes (2: keyed sets of files; 3: a digest of repr)
+FORMAT = 4  # bump on purpose when the key's recipe changes (2: keyed sets; 3: a digest of repr; 4: fingerprints)
 KIND = "page keys"  # how the build report names the manifest when it is corrupt
 MANIFEST = "pages.json"
 PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
@@ -67,6 +67,7 @@ class PageKeys:
         self.new: dict[str, list] = {}
         self.new_sets: dict[str, list] = {}  # set name -> [key, [[path, url], ...]] (atlas.site.keyed_sets)
         self.sets_kept = 0  # files of keyed sets kept unmade
+        self.fingerprints_kept = 0  # artwork pages kept by their fingerprint, unbuilt (atlas.site.artwork_keys)
         self.memo: dict[str, Any] = {}  # digests made once per build and process (atlas.site.keyed_sets)
         self.base = ""  # set by prepare(): templates, code, config
         self.globals: dict[str, Any] = {}
@@ -125,9 +126,23 @@ class PageKeys:
 
     def unchanged(self, path: str, key: str) -> bool:
         """True when the published `path` was made from `key` and is still the file made then."""
-        entry = self.old.get(path)
-        if not self.enabled or entry is None or entry[0] != key or self.published is None:
+        entry = self.old.get(path)  # an artwork page's stored key is "<fingerprint>:<key>" (atlas.site.artwork_keys)
+        if not self.enabled or entry is None or entry[0].rpartition(":")[2] != key or self.published is None:
             return False
+        return self._intact(path, entry)
+
+    def fingerprinted(self, path: str, fingerprint: str) -> str:
+        """The stored key of the published `path` when it was made under `fingerprint` and is still the file made
+        then (atlas.site.artwork_keys), else ""."""
+        entry = self.old.get(path)
+        if not self.enabled or entry is None or not entry[0].startswith(fingerprint + ":") or self.published is None:
+            return ""
+        if not self._intact(path, entry):
+            return ""
+        self.fingerprints_kept += 1  # (counted in this process: the artwork pages of a big site render in workers)
+        return entry[0]
+
+    def _intact(self, path: str, entry: list) -> bool:
         try:
             st = os.stat(self.published / path)
         except OSError:

@@ -18,6 +18,7 @@ from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS
 from atlas.ingest import thumbnails
 from atlas.site import urls
+from atlas.site.artwork_keys import kept_page
 from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
 from atlas.site.pair_links import pair_page_links
@@ -55,12 +56,16 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
+    kept, fingerprint = kept_page(ctx, work_id)  # its inputs as the last build's: kept unbuilt (site/artwork_keys.py)
+    if kept is not None:
+        return kept
     lists = ctx.data.analogies.get(work_id, {})
     defaults = default_conditions(ctx.by_id[work_id], lists)
     rows = analogy_rows(ctx, work_id, set(defaults.values()), lists)
     unlisted = {fld: len(lists.get(fld, {})) - len(rows[fld]) for fld in CONDITIONS}
     cluster = ctx.clusters_by_work.get(work_id)  # its name and anchor only: the members change with any work placed
-    return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), work=ctx.work_view(work_id),
+    return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), fingerprint=fingerprint,
+                    work=ctx.work_view(work_id),
                     analogies=rows, unlisted=unlisted, switcher=switcher_data(ctx),
                     cluster=cluster and {"id": cluster.id, "label": cluster.label},
                     iiif=iiif_view(ctx, work_id), defaults=defaults,
