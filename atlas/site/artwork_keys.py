@@ -89,8 +89,7 @@ def _own(ctx: SiteContext, work_id: str) -> str:
 
 def _shown(ctx: SiteContext, work_id: str) -> str:
     """What a page shows of a work among its analogies: its view and its heat map (digested once per process)."""
-    digests = ctx.page_keys.view_digests
-    name = f"shown:{work_id}"
-    if name not in digests:
-        digests[name] = key_digest(ctx.work_view(work_id), heatmap_uri(ctx, work_id))
-    return digests[name]
+    digests = ctx.page_keys.memo.setdefault("shown", {})
+    if work_id not in digests:
+        digests[work_id] = key_digest(ctx.work_view(work_id), heatmap_uri(ctx, work_id))
+    return digests[work_id]
