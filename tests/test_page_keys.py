@@ -18,7 +18,7 @@ from PIL import Image
 from atlas.build import build
 from atlas.core.config import load_config
 from atlas.site import pages
-from atlas.site.page_keys import PER_PAGE, referenced
+from atlas.site.page_keys import PER_PAGE, PageKeys, referenced
 from atlas.site.work_json import read_work_json
 
 from .conftest import write_small_collection
@@ -85,9 +85,14 @@ def test_unchanged_pages_are_kept_and_a_title_rerenders_exactly_the_pages_showin
     expected = {f"work/{w}/index.html" for w in shows(config.output_dir, "K007") | {"K007"}}
     assert 1 < len(expected) < 30
     retitle(folder, "K007", "A <new> title")
-    changed = build(load_config(folder / "site.yaml"))
+    keys = []
+    real_save = PageKeys.save
+    with pytest.MonkeyPatch.context() as patch:  # the build's page keys, to count the pages kept unbuilt
+        patch.setattr(PageKeys, "save", lambda self: keys.append(self) or real_save(self))
+        changed = build(load_config(folder / "site.yaml"))
     assert changed.counts["pages_rendered_keyed"] == len(expected)
     assert changed.counts["pages_kept"] == 30 - len(expected)
+    assert keys[0].fingerprints_kept == 30 - len(expected)  # by their fingerprint (site/artwork_keys.py), unbuilt
 
     # the same collection from empty caches into another folder: every file byte-identical
     fresh_folder = tmp_path / "fresh"

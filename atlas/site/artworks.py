@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 
 from atlas.core.progress import progress
+from atlas.site.artwork_keys import kept_page
 from atlas.site.context import Output, SiteContext
 from atlas.site.pages import artwork
 
@@ -34,8 +35,22 @@ def worker_count(setting: int, works: int) -> int:
 
 
 def artwork_pages(ctx: SiteContext, work_ids: list[str] | None = None, workers: int | None = None) -> Iterator[Output]:
-    """The artwork page of every work (or of `work_ids`), in that order, rendered by `workers` processes."""
+    """The artwork page of every work (or of `work_ids`), in that order: those kept by their fingerprint
+    (atlas.site.artwork_keys) here, the others rendered by `workers` processes (none started when few are left)."""
     work_ids = [w.id for w in ctx.data.works] if work_ids is None else work_ids
+    kept = {}
+    for work_id in work_ids:
+        page = kept_page(ctx, work_id)[0]
+        if page is not None:
+            kept[work_id] = page
+    rendered = _rendered(ctx, [w for w in work_ids if w not in kept], workers)
+    for work_id in work_ids:
+        yield kept[work_id] if work_id in kept else next(rendered)
+    list(rendered)  # (empty) runs it to its end: the renderers' pool is closed and the context let go
+
+
+def _rendered(ctx: SiteContext, work_ids: list[str], workers: int | None) -> Iterator[Output]:
+    """The artwork pages of `work_ids`, in that order, rendered by `workers` processes."""
     count = worker_count(ctx.config.render.workers if workers is None else workers, len(work_ids))
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for work_id in progress(work_ids, "pages", unit="page"):

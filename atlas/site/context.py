@@ -162,18 +162,21 @@ class SiteContext:
         return self.env.get_template(template).render(**context)
 
     def page(self, kind: str, key: str | tuple[str, str] | None, template: str, reads: object = None,
-             **context) -> Output:
+             fingerprint: str = "", **context) -> Output:
         """A page at its URL; every page but 404 and the sitemap is listed in the sitemap.
 
         With `reads` (what the page reads through per-page globals, atlas.site.page_keys), the page gets a
-        render key, and is not rendered again when the published page was made from the same key."""
+        render key, and is not rendered again when the published page was made from the same key; a
+        `fingerprint` (atlas.site.artwork_keys) is stored in front of the key."""
         url = self.url(kind, key)
         listed = url if kind not in ("404", "sitemap") else None
         path, digest = self.paths.page_file(kind, key), ""
         if reads is not None and self.page_keys is not None:
             digest = self.page_keys.key(self.env, template, dict(context, page_url=url), reads, self.views)
+            stored = f"{fingerprint}:{digest}" if fingerprint and digest else digest
             if digest and self.page_keys.unchanged(path, digest):
-                return Output(path, url=listed, key=digest, kept=True)
+                return Output(path, url=listed, key=stored, kept=True)
+            digest = stored
         html = self.render(template, page_url=url, **context)
         return Output(path, html.encode("utf-8"), url=listed, key=digest)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TextIO
 
@@ -27,6 +28,7 @@ from atlas.analysis.analogy_table import AnalogyTable, rounded
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS, Record
 from atlas.site.context import Output, SiteContext
+from atlas.site.keyed_sets import keyed, set_key, table_digest
 
 # kind -> [(column, meaning)]: the single source of the files' columns and of the README.
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -147,6 +149,16 @@ def analogies_gz(ctx: SiteContext) -> tuple[Output, int]:
     return Output(f"{TABLES}{ANALOGIES_GZ}.csv.gz", raw.getvalue()), count
 
 
+def analogy_count(ctx: SiteContext) -> int:
+    """The rows of the analogies table (analogies_gz's count), from the AnalogyTable's arrays when it is one: the
+    table's file is kept unmade when the analogies did not change, and the data page still states its rows."""
+    table = ctx.data.analogies
+    if not isinstance(table, AnalogyTable):
+        return sum(len(analogy_rows(ctx, w.id)) for w in ctx.data.works)
+    found = [table.row(w.id) for w in ctx.data.works if w.id in table]
+    return int((table.indices[:, found] >= 0).sum())
+
+
 def table_files(stem: str) -> list[dict]:
     """The data page's links of one whole-collection table: [{"name", "label"}]."""
     if stem == ANALOGIES_GZ:
@@ -215,8 +227,9 @@ def downloads(ctx: SiteContext) -> Iterator[Output]:
     wholes = whole_rows(ctx)
     for stem, rows in wholes.items():
         yield from both(f"{TABLES}{stem}", WHOLE[stem][0], rows)
-    table, analogies = analogies_gz(ctx)
-    yield table
+    key = set_key(ctx, sys.modules[__name__], [w.id for w in works], table_digest(ctx.data.analogies))
+    yield from keyed(ctx, "downloads:analogies", key, lambda: [analogies_gz(ctx)[0]])  # remade when they change
+    analogies = analogy_count(ctx)
     yield Output("data/README.txt", readme(ctx).encode("utf-8"))
     counts = {stem: len(rows) for stem, rows in wholes.items()} | {ANALOGIES_GZ: analogies}
     files = [{"stem": stem, "what": what, "rows": counts[stem], "links": table_files(stem)}

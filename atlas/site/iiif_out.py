@@ -22,14 +22,16 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 from collections.abc import Iterator
 from importlib import resources
 
 from atlas.core.config import SiteConfig
 from atlas.core.jsonio import json_bytes
-from atlas.core.records import CONDITIONS
+from atlas.core.records import CONDITIONS, Record
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
+from atlas.site.keyed_sets import keyed, record_digest, set_key
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 PREVIEW_ORIGIN = "http://127.0.0.1:8000"  # `atlas serve`'s address: the ids' origin when site_url is empty
@@ -67,12 +69,23 @@ def iiif_files(ctx: SiteContext) -> Iterator[Output]:
             yield Output(urls.asset_path(f"{VIEWER_FOLDER}/{name}"), (root / name).read_bytes())
     if not ctx.config.iiif.manifests:
         return
-    for w in ctx.data.works:
-        yield Output(ctx.paths.iiif_manifest_path(w.id), json_bytes(manifest(ctx, w.id)))
+    for w in ctx.data.works:  # each manifest made again only when what it reads changed (atlas.site.keyed_sets)
+        yield from keyed(ctx, f"iiif:{w.id}", manifest_key(ctx, w),
+                         lambda w=w: [Output(ctx.paths.iiif_manifest_path(w.id), json_bytes(manifest(ctx, w.id)))])
     for fld in CONDITIONS:
         for group, members in sorted(group_members(ctx, fld).items()):
             yield Output(ctx.paths.iiif_collection_path(fld, group), json_bytes(group_collection(ctx, fld, group, members)))
     yield Output(ctx.paths.iiif_collection_path(), json_bytes(atlas_collection(ctx)))
+
+
+def manifest_key(ctx: SiteContext, w: Record) -> str:
+    """What `manifest` reads of one work: its record, its view, its paths and its tiles' size (the config, the
+    condition names and the origin are in every set's key)."""
+    tiles = ctx.data.deep_zoom.tiles.get(w.id)
+    paths = [ctx.paths.iiif_manifest_path(w.id), ctx.paths.work_json_path(w.id), ctx.paths.iiif_image_path(w.id),
+             ctx.paths.iiif_collection_path()]
+    return set_key(ctx, sys.modules[__name__], record_digest(w), ctx.work_view(w.id), paths,
+                   [tiles.width, tiles.height] if tiles else None)
 
 
 def absolute(ctx: SiteContext, path: str) -> str:

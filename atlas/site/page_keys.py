@@ -21,7 +21,8 @@ before it is rendered: a digest of exactly what its template can read, in two pa
   template reads that `reads` does not declare, so a template edit that reads more is caught there.
 
 The manifest (`pages.json`, checked, under the site's stage folder in the cache) maps each page's file to
-[key, size, mtime_ns, sha256] of the published file. A page is kept, not rendered, when its key matches and
+[key, size, mtime_ns, sha256] of the published file (an artwork page's key is stored as `<fingerprint>:<key>`,
+atlas.site.artwork_keys), and each keyed set of files (atlas.site.keyed_sets) to [key, [[path, url], ...]]. A page is kept, not rendered, when its key matches and
 the published file still has that size and modification time (as the image digests are trusted,
 atlas.core.cache.DigestIndex): kept files are hard-linked into the new site by the writer, so they keep
 their inode and time, and a published file that was edited or removed no longer matches and is rendered
@@ -47,9 +48,9 @@ from jinja2 import Environment, meta, nodes
 
 from atlas.core.cache import key_digest
 from atlas.core.checked import read_checked, write_checked
-from atlas.core.typed import plain
+from atlas.core.typed import JsonData, plain
 
-FORMAT = 1  # bump on purpose when the key's recipe changes
+FORMAT = 4  # bump on purpose when the key's recipe changes (2: keyed sets; 3: a digest of repr; 4: fingerprints)
 KIND = "page keys"  # how the build report names the manifest when it is corrupt
 MANIFEST = "pages.json"
 PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
@@ -63,8 +64,12 @@ class PageKeys:
         self.path = folder / MANIFEST
         self.published = published if published is not None and published.is_dir() else None
         self.enabled = enabled  # False (`atlas build --full`): every page is rendered, keys are still stored
-        self.old: dict[str, list] = load(self.path) if self.published is not None else {}
+        self.old, self.old_sets = load(self.path) if self.published is not None else ({}, {})
         self.new: dict[str, list] = {}
+        self.new_sets: dict[str, list] = {}  # set name -> [key, [[path, url], ...]] (atlas.site.keyed_sets)
+        self.sets_kept = 0  # files of keyed sets kept unmade
+        self.fingerprints_kept = 0  # artwork pages kept by their fingerprint, unbuilt (atlas.site.artwork_keys)
+        self.memo: dict[str, Any] = {}  # digests made once per build and process (atlas.site.keyed_sets)
         self.base = ""  # set by prepare(): templates, code, config
         self.globals: dict[str, Any] = {}
         self.shared: dict[str, str] = {}  # template -> shared digest (made on first use, in each process)
@@ -72,6 +77,7 @@ class PageKeys:
         self.rendered: list[str] = []  # files rendered although they had a key (the tests read it)
         self.kept = 0
         self.copies_kept = 0  # copied files (keep_copies) carried over unread
+        self.set_paths: set[str] = set()  # the files of keyed sets (counted in sets_kept, never as pages)
 
     def prepare(self, env: Environment, code: str, config: Any) -> None:
         """Digest what every page shares, once, before any page (or forked renderer) is made."""
@@ -98,10 +104,16 @@ class PageKeys:
         "" when the page cannot be keyed (it is then rendered every time). `views` (work id -> the work's
         view, SiteContext.views) lets each work's view be digested once, not on every page that shows it."""
         shared = self.shared_digest(env, template)
-        return key_digest(shared, self._compact(context, views or {}), plain(reads)) if shared else ""
+        if not shared:
+            return ""
+        body = repr((shared, self._compact(context, views or {}), self._compact(reads, {})))  # see _compact
+        return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _compact(self, value: Any, views: dict) -> Any:
-        """`value` with every work view in it replaced by that view's digest (a view is made once, never changed)."""
+        """`value` with every work view in it replaced by that view's digest (a view is made once, never changed)
+        and every JsonData by its JSON form. The key is a digest of its repr, not of canonical JSON: the same code
+        (in the key) builds the same values in the same order, and repr is a third of json.dumps(sort_keys=True)'s
+        cost, which with plain() per leaf was a third of a kept artwork page's cost."""
         if isinstance(value, dict):
             work = value.get("id")
             if isinstance(work, str) and views.get(work) is value:
@@ -111,13 +123,27 @@ class PageKeys:
             return {k: self._compact(v, views) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self._compact(v, views) for v in value]
-        return plain(value)
+        return self._compact(value.to_json(), views) if isinstance(value, JsonData) else value
 
     def unchanged(self, path: str, key: str) -> bool:
         """True when the published `path` was made from `key` and is still the file made then."""
-        entry = self.old.get(path)
-        if not self.enabled or entry is None or entry[0] != key or self.published is None:
+        entry = self.old.get(path)  # an artwork page's stored key is "<fingerprint>:<key>" (atlas.site.artwork_keys)
+        if not self.enabled or entry is None or entry[0].rpartition(":")[2] != key or self.published is None:
             return False
+        return self._intact(path, entry)
+
+    def fingerprinted(self, path: str, fingerprint: str) -> str:
+        """The stored key of the published `path` when it was made under `fingerprint` and is still the file made
+        then (atlas.site.artwork_keys), else ""."""
+        entry = self.old.get(path)
+        if not self.enabled or entry is None or not entry[0].startswith(fingerprint + ":") or self.published is None:
+            return ""
+        if not self._intact(path, entry):
+            return ""
+        self.fingerprints_kept += 1  # (counted in this process: the artwork pages of a big site render in workers)
+        return entry[0]
+
+    def _intact(self, path: str, entry: list) -> bool:
         try:
             st = os.stat(self.published / path)
         except OSError:
@@ -146,40 +172,46 @@ class PageKeys:
             yield out
             if not out.key:
                 continue
-            st = os.stat(root / out.path)
             copy = out.source is not None
-            if out.kept:
+            if out.kept:  # hard-linked: the published file, whose size and time unchanged() just checked
                 self.copies_kept += copy
-                self.kept += not copy
-                digest = self.old[out.path][3]
-            else:
-                self.rendered += [] if copy else [out.path]
-                digest = "" if copy else hashlib.sha256(out.data).hexdigest()  # a copy's bytes are not read again
+                self.kept += not copy and out.path not in self.set_paths
+                self.new[out.path] = [out.key, *self.old[out.path][1:]]
+                continue
+            st = os.stat(root / out.path)
+            self.rendered += [] if copy or out.path in self.set_paths else [out.path]
+            digest = "" if copy else hashlib.sha256(out.data).hexdigest()  # a copy's bytes are not read again
             self.new[out.path] = [out.key, st.st_size, st.st_mtime_ns, digest]
 
     def save(self) -> None:
         """Store this build's keys (call after publishing: they describe the published files)."""
-        body = json.dumps({"format": FORMAT, "pages": self.new}, sort_keys=True, separators=(",", ":"))
+        body = json.dumps({"format": FORMAT, "pages": self.new, "sets": self.new_sets}, sort_keys=True,
+                          separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_checked(self.path, body.encode("utf-8"))
 
     def line(self) -> str:
         """The build report's line."""
         return (f"pages: {self.kept:,} pages kept (their inputs did not change), {len(self.rendered):,} "
-                f"keyed pages rendered; {self.copies_kept:,} copied files kept (their source did not change)")
+                f"keyed pages rendered; {self.copies_kept:,} copied files kept (their source did not change); "
+                f"{self.sets_kept:,} data files kept (their set's inputs did not change)")
 
 
-def load(path: Path) -> dict[str, list]:
-    """The stored manifest, or {} when there is none, it is damaged or of another format."""
+def load(path: Path) -> tuple[dict[str, list], dict[str, list]]:
+    """The stored manifest's pages and keyed sets, or ({}, {}) when there is none, it is damaged or of
+    another format."""
     data = read_checked(path, KIND)
     if data is None:
-        return {}
+        return {}, {}
     try:
         stored = json.loads(data)
-        pages = stored["pages"] if stored.get("format") == FORMAT else {}
-        return {k: v for k, v in pages.items() if isinstance(v, list) and len(v) == 4}
+        if stored.get("format") != FORMAT:
+            return {}, {}
+        pages = {k: v for k, v in stored["pages"].items() if isinstance(v, list) and len(v) == 4}
+        sets = {k: v for k, v in stored["sets"].items() if isinstance(v, list) and len(v) == 2}
+        return pages, sets
     except (ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return {}, {}
 
 
 class Unfollowable(ValueError):

@@ -18,12 +18,12 @@ from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS
 from atlas.ingest import thumbnails
 from atlas.site import urls
+from atlas.site.artwork_keys import kept_page
 from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
 from atlas.site.pair_links import pair_page_links
-from atlas.site.similarity_views import why_json
 from atlas.site.work_display import default_conditions
-from atlas.site.work_json import work_record
+from atlas.site.work_json import work_json_file
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
 MORE_LISTED = 12  # groups an artwork page lists as one text link each besides those it pictures (readers without
@@ -56,12 +56,16 @@ def home(ctx: SiteContext) -> Iterator[Output]:
 
 
 def artwork(ctx: SiteContext, work_id: str) -> Output:
+    kept, fingerprint = kept_page(ctx, work_id)  # its inputs as the last build's: kept unbuilt (site/artwork_keys.py)
+    if kept is not None:
+        return kept
     lists = ctx.data.analogies.get(work_id, {})
     defaults = default_conditions(ctx.by_id[work_id], lists)
     rows = analogy_rows(ctx, work_id, set(defaults.values()), lists)
     unlisted = {fld: len(lists.get(fld, {})) - len(rows[fld]) for fld in CONDITIONS}
     cluster = ctx.clusters_by_work.get(work_id)  # its name and anchor only: the members change with any work placed
-    return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), work=ctx.work_view(work_id),
+    return ctx.page("work", work_id, "artwork.html", reads=artwork_reads(ctx, work_id, rows), fingerprint=fingerprint,
+                    work=ctx.work_view(work_id),
                     analogies=rows, unlisted=unlisted, switcher=switcher_data(ctx),
                     cluster=cluster and {"id": cluster.id, "label": cluster.label},
                     iiif=iiif_view(ctx, work_id), defaults=defaults,
@@ -96,7 +100,7 @@ def analogy_rows(ctx: SiteContext, work_id: str, keep: set[str] = frozenset(), l
     the page (so it does not grow with the number of groups): the switcher draws them all on demand."""
     rows: dict[str, list[dict]] = {}
     limit = ctx.data.config.render.groups_shown
-    lists = ctx.data.analogies.get(work_id, {}) if lists is None else lists  # built from the arrays: once
+    lists = ctx.data.analogies.get(work_id, {}) if lists is None else lists  # (the table builds them on each get)
     for fld in CONDITIONS:
         groups = lists.get(fld, {})
         ranked = sorted(groups, key=lambda g: (-groups[g][0][1], g))
@@ -193,8 +197,7 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         view = ctx.work_view(w.id)
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
-        extra = {"why": why_json(ctx, w.id), "pair_pages": viewer_links.get(w.id)}  # why this match; rel=canonical
-        yield Output(ctx.paths.work_json_path(w.id), json_bytes(work_record(ctx, w, extra)))  # compact: site/work_json.py
+        yield from work_json_file(ctx, w, viewer_links.get(w.id))  # compact, keyed: site/work_json.py
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))

@@ -20,7 +20,7 @@ from atlas.site.insights_pages import insights_globals, pct, years
 from atlas.site.larger_view import larger_view_globals
 from atlas.site.page_keys import PageKeys
 from atlas.site.pair_pages import ledger_pages, pairing_globals
-from atlas.site.similarity_views import similarity_texts, why_globals
+from atlas.site.similarity_views import similarity_text, why_globals
 from atlas.site.work_display import display_label
 from atlas.site.writer import SiteWriter
 
@@ -31,7 +31,7 @@ def make_context(data: SiteData, page_keys: PageKeys | None = None) -> SiteConte
     """The SiteContext of one build with all its template globals and filters; with `page_keys`, pages
     whose render key did not change are kept instead of rendered (atlas.site.page_keys)."""
     ctx = dataclasses.replace(new_context(data), page_keys=page_keys)
-    ctx.env.filters.update(pct=pct, years=years, similarity=similarity_texts(data.scale),
+    ctx.env.filters.update(pct=pct, years=years, similarity=similarity_memo(data),
                            label=display_label)  # a group named "JAPAN" in the catalogue reads "Japan"
     ctx.env.globals.update(
         url=ctx.url,
@@ -49,6 +49,19 @@ def make_context(data: SiteData, page_keys: PageKeys | None = None) -> SiteConte
     return ctx
 
 
+def similarity_memo(data: SiteData) -> Callable[[float], str]:
+    """The `similarity` filter, each score's text made once per process: a page key reads the text of every score
+    its page shows (atlas.site.page_keys), and the scale's percentile search was a quarter of a kept page's cost."""
+    memo: dict[float, str] = {}
+
+    def similarity(score: float) -> str:
+        text = memo.get(score)
+        if text is None:
+            text = memo[score] = similarity_text(data.scale, score)
+        return text
+    return similarity
+
+
 def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup], timings: dict | None = None) -> int:
     """Write every group's files, then the ledger's answers for URLs none of them produced, the data files
     and the sitemap. Returns the number of HTML pages. With `timings`, each group's seconds go in it
@@ -62,6 +75,7 @@ def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup
         if timings is not None:
             timings[f"pages: {group.__name__}"] = round(time.perf_counter() - start, 2)
     pages.write_outputs(writer, ledger_pages(ctx, writer.written), listed)  # last: it needs every page made
-    pages.write_outputs(writer, pages.data_files(ctx), listed)
+    data = pages.data_files(ctx)  # the work JSON files are keyed (atlas.site.keyed_sets): their keys are noted
+    pages.write_outputs(writer, keys.track(data, writer.root) if keys else data, listed)
     pages.write_outputs(writer, [pages.sitemap(ctx, listed)], [])
     return len(listed) + 1  # + the 404 page

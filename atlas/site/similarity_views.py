@@ -12,8 +12,6 @@ network's heat maps, the two works' heat maps side by side, with the untrained n
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from atlas.analysis.match_parts import describe, permille
 from atlas.analysis.similarity_scale import SimilarityScale
 from atlas.site.context import SiteContext
@@ -25,21 +23,6 @@ def similarity_text(scale: SimilarityScale | None, score: float) -> str:
     if scale is None or not scale.scores:
         return f"similarity {score:.2f}"
     return f"closer than {scale.percentile(score):.1f}% of all pairs"
-
-
-def similarity_texts(scale: SimilarityScale | None) -> Callable[[float], str]:
-    """similarity_text for one scale, remembered score by score: the scores on pages are rounded to 4
-    decimals, so a site has a few thousand distinct ones, and interpolating each of the ~60 a page shows
-    again was 4.6 s of 3,000 artwork pages (issue 20)."""
-    memo: dict[float, str] = {}
-
-    def text(score: float) -> str:
-        found = memo.get(score)
-        if found is None:
-            found = memo[score] = similarity_text(scale, score)
-        return found
-
-    return text
 
 
 def why_view(why: dict, a: str, b: str) -> list[dict]:

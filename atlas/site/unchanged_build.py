@@ -117,13 +117,21 @@ def cache_state(cache: Path) -> str:
 def tree_state(root: Path) -> dict[str, list[int]]:
     """{relative path: [size, mtime_ns, inode]} of every file under `root`."""
     state: dict[str, list[int]] = {}
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in files:
-            path = os.path.join(folder, name)
-            st = os.lstat(path)
-            state[os.path.relpath(path, root).replace(os.sep, "/")] = [st.st_size, st.st_mtime_ns, st.st_ino]
+    _scan(str(root), "", state)
     return state
+
+
+def _scan(folder: str, prefix: str, state: dict[str, list[int]]) -> None:
+    """Every file under `folder` into `state` by its path after `prefix`: one scandir per folder and one lstat per
+    file, without os.walk's and os.path.relpath's Python work per file (183,000 files at 10k works: the site
+    and the cache, twice per build)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _scan(entry.path, f"{prefix}{entry.name}/", state)
+            else:
+                st = entry.stat(follow_symlinks=False)
+                state[prefix + entry.name] = [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 class LastBuild:

@@ -28,9 +28,21 @@ To add a field, add a (long, short) line to FIELDS, fill it in `work_record` and
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
 
+from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS, Record
-from atlas.site.context import SiteContext
+from atlas.site.context import Output, SiteContext
+from atlas.site.heatmap_uris import heatmap_uri
+from atlas.site.keyed_sets import (
+    analogy_row,
+    keyed,
+    module_code,
+    record_digest,
+    set_key,
+)
+from atlas.site.similarity_views import untrained, why_json
 
 SCHEMA = 2
 FIELDS: dict[str, str] = {  # long name -> short key
@@ -63,6 +75,22 @@ def work_record(ctx: SiteContext, w: Record, nested: dict | None = None) -> dict
         if value:
             record[NESTED[long]] = value
     return record
+
+
+def work_json_file(ctx: SiteContext, w: Record, pair_pages: dict | None) -> Iterator[Output]:
+    """The work's JSON (`work_record` with its "why" and "pair_pages"), made again only when what it reads
+    changed (atlas.site.keyed_sets): its record and view, its row of the analogy and share arrays, its heat map,
+    the model's "untrained" flag and its pair pages. A title change elsewhere keeps it unmade."""
+    path = ctx.paths.work_json_path(w.id)
+    row = analogy_row(ctx, w.id)
+    key = "" if row is None else set_key(
+        ctx, sys.modules[__name__], module_code(sys.modules["atlas.site.pages"]), record_digest(w), ctx.work_view(w.id),
+        row, heatmap_uri(ctx, w.id), untrained(ctx), pair_pages, path)
+
+    def make() -> list[Output]:
+        nested = {"why": why_json(ctx, w.id), "pair_pages": pair_pages}  # why this match; rel=canonical
+        return [Output(path, json_bytes(work_record(ctx, w, nested)))]
+    return keyed(ctx, f"work:{w.id}", key, make)
 
 
 def compact_analogies(lists: dict) -> dict:
