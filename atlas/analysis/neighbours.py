@@ -202,11 +202,10 @@ def exact_search(
     return exact_search_groups(vectors, [members], k, block_size, device)[0]
 
 
-# Similarity-matrix elements per block of queries (512 MB of float32 on the CPU, 1 GB on a GPU): rows per
+# Similarity-matrix elements per block of queries (256 MB of float32 on the CPU, 1 GB on a GPU): rows per
 # block are cut to fit, so 100k or 1M candidates never need the whole N x N matrix. At 100k candidates a
-# CPU block is 1,342 queries: the matrix multiply ran ~15% faster than with 335 (128 MB blocks), and the
-# search ~38% faster with the groups read as slices (benchmarks/README.md, issue 20, session 8).
-BLOCK_ELEMENTS = {"cpu": 1 << 27, "cuda": 1 << 28}
+# CPU block is 671 queries; 1,342 (512 MB) was faster still but took the build past 4 GB (issue 20).
+BLOCK_ELEMENTS = {"cpu": 1 << 26, "cuda": 1 << 28}
 
 
 def query_step(candidates: int, block_size: int, device: str) -> int:
@@ -232,9 +231,10 @@ def exact_search_groups(
 
     One float32 matrix multiply of a block of queries against every row that is in any group, then per
     group torch.topk on its columns; no Python loop runs per query. `vectors` may be a memory map: only one
-    block of queries is read at a time. The candidate rows are laid out so that a family of disjoint groups
-    (the cultures, say) each fill a run of columns, read as a slice; only the other groups (the media) are
-    gathered: gathering every group's columns was a fifth of the search at 100k works (issue 20)."""
+    block of queries is read at a time. When only some rows are candidates (a copy of them is made anyway),
+    they are laid out so that a family of disjoint groups (the cultures, say) each fill a run of columns, read
+    as a slice, and only the other groups are gathered; when every row is one, the matrix is used as it is
+    and each group gathered (a laid-out copy would double the vectors' memory)."""
     import torch
 
     queries = np.arange(len(vectors)) if query_rows is None else np.asarray(query_rows, dtype=np.int64)
@@ -243,6 +243,9 @@ def exact_search_groups(
     if not groups or n == 0:
         return out
     rows, runs = column_layout(groups)
+    if len(rows) == len(vectors):  # every row a candidate: the matrix as it is, no laid-out copy (800 MB at
+        rows = np.arange(len(vectors))  # 100k x 2,048 beside the memory map, past the 4 GB of issue 20)
+        runs = {g: 0 for g, members in enumerate(groups) if np.array_equal(members, rows)}
     position = np.full(len(vectors), -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
     in_order = len(rows) == len(vectors) and bool(np.all(rows[1:] > rows[:-1]))
