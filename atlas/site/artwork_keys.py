@@ -57,7 +57,7 @@ def fingerprint(ctx: SiteContext, work_id: str) -> str:
     if not base:
         return ""
     table = ctx.data.analogies
-    found = np.unique(table.indices[:, table._rows[work_id]])
+    found = np.unique(table.indices[:, table.row(work_id)])
     others = [_shown(ctx, table.ids[j]) for j in found.tolist() if j >= 0]
     return key_digest(base, _own(ctx, work_id), row[1], others)
 
