@@ -4,7 +4,6 @@ removed, and under --full; what is kept equals what a build from empty caches ma
 
 from __future__ import annotations
 
-import csv
 import gzip
 import re
 import shutil
@@ -19,6 +18,7 @@ from atlas.site.page_keys import PageKeys
 from atlas.site.unchanged_build import LastBuild
 
 from .conftest import write_small_collection
+from .test_page_keys import files, retitle
 
 pytestmark = pytest.mark.slow  # a few small builds
 TABLE = "data/tables/analogies.csv.gz"
@@ -33,22 +33,6 @@ def make_collection(folder: Path, count: int = 12) -> Path:
                      "culture": ("Dutch", "Chinese")[i % 2], "medium": ("Oil", "Ink")[i % 2 == 0 and i % 3 == 0],
                      "image": f"img/{i}.png"})
     return write_small_collection(folder, rows, "Sets")
-
-
-def retitle(folder: Path, work_id: str) -> None:
-    path = folder / "collection.csv"
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    for row in rows:
-        row["title"] += " (retitled)" if row["id"] == work_id else ""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def inodes(site: Path) -> dict[str, int]:
@@ -80,7 +64,7 @@ def test_a_title_change_keeps_the_analogies_table_and_other_manifests_and_equals
     site = folder / "out" / "site"
     before = inodes(site)
     assert TABLE in before and manifest(site, "S03") in before
-    retitle(folder, "S03")
+    retitle(folder, "S03", "Work 3 (retitled)")
     report = rebuild(folder)
     after = inodes(site)
     assert after[TABLE] == before[TABLE]  # carried over unmade: the analogies hold no title
@@ -134,7 +118,7 @@ def test_an_edited_or_removed_kept_file_is_made_again(folder, damage):
 
 def test_full_makes_every_set_again(folder):
     site = folder / "out" / "site"
-    retitle(folder, "S07")  # so that the build runs past the early stop
+    retitle(folder, "S07", "Work 7 (retitled)")  # so that the build runs past the early stop
     before = inodes(site)
     report = rebuild(folder, full=True)
     assert sets_kept(report) == 0
