@@ -54,7 +54,7 @@ def open_page(browser, tmp_path):
 
 
 def expected_files(site_dir: Path, work_id: str) -> dict[str, bytes]:
-    """What the Python writer gives for the work's rows of the whole table (types as analogy_rows has them)."""
+    """What the Python writer gives for the work's rows of the whole table (types as analogy_tuples has them)."""
     text = gzip.decompress((site_dir / "data" / "tables" / "analogies.csv.gz").read_bytes()).decode("utf-8-sig")
     rows = [dict(r, rank=int(r["rank"]), similarity=float(r["similarity"]))
             for r in csv.DictReader(io.StringIO(text, newline="")) if r["id"] == work_id]

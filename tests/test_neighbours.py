@@ -176,7 +176,7 @@ def test_groups_laid_out_as_runs_give_the_gathered_answer_ties_included():
     vectors = (rng.integers(-2, 3, size=(300, 4)) / 4).astype(np.float32)
     culture = rng.integers(0, 5, 300)  # culture 4 is searched in no group: a copy of the candidates is laid out
     groups = [np.flatnonzero(culture == c) for c in range(4)] + [np.arange(0, 300, 2), np.arange(5, 300, 7)]
-    rows, runs = column_layout(groups)
+    rows, runs = column_layout(groups, np.unique(np.concatenate(groups)))
     assert sorted(runs) == [0, 1, 2, 3] and len(rows) < 300 and sorted(rows.tolist()) == sorted(set(rows.tolist()))
     for g, first in runs.items():
         assert np.array_equal(rows[first : first + len(groups[g])], groups[g])

@@ -242,14 +242,15 @@ def exact_search_groups(
     out = [(np.full((n, k), -1, dtype=np.int64), np.full((n, k), np.nan, dtype=np.float32)) for _ in groups]
     if not groups or n == 0:
         return out
-    rows, runs = column_layout(groups)
-    if len(rows) == len(vectors):  # every row a candidate: the matrix as it is, no laid-out copy (800 MB at
-        rows = np.arange(len(vectors))  # 100k x 2,048 beside the memory map, past the 4 GB of issue 20)
+    rows = np.unique(np.concatenate(groups))
+    everyone = len(rows) == len(vectors)
+    if everyone:  # the matrix as it is: a laid-out copy would be 800 MB at 100k x 2,048 beside the memory map
         runs = {g: 0 for g, members in enumerate(groups) if np.array_equal(members, rows)}
+    else:
+        rows, runs = column_layout(groups, rows)
     position = np.full(len(vectors), -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
-    in_order = len(rows) == len(vectors) and bool(np.all(rows[1:] > rows[:-1]))
-    base = torch.from_numpy(np.ascontiguousarray(vectors if in_order else vectors[rows], dtype=np.float32)).to(device)
+    base = torch.from_numpy(np.ascontiguousarray(vectors if everyone else vectors[rows], dtype=np.float32)).to(device)
     columns = [None if g in runs else torch.from_numpy(position[groups[g]]).to(device) for g in range(len(groups))]
     members = [torch.from_numpy(g).to(device) for g in groups]
     step = query_step(len(rows), block_size, device)
@@ -275,8 +276,9 @@ def exact_search_groups(
     return out
 
 
-def column_layout(groups: list[np.ndarray]) -> tuple[np.ndarray, dict[int, int]]:
-    """(the candidate rows in column order, {group: its first column}) for exact_search_groups: the groups
+def column_layout(groups: list[np.ndarray], candidates: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
+    """(the `candidates` (every row in any group) in column order, {group: its first column}) for
+    exact_search_groups: the groups
     disjoint from every earlier such group, each one's members (ascending, as given) in a run of columns, then
     the rows of no such group, ascending. Within a run columns follow the members' order, so canonical_topk's
     ties (the lower column first) still go to the lower row."""
@@ -291,7 +293,7 @@ def column_layout(groups: list[np.ndarray]) -> tuple[np.ndarray, dict[int, int]]
         parts.append(members)
         taken = np.union1d(taken, members)
         first += len(members)
-    rest = np.setdiff1d(np.unique(np.concatenate(groups)) if groups else taken, taken)
+    rest = np.setdiff1d(candidates, taken)
     return np.concatenate(parts + [rest]).astype(np.int64), runs
 
 

@@ -32,7 +32,7 @@
     return Number.isInteger(x) ? x.toFixed(1) : String(x);
   }
 
-  // The rows of downloads.py analogy_rows: [id, field, group, rank, neighbour_id, similarity].
+  // The rows of downloads.py analogy_tuples: [id, field, group, rank, neighbour_id, similarity].
   function rows(work) {
     var out = [];
     FIELDS.forEach(function (field) {

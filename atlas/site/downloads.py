@@ -154,7 +154,7 @@ def analogy_count(ctx: SiteContext) -> int:
     table's file is kept unmade when the analogies did not change, and the data page still states its rows."""
     table = ctx.data.analogies
     if not isinstance(table, AnalogyTable):
-        return sum(len(analogy_rows(ctx, w.id)) for w in ctx.data.works)
+        return sum(1 for _ in analogy_tuples([w.id for w in ctx.data.works], table))
     found = [table.row(w.id) for w in ctx.data.works if w.id in table]
     return int((table.indices[:, found] >= 0).sum())
 
@@ -171,11 +171,6 @@ def work_row(ctx: SiteContext, w: Record) -> dict:
             "date_end": iso_year(w.date_end), "culture": w.culture or "", "culture_raw": w.culture_raw,
             "medium": w.medium or "", "medium_raw": w.medium_raw, "credit": w.credit, "rights": w.rights,
             "url": ctx.paths.page_path("work", w.id)}
-
-
-def analogy_rows(ctx: SiteContext, work_id: str) -> list[dict]:
-    names = [name for name, _ in COLUMNS["analogies"]]
-    return [dict(zip(names, row)) for row in analogy_tuples([work_id], ctx.data.analogies)]
 
 
 def analogy_tuples(ids: Sequence[str], analogies: Mapping) -> Iterator[tuple]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from atlas.analysis.analogy_table import AnalogyTable
 from atlas.core.cache import key_digest
 from atlas.core.stage_cache import code_digest, part_digest
 from atlas.site.context import Output, SiteContext
@@ -71,9 +72,8 @@ def keyed(ctx: SiteContext, name: str, key: str, make: Callable[[], Iterable[Out
 def table_digest(analogies: Any) -> str:
     """A digest of the analogies: an AnalogyTable's arrays digested whole (fast at 10k works x 30 groups), any
     other mapping (tests' plain dicts) as canonical JSON."""
-    arrays = [getattr(analogies, name, None) for name in ("indices", "scores")]
-    if all(a is not None for a in arrays):
-        return key_digest(analogies.ids, analogies.groups, *[part_digest(a) for a in arrays])
+    if isinstance(analogies, AnalogyTable):
+        return key_digest(analogies.ids, analogies.groups, part_digest(analogies.indices), part_digest(analogies.scores))
     return part_digest({k: analogies[k] for k in sorted(analogies)})
 
 
@@ -88,8 +88,7 @@ def analogy_row(ctx: SiteContext, work_id: str) -> list | None:
     arrays over the same table (atlas.analysis.pair_shares.PairShares), their shares. None when the analogies
     or the shares are not arrays (then the caller makes its file every time)."""
     table, why = ctx.data.analogies, ctx.data.why
-    rows = getattr(table, "_rows", None)
-    if rows is None or getattr(table, "indices", None) is None or ctx.page_keys is None:
+    if not isinstance(table, AnalogyTable) or ctx.page_keys is None:
         return None
     arrays = getattr(why, "listed", None) is not None and getattr(why, "table", None) is table
     if not arrays and (not isinstance(why, dict) or why):
@@ -97,9 +96,9 @@ def analogy_row(ctx: SiteContext, work_id: str) -> list | None:
     memo = ctx.page_keys.memo
     if "table" not in memo:
         memo["table"] = key_digest(table.ids, table.groups, list(getattr(why, "families", ())))
-    row = rows.get(work_id)
-    if row is None:
+    if work_id not in table:
         return [memo["table"], None]
+    row = table.row(work_id)
     h = hashlib.sha256(np.ascontiguousarray(table.indices[:, row]).data)
     h.update(np.ascontiguousarray(table.scores[:, row]).data)
     if arrays:
