@@ -65,7 +65,7 @@ from atlas.preflight import Preflight, check_config
 from atlas.site import iiif_out, pages
 from atlas.site.artworks import artwork_pages
 from atlas.site.context import SiteData, Studies
-from atlas.site.downloads import downloads
+from atlas.site.downloads import downloads, start_analogies
 from atlas.site.explorer import explorer_pages
 from atlas.site.insights_pages import insights_pages
 from atlas.site.journey_plan import journey_stage
@@ -333,6 +333,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 larger=larger,
             ), keys)
             writer.write_bytes("data/quality.json", json_bytes(measured.to_json()))
+            start_analogies(ctx)  # its one big file, made by a forked child meanwhile
             # then the ledger's redirects and notices, the data files and the sitemap (atlas.site.render)
             report.counts["pages"] = render_site(ctx, writer, PAGE_GROUPS, report.timings)
             report.add(pairings.problems)

@@ -27,8 +27,9 @@ import numpy as np
 from atlas.analysis.analogy_table import AnalogyTable, rounded
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS, Record
+from atlas.site.background import Background
 from atlas.site.context import Output, SiteContext
-from atlas.site.keyed_sets import keyed, set_key, table_digest
+from atlas.site.keyed_sets import keyed, set_key, table_digest, will_keep
 
 # kind -> [(column, meaning)]: the single source of the files' columns and of the README.
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -74,6 +75,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 TABLES = "data/tables/"  # the whole-collection files (data/works.json and others are the front end's)
+BACKGROUND_FROM = 1000  # works from which the analogies table is made in a forked child (atlas.site.background)
+ANALOGIES_SET = "downloads:analogies"  # its keyed set (atlas.site.keyed_sets)
 GZIP_LEVEL = 6  # gzip's own default: level 9 took 4.1x the time for a file 4.5% smaller (3,000 synthetic works)
 TUPLE_BLOCK = 1024  # works whose analogies are read off the arrays at once
 ANALOGIES_GZ = "analogies"  # the stem written only as <stem>.csv.gz: it grows with works x groups x k
@@ -149,6 +152,28 @@ def analogies_gz(ctx: SiteContext) -> tuple[Output, int]:
     return Output(f"{TABLES}{ANALOGIES_GZ}.csv.gz", raw.getvalue()), count
 
 
+_started: dict[int, tuple[str, Background]] = {}  # id(ctx) -> (its key, the table being made): start_analogies
+
+
+def analogies_key(ctx: SiteContext) -> str:
+    """The analogies table's set key: the works' ids and the analogy arrays."""
+    return set_key(ctx, sys.modules[__name__], [w.id for w in ctx.data.works], table_digest(ctx.data.analogies))
+
+
+def start_analogies(ctx: SiteContext, least: int | None = None) -> bool:
+    """Start making the analogies table in a forked child (atlas.site.background), to be collected by
+    `downloads`, when the site has `least` works or more and the table will be made (its key changed): the
+    build calls this before rendering, so the table is made while the pages are (`least`: BACKGROUND_FROM by
+    default; below it forking costs more than it saves). True when started."""
+    if len(ctx.data.works) < (BACKGROUND_FROM if least is None else least):
+        return False
+    key = analogies_key(ctx)
+    if will_keep(ctx, ANALOGIES_SET, key):
+        return False
+    _started[id(ctx)] = (key, Background(lambda: analogies_gz(ctx)[0].data, "the analogies table"))
+    return True
+
+
 def analogy_count(ctx: SiteContext) -> int:
     """The rows of the analogies table (analogies_gz's count), from the AnalogyTable's arrays when it is one: the
     table's file is kept unmade when the analogies did not change, and the data page still states its rows."""
@@ -222,8 +247,11 @@ def downloads(ctx: SiteContext) -> Iterator[Output]:
     wholes = whole_rows(ctx)
     for stem, rows in wholes.items():
         yield from both(f"{TABLES}{stem}", WHOLE[stem][0], rows)
-    key = set_key(ctx, sys.modules[__name__], [w.id for w in works], table_digest(ctx.data.analogies))
-    yield from keyed(ctx, "downloads:analogies", key, lambda: [analogies_gz(ctx)[0]])  # remade when they change
+    key, started = _started.pop(id(ctx), (None, None))
+    key = key or analogies_key(ctx)
+    path = f"{TABLES}{ANALOGIES_GZ}.csv.gz"
+    make = (lambda: [Output(path, started.result())]) if started else (lambda: [analogies_gz(ctx)[0]])
+    yield from keyed(ctx, ANALOGIES_SET, key, make)  # remade when they change
     analogies = analogy_count(ctx)
     yield Output("data/README.txt", readme(ctx).encode("utf-8"))
     counts = {stem: len(rows) for stem, rows in wholes.items()} | {ANALOGIES_GZ: analogies}

@@ -53,8 +53,8 @@ def keyed(ctx: SiteContext, name: str, key: str, make: Callable[[], Iterable[Out
     if keys is None or not key:
         yield from make()
         return
-    old = keys.old_sets.get(name)
-    if old is not None and old[0] == key and all(keys.unchanged(path, key) for path, _ in old[1]):
+    if will_keep(ctx, name, key):
+        old = keys.old_sets[name]
         keys.new_sets[name] = old
         keys.sets_kept += len(old[1])
         keys.set_paths.update(path for path, _ in old[1])
@@ -67,6 +67,15 @@ def keyed(ctx: SiteContext, name: str, key: str, make: Callable[[], Iterable[Out
         keys.set_paths.add(out.path)
         yield dataclasses.replace(out, key=key)
     keys.new_sets[name] = [key, made]
+
+
+def will_keep(ctx: SiteContext, name: str, key: str) -> bool:
+    """Whether `keyed` will carry set `name` over unmade: its key is the last build's and its files are intact."""
+    keys = ctx.page_keys
+    if keys is None or not key:
+        return False
+    old = keys.old_sets.get(name)
+    return old is not None and old[0] == key and all(keys.unchanged(path, key) for path, _ in old[1])
 
 
 def table_digest(analogies: Any) -> str:

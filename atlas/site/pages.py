@@ -216,12 +216,14 @@ def sitemap(ctx: SiteContext, listed: Iterable[str]) -> Output:
     return Output(urls.page_file("sitemap"), xml.encode("utf-8"))
 
 
-def write_outputs(writer, outputs: Iterable[Output], listed: list[str]) -> int:
-    """Write every output through the site writer; append page URLs to `listed`. Returns the count written."""
+def write_outputs(writer, outputs: Iterable[Output], listed: list[str], known: dict[str, list] | None = None) -> int:
+    """Write every output through the site writer; append page URLs to `listed`. Returns the count written.
+    `known`: the last build's page keys (PageKeys.old: path -> [key, size, ...]), whose sizes the kept files have."""
     count = 0
     for out in outputs:
         if out.kept:  # its render key matched: the published page is carried over as it is
-            writer.keep(out.path)
+            entry = known.get(out.path) if known else None
+            writer.keep(out.path, entry[1] if entry else None)
         elif out.source is not None:
             writer.copy_file(out.path, Path(out.source), out.checked)
         else:

@@ -83,12 +83,14 @@ class SiteWriter:
     def _join(self, root: Path, relative: str) -> Path:
         """urls.safe_join(root, relative), each folder resolved and checked once: resolving every file's whole
         path (an lstat per component) was 10 s of a 2,000-work rebuild. A file that is itself a symlink is
-        checked whole, as before; no build changes either tree's folders into links while it holds the lock."""
+        checked whole, as before; no build changes either tree's folders into links while it holds the lock.
+        In the staging folder no file is looked at: it is this build's own, made empty, and `_claim` refuses a
+        second write to a path, so nothing can be there yet (one lstat less per file of the site)."""
         folder, _, name = relative.rpartition("/")
         if not name or name in (".", ".."):
             return safe_join(root, relative)  # refused there, or the folder itself
         target = self._folder(root, folder) / name
-        return safe_join(root, relative) if target.is_symlink() else target
+        return safe_join(root, relative) if root is not self.root and target.is_symlink() else target
 
     def _folder(self, root: Path, folder: str) -> Path:
         """`folder` under `root`, resolved and checked, from its parent's: a folder that is no link (or not there
@@ -122,14 +124,15 @@ class SiteWriter:
             raise exc if exc.filename else OSError(exc.errno, exc.strerror, str(target)) from exc
         self.counts.written += 1
 
-    def keep(self, relative: str) -> None:
+    def keep(self, relative: str, size: int | None = None) -> None:
         """Carry the published file at `relative` over unread: a page whose render key did not change
-        (atlas.site.page_keys checked that the published file is still the one made from that key)."""
+        (atlas.site.page_keys checked that the published file is still the one made from that key, and gives
+        its `size` from that check; without it the file is looked at)."""
         target = self._claim(relative)
         old = self._join(self.published, relative) if self.published is not None else None
         if old is None or not _carry_over(old, target):
             raise FileNotFoundError(errno.ENOENT, "a kept page is no longer in the published site", str(old))
-        self.bytes_written += target.stat().st_size
+        self.bytes_written += target.stat().st_size if size is None else size
         self.counts.unchanged += 1
 
     def write_text(self, relative: str, text: str) -> None:
