@@ -61,6 +61,21 @@ class AnonSampler:
         self.thread.join()
 
 
+def largest_mappings(count: int = 8) -> dict[str, float]:
+    """The resident MB of the largest mappings at the end of the build, by file (anonymous memory as "[anon]"):
+    what the RSS beyond the anonymous peak is made of (memory-mapped matrices, libraries)."""
+    sizes: dict[str, float] = {}
+    name = "[anon]"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+            name = head[5] if len(head) > 5 else "[anon]"
+            name = name if name.startswith("[") else Path(name).name
+        elif head and head[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0) + int(head[1]) / 1024
+    return dict(sorted(sizes.items(), key=lambda item: -item[1])[:count])
+
+
 def child(config_path: Path, workers: int, layout: str | None) -> dict:
     """Build with per-stage peak RSS recorded; returns the figures."""
     from atlas.build import build
@@ -89,7 +104,9 @@ def child(config_path: Path, workers: int, layout: str | None) -> dict:
     start = time.perf_counter()
     report = build(config)
     sampler.stop()
+    mapped = largest_mappings()
     return {
+        "largest_mappings_mb": mapped,
         "seconds": time.perf_counter() - start, "stage_peak_rss_mb": peaks, "peak_rss_mb": max(whole) / 1024,
         "stage_peak_anon_mb": anon_peaks, "peak_anon_mb": max(anon_peaks.values(), default=0),
         "largest_child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -133,6 +150,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nwhole build of {args.works} works: {result['seconds']:.0f} s, peak RSS {result['peak_rss_mb']:.0f} MB, "
           f"anonymous {result['peak_anon_mb']:.0f} MB, largest worker {result['largest_child_rss_mb']:.0f} MB "
           f"(load {result['load_before']}->{result['load_after']})")
+    print("largest mappings at the end (MB resident): "
+          + ", ".join(f"{name} {mb:.0f}" for name, mb in result.get("largest_mappings_mb", {}).items()))
     print(f"{'stage':<12} {'peak RSS MB':>11} {'anon MB':>8} {'seconds':>8}")
     for name, mb in result["stage_peak_rss_mb"].items():
         anon = result["stage_peak_anon_mb"].get(name, 0)

@@ -4,8 +4,9 @@ Python's round(float(s), 4) gives, which the pages showed before, ties and near-
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from atlas.analysis.analogy_table import DECIMALS, AnalogyTable, rounded
+from atlas.analysis.analogy_table import DECIMALS, AnalogyTable, first_analogies, rounded
 
 
 def python_round(values: np.ndarray) -> list[float]:
@@ -36,3 +37,21 @@ def test_a_work_reads_the_same_lists_as_the_per_value_loop():
             if pairs:
                 expected.setdefault("culture", {})[f"g{g}"] = pairs
         assert table[work] == expected
+
+
+@pytest.mark.parametrize("fld", [None, "culture", "medium"])
+def test_first_analogies_read_from_the_arrays_equal_the_nested_lists(fld):
+    """first_analogies' array path gives each work's closest analogy per group exactly as its nested lists do:
+    groups with no analogy (-1) left out, works outside the table listed with none, scores rounded alike."""
+    rng = np.random.default_rng(5)
+    ids = [f"w{i:02d}" for i in range(40)]
+    groups = [("culture", "A"), ("culture", "B"), ("medium", "Oil"), ("medium", "Ink")]
+    indices = rng.integers(-1, len(ids), size=(len(groups), len(ids), 3)).astype(np.int32)
+    scores = rng.random(indices.shape).astype(np.float32)
+    scores[indices < 0] = np.nan
+    table = AnalogyTable(ids, groups, indices, scores)
+    nested = {i: table[i] for i in ids}
+    asked = ids[::3] + ["not-in-the-table"]
+    found = first_analogies(table, asked, fld)
+    assert found == first_analogies(nested, asked, fld)
+    assert found["not-in-the-table"] == [] and sum(map(len, found.values())) > len(asked)

@@ -61,6 +61,24 @@ def test_pairs_read_from_the_arrays_equal_the_pairs_from_nested_analogies(seed):
     assert find("A", "B") and find("A", "Z") == []
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_best_pair_per_link_read_from_the_arrays_equals_the_nested_loop(seed):
+    """best_pair_per_link's array path gives the nested loop's answer exactly: ties of quarter-step scores,
+    missing analogies (-1), works without a culture or outside the labels, a culture with no layer."""
+    rng = np.random.default_rng(seed)
+    labels = ["C", "A", "B", "D"]  # not sorted: a link's first culture is the one first in labels
+    works = [Record(id=f"w{i:03d}", culture=(labels + ["", "E"])[int(rng.integers(6))]) for i in range(120)]
+    layers = ["A", "B", "C", "E"]  # no layer for D; E has one but is not in labels
+    indices = rng.integers(-1, len(works), size=(len(layers), len(works), 4)).astype(np.int32)
+    scores = (rng.integers(-4, 5, size=indices.shape) / 4).astype(np.float32)
+    scores[indices < 0] = np.nan
+    table = AnalogyTable([w.id for w in works], [("culture", c) for c in layers], indices, scores)
+    nested = {w.id: table[w.id] for w in works}
+    found = best_pair_per_link(works, table, labels)
+    assert found == best_pair_per_link(works, nested, labels)
+    assert len(found) >= 3
+
+
 @pytest.mark.slow
 def test_only_the_strongest_links_get_a_page(tmp_path):
     (tmp_path / "img").mkdir()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,11 +113,10 @@ def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def work_entry(view: dict, analogies: dict[str, dict[str, list[tuple[str, float]]]]) -> dict:
-    """What the ledger remembers of a published work: its caption and its closest analogies, best first."""
-    ranked = sorted(
-        (-score, other) for groups in analogies.values() for pairs in groups.values() for other, score in pairs[:1]
-    )
+def work_entry(view: dict, firsts: Iterable[tuple[str, float]]) -> dict:
+    """What the ledger remembers of a published work: its caption and its closest analogies, best first, from
+    its closest analogy in each group, (other, score) (atlas.analysis.analogy_table.first_analogies)."""
+    ranked = sorted((-score, other) for other, score in firsts)
     closest: list[str] = []
     for _, other in ranked:
         if other not in closest:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
+from atlas.analysis.analogy_table import first_analogies
 from atlas.analysis.chord import chord_svg, palette
 from atlas.analysis.culture import strongest_links
 from atlas.core.jsonio import json_bytes
@@ -151,10 +152,11 @@ def group_cards(ctx: SiteContext, fld: str) -> list[dict]:
 def featured_pairs(ctx: SiteContext, limit: int = 12) -> list[dict]:
     """The most similar cross-culture top-1 analogies, at most one per pair of cultures."""
     candidates = []
+    firsts = first_analogies(ctx.data.analogies, [w.id for w in ctx.data.works], "culture")
     for w in ctx.data.works:
-        for group, pairs in ctx.data.analogies.get(w.id, {}).get("culture", {}).items():
-            if w.culture and group != w.culture and pairs:
-                candidates.append((-pairs[0][1], w.id, pairs[0][0], tuple(sorted((w.culture, group)))))
+        for _, group, other, score in firsts[w.id]:
+            if w.culture and group != w.culture:
+                candidates.append((-score, w.id, other, tuple(sorted((w.culture, group)))))
     chosen, seen = [], set()
     for neg_score, a, b, key in sorted(candidates):
         if key not in seen:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from atlas.analysis.analogy_table import first_analogies
 from atlas.core.progress import progress
 from atlas.core.records import CONDITIONS, Problem, byline
 from atlas.site import og_image, urls
@@ -165,7 +166,9 @@ class PairPages:
                 yield self.notice(path)
             answered.add(path)
             folded.add(path.lower())
-        works = {w.id: work_entry(self.r.work_view(w.id), self.r.data.analogies.get(w.id, {})) for w in self.r.data.works}
+        ids = [w.id for w in self.r.data.works]
+        firsts = first_analogies(self.r.data.analogies, ids)
+        works = {i: work_entry(self.r.work_view(i), [(other, score) for _, _, other, score in firsts[i]]) for i in ids}
         ledger = previous.merged(produced | answered, works, self.r.paths.special)
         yield Output(urls.ledger_path(), ledger.to_json())
         self.plan.counts.update(ledger_urls=len(ledger.pages), urls_redirected=moved, urls_gone=len(answered) - moved)
