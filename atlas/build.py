@@ -78,7 +78,7 @@ from atlas.site.precompress import precompress
 from atlas.site.render import make_context, render_site
 from atlas.site.unchanged_build import LastBuild, input_digest, restore
 from atlas.site.weight import host_warnings
-from atlas.site.writer import check_shrink, publish, recover, staging
+from atlas.site.writer import Removals, check_shrink, publish, recover, staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
@@ -136,8 +136,12 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
         report.notes += [f"took over the stale lock {lock.path} of {lock.stale.describe()}, which is no longer "
                          "running" for lock in locks if lock.stale]
         report.notes += recover(config.output_dir)  # under the lock: every staging folder now is a dead build's
-        with naming_the_folders(config), engine_for(config) as engine:  # engine.kind: local, or a Ray cluster
-            return _build_locked(config, report, allow_shrink, engine, full)
+        removals = Removals(background=True)  # the replaced site's removal, overlapping the last records
+        try:
+            with naming_the_folders(config), engine_for(config) as engine:  # engine.kind: local, or a Ray cluster
+                return _build_locked(config, report, allow_shrink, engine, full, removals)
+        finally:
+            removals.wait()  # the old site is gone before the output's lock is let go
 
 
 @contextlib.contextmanager
@@ -154,7 +158,7 @@ def naming_the_folders(config: SiteConfig):
 
 
 def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, engine: Engine,
-                  full: bool = False) -> BuildReport:
+                  full: bool = False, removals: Removals | None = None) -> BuildReport:
     """The build proper, stage by stage; runs while this process holds the output's and the cache's locks."""
     corrupt = start_corrupt_log()  # every cache file found damaged from here on: one note per kind at the end
     stages = StageCache(stage_folder(config))
@@ -346,7 +350,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         with report.stage("publish"):
             check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
             last.forget()  # until saved below, no record claims to describe the published site
-            publish(config.output_dir, writer)
+            publish(config.output_dir, writer, removals)  # the old site is removed meanwhile (Removals)
             keys.save()  # only now: the keys describe the published files
     report.notes.append(keys.line())
     report.counts.update(pages_kept=keys.kept, pages_rendered_keyed=len(keys.rendered))

@@ -131,6 +131,26 @@ def test_publish_exchanges_the_published_folder_for_the_new_one(tmp_path, monkey
     assert_clean(output)
 
 
+@pytest.mark.parametrize("fallback", [False, True])
+def test_the_replaced_site_is_removed_in_the_background_and_gone_after_wait(tmp_path, monkeypatch, fallback):
+    """Removals(background=True): publish returns with the new site in place; the old one is removed by a
+    thread the build waits for before it lets go of the lock (both swap paths)."""
+    if fallback:
+        monkeypatch.setattr(writer, "_renameat2", lambda: None)  # as the no_exchange fixture
+    output = tmp_path / "site"
+    make_site(output, "old")
+    for n in range(200):  # enough folders that the removal is still running when publish returns
+        (output / "many" / f"f{n}").mkdir(parents=True)
+        (output / "many" / f"f{n}" / "index.html").write_text("old")
+    removals = writer.Removals(background=True)
+    publish(output, staged(output, "new"), removals)
+    assert tree(output) == expected("new")
+    assert len(removals.threads) == 1 and removals.threads[0].daemon
+    removals.wait()
+    assert removals.threads == []
+    assert_clean(output)
+
+
 real_exchange = writer.exchange
 
 
