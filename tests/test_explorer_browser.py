@@ -361,7 +361,7 @@ def opening_row(record: dict, only: str = "") -> str:
 
 def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
     config, _ = sample_build
-    record = read_work_json((config.output_dir / urls.work_json_path("S0001")).read_bytes())
+    record = read_work_json((config.output_dir / urls.work_data_path("S0001")).read_bytes())
     cultures = sorted(record["analogies"]["culture"])
     media = sorted(record["analogies"]["medium"])
     gp = open_page()
@@ -410,7 +410,7 @@ def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
 
 def test_analogy_deep_link_works_without_scripts(sample_build, open_page):
     config, _ = sample_build
-    record = read_work_json((config.output_dir / urls.work_json_path("S0001")).read_bytes())
+    record = read_work_json((config.output_dir / urls.work_data_path("S0001")).read_bytes())
     html = (config.output_dir / urls.page_file("work", "S0001")).read_text(encoding="utf-8")
     target = max(g for g in record["analogies"]["culture"] if f'class="analogy-row" id="culture-{urls.slug(g)}"' in html)
     gp = open_page(javascript=False)

@@ -77,6 +77,7 @@ TABLES = "data/tables/"  # the whole-collection files (data/works.json and other
 GZIP_LEVEL = 6  # gzip's own default: level 9 took 4.1x the time for a file 4.5% smaller (3,000 synthetic works)
 TUPLE_BLOCK = 1024  # works whose analogies are read off the arrays at once
 ANALOGIES_GZ = "analogies"  # the stem written only as <stem>.csv.gz: it grows with works x groups x k
+ANALOGIES_PATH = f"{TABLES}{ANALOGIES_GZ}.csv.gz"  # every manifest's seeAlso (atlas.site.iiif_out)
 WHOLE = {  # data/tables/ file stem -> (kind, what it holds)
     "works": ("works", "every published work, one row each"),
     "analogies": ("analogies", "all analogies: one row per work, group and rank (gzip-compressed CSV)"),
@@ -146,7 +147,7 @@ def analogies_gz(ctx: SiteContext) -> tuple[Output, int]:
         count = write_tuples(text, "analogies", analogy_tuples([w.id for w in ctx.data.works], ctx.data.analogies))
         text.flush()
         text.detach()
-    return Output(f"{TABLES}{ANALOGIES_GZ}.csv.gz", raw.getvalue()), count
+    return Output(ANALOGIES_PATH, raw.getvalue()), count
 
 
 def analogy_count(ctx: SiteContext) -> int:
@@ -268,6 +269,13 @@ def credit(ctx: SiteContext) -> str:
     return ctx.config.downloads.credit or ctx.config.title
 
 
+def record_where(ctx: SiteContext) -> str:
+    """Where a work's JSON record lies, for data/README.txt (atlas.site.urls.work_data_pattern decides)."""
+    if ctx.config.iiif.manifests:
+        return 'inside its IIIF manifest, iiif/<id>/manifest.json, under "atlas" (the same schema 2 record).'
+    return "data/work/<id>.json."
+
+
 def readme(ctx: SiteContext) -> str:
     """data/README.txt: what each file holds and every column, with the licence and credit."""
     lines = [f"Data downloads of {ctx.config.title}", "", f"Licence: {licence(ctx)}", f"Credit: {credit(ctx)}", "",
@@ -275,7 +283,8 @@ def readme(ctx: SiteContext) -> str:
              '({"columns": [...], "data": [[...], ...]}, each row in the order of "columns", as pandas reads',
              'with orient="split") holding the same rows, except the analogies table: one gzip-compressed CSV',
              "(analogies.csv.gz), since it has a row per work, group and rank. An artwork page makes its work's",
-             "analogies as CSV and JSON in the browser, with the same columns, from data/work/<id>.json.",
+             "analogies as CSV and JSON in the browser, with the same columns, from the work's JSON record:",
+             record_where(ctx),
              "Years are ISO 8601 years.", ""]
     studies, clusters = ctx.data.studies, ctx.data.cluster_map.clusters
     works = ["data/tables/works.csv", "culture/<name>/works.csv", "medium/<name>/works.csv"]
