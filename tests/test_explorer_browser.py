@@ -403,8 +403,9 @@ def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
     page.wait_for_load_state("networkidle")
     assert visible_rows(page) == [f"medium-{urls.slug(media[1])}"] and page.evaluate("window.scrollY") > 0
     thumbs = [u for u in gp.requests[before:] if "/thumbs/" in u]
-    shown = {urls.thumb_path(200, other) for other, _ in record["analogies"]["medium"][media[1]]}
-    assert {u.split("/atlas/", 1)[1] for u in thumbs if "/thumbs/200/" in u} == shown
+    small = min(config.thumbnails.sizes)  # the cards' size
+    shown = {urls.thumb_path(small, other) for other, _ in record["analogies"]["medium"][media[1]]}
+    assert {u.split("/atlas/", 1)[1] for u in thumbs if f"/thumbs/{small}/" in u} == shown
     gp.check()
 
 
