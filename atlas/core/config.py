@@ -215,7 +215,8 @@ class PublishConfig:
 class IiifConfig:
     manifests: bool = True  # publish a IIIF Presentation 3 manifest per work (iiif/<id>/manifest.json) and IIIF
         # Collections of the whole atlas and of each culture / medium group (iiif/collection.json, iiif/culture.collections/ ...);
-        # their ids are absolute under site_url, or under http://127.0.0.1:8000 (`atlas serve`) when it is empty
+        # their ids are absolute under site_url, or under http://127.0.0.1:8000 (`atlas serve`) when it is empty. Each
+        # manifest carries its work's JSON record (under "atlas"); false: the record is data/work/<id>.json
 
 
 @dataclass
