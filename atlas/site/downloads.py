@@ -6,7 +6,7 @@ hold under any base_url and the files share the page's URL-safe segment. A work'
 exception (issue 20: two files per work were half a site's bytes): its page makes them in the browser from
 the work's JSON (assets/downloads.js writes the same columns and bytes as `csv_bytes` and `both`); without
 scripts its links go to the whole table, kept as one gzip file (ANALOGIES_GZ: 1.8M rows at 10k works, past a
-spreadsheet's row limit anyway, and ~7 KiB per work as plain CSV), and to the work's JSON. The
+spreadsheet's row limit anyway, and ~7 KiB per work as plain CSV), and to the work's data file. The
 columns of each kind of file are declared once (COLUMNS); the CSV header, the JSON keys and the README
 come from that one table, so the README cannot drift from the files (tests/test_downloads.py reads both).
 CSV is UTF-8 with a byte-order mark (so spreadsheet programs read accents right) and CRLF line ends; years
