@@ -28,20 +28,21 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from collections.abc import Iterator
 from importlib import resources
 
 from atlas.core.config import SiteConfig
 from atlas.core.jsonio import json_bytes
-from atlas.core.records import CONDITIONS, Record
+from atlas.core.records import CONDITIONS
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.downloads import ANALOGIES_PATH
+from atlas.site.work_json import (
+    EXTENSION,  # the manifest's property holding the work's record
+)
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 CONTEXT_PATH = "iiif/context.json"  # the JSON-LD context of the "atlas" extension (`atlas_context`)
-EXTENSION = "atlas"  # the manifest's extension property holding the work's record (= atlas.site.work_json.EXTENSION)
 PREVIEW_ORIGIN = "http://127.0.0.1:8000"  # `atlas serve`'s address: the ids' origin when site_url is empty
 VIEWER_FOLDER = "vendor/openseadragon"  # under atlas/assets/: OpenSeadragon, pinned, with its licence
 VIEWER_FILES = ("openseadragon.min.js", "LICENSE.txt")

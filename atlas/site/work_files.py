@@ -23,7 +23,13 @@ from atlas.core.records import Record
 from atlas.site import iiif_out, work_json
 from atlas.site.context import Output, SiteContext
 from atlas.site.heatmap_uris import heatmap_uri
-from atlas.site.keyed_sets import analogy_row, keyed, module_code, record_digest, set_key
+from atlas.site.keyed_sets import (
+    analogy_row,
+    keyed,
+    module_code,
+    record_digest,
+    set_key,
+)
 from atlas.site.similarity_views import untrained, why_json
 
 
