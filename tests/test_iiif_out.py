@@ -155,6 +155,7 @@ def test_a_manifest_carries_the_works_record_under_a_declared_extension(built):
         assert record["analogies"]["culture"] and record["title"] == doc["label"]["none"][0]
     page = (site / urls.page_file("work", "L1")).read_text(encoding="utf-8")
     assert f'data-work-data="{BASE}iiif/{{segment}}/manifest.json"' in page  # the front end's one pattern
+    assert 'iiif/<id>/manifest.json, under "atlas"' in (site / "data" / "README.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow  # a build of the small atlas (~15 s on 2 cores, once per module)

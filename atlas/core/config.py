@@ -417,7 +417,7 @@ def _reference_rows(cls: type, prefix: str, docs: dict[tuple[str, str], str]) ->
 
 
 def _yaml_value(value) -> str:
-    """A default as it would be written in site.yaml: "text", true, [200, 600], {}."""
+    """A default as it would be written in site.yaml: "text", true, [480], {}."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (str, list, dict)):

@@ -27,6 +27,7 @@ import numpy as np
 from atlas.analysis.analogy_table import AnalogyTable, rounded
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS, Record
+from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.keyed_sets import keyed, set_key, table_digest
 
@@ -271,9 +272,8 @@ def credit(ctx: SiteContext) -> str:
 
 def record_where(ctx: SiteContext) -> str:
     """Where a work's JSON record lies, for data/README.txt (atlas.site.urls.work_data_pattern decides)."""
-    if ctx.config.iiif.manifests:
-        return 'inside its IIIF manifest, iiif/<id>/manifest.json, under "atlas" (the same schema 2 record).'
-    return "data/work/<id>.json."
+    path = urls.work_data_pattern(ctx.config.iiif.manifests).format(segment="<id>")
+    return f'{path}, under "atlas" (its IIIF manifest carries it).' if ctx.config.iiif.manifests else f"{path}."
 
 
 def readme(ctx: SiteContext) -> str:
