@@ -153,6 +153,13 @@ def test_a_manifest_carries_the_works_record_under_a_declared_extension(built):
         assert record["id"] == work_id and record["url"] == f"{BASE}work/{work_id}/"
         assert record == read_work_json(json.dumps(doc["atlas"])), "the manifest reads as the record alone"
         assert record["analogies"]["culture"] and record["title"] == doc["label"]["none"][0]
+    jsonld = pytest.importorskip("pyld.jsonld", reason="PyLD is not installed (pip install -e '.[test]')")
+
+    def published_only(url, options=None):  # no network: the one context a check may load is the site's own
+        assert url == context_url, url
+        return {"contextUrl": None, "documentUrl": url, "document": published}
+    expanded = jsonld.expand({"@context": doc["@context"][0], "atlas": doc["atlas"]}, {"documentLoader": published_only})
+    assert expanded == [{context_url + "#atlas": [{"@type": "@json", "@value": doc["atlas"]}]}]  # one JSON literal
     page = (site / urls.page_file("work", "L1")).read_text(encoding="utf-8")
     assert f'data-work-data="{BASE}iiif/{{segment}}/manifest.json"' in page  # the front end's one pattern
     assert 'iiif/<id>/manifest.json, under "atlas"' in (site / "data" / "README.txt").read_text(encoding="utf-8")
