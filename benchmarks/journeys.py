@@ -5,7 +5,7 @@
 
 Build: the time to make the journey graph from the neighbours stage's analogy arrays and to encode its
 files (atlas.analysis.journey_graph, atlas.site.journeys.graph_outputs): for the built site's own works
-(their lists read back from data/work/*.json into the arrays the build holds), and, with --works N, for N
+(their lists read back from each work's data file, atlas/site/work_files.py, into the arrays the build holds), and, with --works N, for N
 synthetic works (synthetic_table: 20 cultures and 6 media, k = 10 local picks each; made with numpy
 before the clock starts).
 
@@ -44,6 +44,15 @@ from atlas.site.journeys import GRAPH_DIR, graph_outputs
 from atlas.site.work_json import read_work_json
 
 
+def work_data_file(site: Path, segment: str) -> Path:
+    """A work's data file in a built site: its IIIF manifest (the default) or data/work/<segment>.json."""
+    for in_manifest in (True, False):
+        path = site / urls.work_data_pattern(in_manifest).format(segment=segment)
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"{site}: no data file for work segment {segment!r}")
+
+
 def site_analogies(site: Path) -> tuple[list[str], dict, dict]:
     """(ids, analogies, labels) of a built site, read back from its data files."""
     works = json.loads((site / "data" / "works.json").read_text(encoding="utf-8"))
@@ -51,7 +60,7 @@ def site_analogies(site: Path) -> tuple[list[str], dict, dict]:
     analogies = {}
     for w in works:
         segment = w["url"].rstrip("/").rsplit("/", 1)[-1]
-        analogies[w["id"]] = read_work_json((site / "data" / "work" / f"{segment}.json").read_bytes())["analogies"]
+        analogies[w["id"]] = read_work_json(work_data_file(site, segment).read_bytes())["analogies"]
     labels = {fld: [w[fld] or None for w in works] for fld in ("culture", "medium")}
     return ids, as_table(ids, analogies), labels
 

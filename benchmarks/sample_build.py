@@ -21,6 +21,7 @@ import torch
 from atlas.build import build
 from atlas.core.config import load_config
 from atlas.site import urls
+from atlas.site.work_json import read_work_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -32,7 +33,7 @@ def same_subject_rate(site: Path, csv_path: Path) -> tuple[float, float]:
     cross = [0, 0]
     same = [0, 0]
     for work_id in subject:
-        data = json.loads((site / urls.work_json_path(work_id)).read_text(encoding="utf-8"))
+        data = read_work_json((site / urls.work_data_path(work_id)).read_bytes())
         for group, pairs in data["analogies"].get("culture", {}).items():
             tally = same if group == data["culture"] else cross
             tally[0] += subject[pairs[0][0]] == subject[work_id]

@@ -123,8 +123,6 @@ neighbours:
   k: 6
 map:
   layout: {layout}
-thumbnails:
-  sizes: [200, 600]
 probes:
   enabled: {str(not large).lower()}
 heatmaps:
@@ -160,15 +158,17 @@ def write_unsynced(target: Path, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] = (200, 600), quality: int | None = None) -> None:
+def inject_thumbnails(out: Path, paths: list[Path], sizes: tuple[int, ...] | None = None, quality: int | None = None) -> None:
     """Write the thumbnails the build would make (atlas.ingest.thumbnails.thumbnail_bytes, same cache path), so
-    a big build skips that stage too; the site is the same as if the build had made them."""
+    a big build skips that stage too; the site is the same as if the build had made them. The sizes and quality
+    are the defaults (ThumbnailsConfig), as the generated site.yaml lists no thumbnails section."""
     from atlas.core.cache import file_digest
     from atlas.ingest.images import open_rgb
     from atlas.core.config import ThumbnailsConfig
     from atlas.ingest.thumbnails import cached_thumb, thumbnail_bytes
 
-    quality = ThumbnailsConfig().quality if quality is None else quality  # the default the build will use
+    quality = ThumbnailsConfig().quality if quality is None else quality  # the defaults the build will use
+    sizes = tuple(ThumbnailsConfig().sizes) if sizes is None else sizes
     cache = out / "build" / "cache"
     for path in paths:
         image, digest = open_rgb(path), file_digest(path)

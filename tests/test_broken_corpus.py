@@ -155,9 +155,9 @@ def test_messy_text_and_labels_are_warnings_not_losses(corpus_build):
     assert any(rec == "no-culture" and "no culture given" in reason for _, rec, reason in warnings)
     assert any("Atlantean" in reason and "min_group_size" in reason for _, _, reason in warnings)
     assert any("sometime around the flood" in reason and "not understood" in reason for _, _, reason in warnings)
-    work = read_work_json((config.output_dir / urls.work_json_path("cp1252-row")).read_bytes())
+    work = read_work_json((config.output_dir / urls.work_data_path("cp1252-row")).read_bytes())
     assert work["title"] == "Café – Paris"
-    dated = {w: read_work_json((config.output_dir / urls.work_json_path(w)).read_bytes())
+    dated = {w: read_work_json((config.output_dir / urls.work_data_path(w)).read_bytes())
              for w in ("plain-0", "plain-1", "plain-2", "plain-5")}
     assert (dated["plain-0"]["date_begin"], dated["plain-0"]["date_end"]) == (1650, 1650)
     assert (dated["plain-1"]["date_begin"], dated["plain-1"]["date_end"]) == (1800, 1899)
@@ -168,7 +168,7 @@ def test_messy_text_and_labels_are_warnings_not_losses(corpus_build):
 def test_awkward_images_are_converted_and_published(corpus_build):
     config, _, _, _ = corpus_build
     for work_id in ("cmyk", "sixteen-bit", "palette-alpha", "greyscale", "animated"):
-        thumb = config.output_dir / urls.thumb_path(200, work_id)
+        thumb = config.output_dir / urls.thumb_path(min(config.thumbnails.sizes), work_id)
         with Image.open(thumb) as img:
             assert img.mode == "RGB" and img.size[0] > 0, work_id
 

@@ -59,7 +59,7 @@ def test_every_work_has_a_page_thumbnails_and_json(sample_build):
         assert f"<h1>{row['title']}</h1>" in html
         for size in config.thumbnails.sizes:
             assert (site / urls.thumb_path(size, work_id)).is_file()
-        data = read_work_json((site / urls.work_json_path(work_id)).read_bytes())
+        data = read_work_json((site / urls.work_data_path(work_id)).read_bytes())
         assert data["id"] == work_id and data["title"] == row["title"]
 
 
@@ -103,7 +103,7 @@ def test_neighbours_in_json_are_within_group_and_match_the_page(sample_build):
     site = config.output_dir
     works = {w["id"]: w for w in json.loads((site / "data/works.json").read_text(encoding="utf-8"))}
     for work_id in list(works)[:60]:
-        data = read_work_json((site / urls.work_json_path(work_id)).read_bytes())
+        data = read_work_json((site / urls.work_data_path(work_id)).read_bytes())
         html = (site / urls.page_file("work", work_id)).read_text(encoding="utf-8")
         for field in ("culture", "medium"):
             groups = data["analogies"][field]
@@ -124,7 +124,7 @@ def test_cross_culture_analogies_find_the_same_subject(sample_build, capsys):
     rows = sample_rows(config)
     hits = total = 0
     for work_id, row in rows.items():
-        data = read_work_json((site / urls.work_json_path(work_id)).read_bytes())
+        data = read_work_json((site / urls.work_data_path(work_id)).read_bytes())
         for group, pairs in data["analogies"]["culture"].items():
             if group != data["culture"]:
                 total += 1

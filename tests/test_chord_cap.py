@@ -106,7 +106,7 @@ def test_only_the_strongest_links_get_a_page(tmp_path):
     records = [Record(id=r["id"], culture=r["culture"]) for r in rows]
     from atlas.site.work_json import read_work_json
 
-    analogies = {r.id: read_work_json((site / urls.work_json_path(r.id)).read_bytes())["analogies"] for r in records}
+    analogies = {r.id: read_work_json((site / urls.work_data_path(r.id)).read_bytes())["analogies"] for r in records}
     for href, a, b in viewer:
         _, x, y = best_pairs(records, analogies, a, b, limit=1)[0]
         assert href == "/pair/" + viewer_query(x, y)

@@ -86,7 +86,7 @@ def test_every_config_key_is_documented_once_in_the_reference():
     rows = re.findall(r"^\| `([a-z_.]+)` \| `([^`]*)` \| (.*) \|$", table, flags=re.MULTILINE)
     assert [key for key, _, _ in rows] == config_keys()
     assert all(doc.strip() for _, _, doc in rows), [key for key, _, doc in rows if not doc.strip()]
-    assert ("thumbnails.sizes", "[200, 600]") in [(k, d) for k, d, _ in rows]
+    assert ("thumbnails.sizes", "[480]") in [(k, d) for k, d, _ in rows]
     assert ("collection.format", '"csv"') in [(k, d) for k, d, _ in rows]
 
 

@@ -103,11 +103,11 @@ def small_collection(tmp: Path, device: str) -> Path:
 def top_ones(site: Path) -> dict[tuple[str, str, str], str]:
     """{(work, field, group): its closest analogy} from every published work JSON."""
     out = {}
-    for path in sorted((site / "data" / "work").glob("*.json")):
+    for path in sorted(site.glob("iiif/*/manifest.json")):  # each work's record rides in its manifest
         analogies = read_work_json(path.read_text(encoding="utf-8"))["analogies"]
         for field, groups in analogies.items():
             for group, pairs in groups.items():
-                out[(path.stem, field, group)] = pairs[0][0]
+                out[(path.parent.name, field, group)] = pairs[0][0]
     return out
 
 

@@ -116,7 +116,8 @@ def test_downloads_agree_with_the_pages(site):
         assert page_rows and [(r["field"], r["group"], r["rank"], r["neighbour_id"], scale.percentile(float(r["similarity"])))
                               for r in rows if (r["field"], r["group"]) in shown] == page_rows
         assert 'href="/data/tables/analogies.csv.gz" data-kind="csv"' in html  # without scripts: the whole table
-        assert f'href="/{urls.work_json_path(work)}" data-kind="json"' in html  # and the work's JSON
+        assert f'href="/{urls.work_data_path(work)}" data-kind="json"' in html  # and the work's data file
+        assert "this work's data file (its IIIF manifest" in html  # which the note says is its manifest
 
 
 def test_readme_lists_exactly_the_columns_of_each_file(site):

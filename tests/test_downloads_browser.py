@@ -102,7 +102,7 @@ def test_without_scripts_the_links_go_to_the_whole_table_and_the_work_json(site,
     config, local = site
     page = open_page(local, 1200, 900, javascript=False).goto(urls.page_path("work", "W02"))
     hrefs = page.eval_on_selector_all("[data-work-downloads] a[data-kind]", "links => links.map((a) => a.href)")
-    assert hrefs == [local.base + "data/tables/analogies.csv.gz", local.base + urls.work_json_path("W02")]
+    assert hrefs == [local.base + "data/tables/analogies.csv.gz", local.base + urls.work_data_path("W02")]
     assert page.locator(".downloads-fallback").is_visible()
     for href in hrefs:
         assert (config.output_dir / href[len(local.base):]).is_file()

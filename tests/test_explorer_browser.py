@@ -361,7 +361,7 @@ def opening_row(record: dict, only: str = "") -> str:
 
 def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
     config, _ = sample_build
-    record = read_work_json((config.output_dir / urls.work_json_path("S0001")).read_bytes())
+    record = read_work_json((config.output_dir / urls.work_data_path("S0001")).read_bytes())
     cultures = sorted(record["analogies"]["culture"])
     media = sorted(record["analogies"]["medium"])
     gp = open_page()
@@ -403,14 +403,16 @@ def test_analogy_switcher_changes_the_list_and_the_url(sample_build, open_page):
     page.wait_for_load_state("networkidle")
     assert visible_rows(page) == [f"medium-{urls.slug(media[1])}"] and page.evaluate("window.scrollY") > 0
     thumbs = [u for u in gp.requests[before:] if "/thumbs/" in u]
-    shown = {urls.thumb_path(200, other) for other, _ in record["analogies"]["medium"][media[1]]}
-    assert {u.split("/atlas/", 1)[1] for u in thumbs if "/thumbs/200/" in u} == shown
+    small = min(config.thumbnails.sizes)  # the cards' size
+    shown = {urls.thumb_path(small, other) for other, _ in record["analogies"]["medium"][media[1]]}
+    own = urls.thumb_path(max(config.thumbnails.sizes), "S0001")  # the page's own image (the same size by default)
+    assert {u.split("/atlas/", 1)[1] for u in thumbs if f"/thumbs/{small}/" in u} - {own} == shown
     gp.check()
 
 
 def test_analogy_deep_link_works_without_scripts(sample_build, open_page):
     config, _ = sample_build
-    record = read_work_json((config.output_dir / urls.work_json_path("S0001")).read_bytes())
+    record = read_work_json((config.output_dir / urls.work_data_path("S0001")).read_bytes())
     html = (config.output_dir / urls.page_file("work", "S0001")).read_text(encoding="utf-8")
     target = max(g for g in record["analogies"]["culture"] if f'class="analogy-row" id="culture-{urls.slug(g)}"' in html)
     gp = open_page(javascript=False)

@@ -210,7 +210,7 @@ def test_sample_site_has_explorer_files_and_pages(sample_build):
     info = json.loads(re.search(r'data-index="([^"]+)"', search).group(1).replace("&#34;", '"'))
     assert all((site / "data/search" / f"{name}.json").is_file() for name in info["shards"])
     artwork = (site / urls.page_file("work", "S0001")).read_text(encoding="utf-8")
-    record = read_work_json((site / urls.work_json_path("S0001")).read_bytes())
+    record = read_work_json((site / urls.work_data_path("S0001")).read_bytes())
     for fld, groups in record["analogies"].items():
         for group in groups:
             assert f'id="{fld}-{urls.slug(group)}"' in artwork

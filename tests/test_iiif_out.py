@@ -69,13 +69,14 @@ def local_path(site: Path, url: str) -> Path:
 
 def references(doc) -> list[str]:
     """Every id / homepage / seeAlso / service URL in a IIIF document, except the ids of Canvases,
-    AnnotationPages and Annotations (which name things inside the manifest, not files)."""
+    AnnotationPages and Annotations (which name things inside the manifest, not files) and the "atlas"
+    extension's record (a JSON literal, not IIIF resources)."""
     found = []
     if isinstance(doc, dict):
         if "id" in doc and doc.get("type") not in ("Canvas", "AnnotationPage", "Annotation", "ImageService3"):
             found.append(doc["id"])
-        for value in doc.values():
-            found += references(value)
+        for key, value in doc.items():
+            found += references(value) if key != "atlas" else []
     elif isinstance(doc, list):
         for value in doc:
             found += references(value)
@@ -91,7 +92,8 @@ def test_manifests_and_collections_load_in_the_presentation_3_model_and_referenc
     for path in manifests:
         doc = json.loads(path.read_text(encoding="utf-8"))
         model = prezi3.Manifest(**doc)  # raises pydantic.ValidationError on anything the schema refuses
-        assert set(doc) <= {f.alias or name for name, f in type(model).model_fields.items()}, "a key the model lacks"
+        known = {f.alias or name for name, f in type(model).model_fields.items()}
+        assert set(doc) - known == {"atlas"}, "a key the model lacks, besides the declared extension"
         assert doc["id"] == f"{SITE_URL}{BASE}iiif/{path.parent.name}/manifest.json"
         for url in references(doc):
             assert local_path(site, url if not url.endswith("/") else url + "index.html").is_file(), url
@@ -122,15 +124,45 @@ def test_a_manifest_carries_the_works_metadata_credit_rights_and_links(built):
     l2 = json.loads((site / "iiif/L2/manifest.json").read_text(encoding="utf-8"))
     assert l2["rights"] == "http://creativecommons.org/publicdomain/zero/1.0/"  # the canonical http form
     assert l1["homepage"][0]["id"] == f"{SITE_URL}{BASE}work/L1/"
-    assert l1["seeAlso"][0]["id"] == f"{SITE_URL}{BASE}data/work/L1.json"
-    analogies = read_work_json(local_path(site, l1["seeAlso"][0]["id"]).read_text(encoding="utf-8"))["analogies"]
-    assert analogies, "seeAlso leads to the work's analogies"
+    assert l1["seeAlso"] == [{"id": f"{SITE_URL}{BASE}data/tables/analogies.csv.gz", "type": "Dataset",
+                              "format": "application/gzip", "label": {"en": ["Every work's visual analogies (gzip-compressed CSV)"]}}]
+    assert local_path(site, l1["seeAlso"][0]["id"]).is_file()  # the whole analogies table
     canvas = l1["items"][0]
     assert (canvas["width"], canvas["height"]) == LARGE["L1"]  # the full image, since it has tiles
     body = canvas["items"][0]["items"][0]["body"]
     assert body["service"] == [{"id": f"{SITE_URL}{BASE}iiif/L1/image", "type": "ImageService3", "profile": "level0"}]
     small_body = s1["items"][0]["items"][0]["items"][0]["body"]
     assert "service" not in small_body and s1["items"][0]["width"] == small_body["width"] <= 128
+
+
+@pytest.mark.slow  # a build of the small atlas (~15 s on 2 cores, once per module)
+def test_a_manifest_carries_the_works_record_under_a_declared_extension(built):
+    """The work's JSON record rides in its manifest under "atlas" (issue 20: one data file per work), an
+    extension declared as Presentation 3 asks: a JSON-LD 1.1 context, published, listed before the IIIF context."""
+    config, _ = built
+    site = config.output_dir
+    context_url = f"{SITE_URL}{BASE}iiif/context.json"
+    published = json.loads(local_path(site, context_url).read_text(encoding="utf-8"))
+    assert published == {"@context": {"@version": 1.1, "atlas": {"@id": context_url + "#atlas", "@type": "@json"}}}
+    assert not (site / "data" / "work").exists()
+    for work_id in [*LARGE, *SMALL]:
+        raw = (site / "iiif" / work_id / "manifest.json").read_text(encoding="utf-8")
+        doc = json.loads(raw)
+        assert doc["@context"] == [context_url, "http://iiif.io/api/presentation/3/context.json"]  # IIIF's last
+        record = read_work_json(raw)
+        assert record["id"] == work_id and record["url"] == f"{BASE}work/{work_id}/"
+        assert record == read_work_json(json.dumps(doc["atlas"])), "the manifest reads as the record alone"
+        assert record["analogies"]["culture"] and record["title"] == doc["label"]["none"][0]
+    jsonld = pytest.importorskip("pyld.jsonld", reason="PyLD is not installed (pip install -e '.[test]')")
+
+    def published_only(url, options=None):  # no network: the one context a check may load is the site's own
+        assert url == context_url, url
+        return {"contextUrl": None, "documentUrl": url, "document": published}
+    expanded = jsonld.expand({"@context": doc["@context"][0], "atlas": doc["atlas"]}, {"documentLoader": published_only})
+    assert expanded == [{context_url + "#atlas": [{"@type": "@json", "@value": doc["atlas"]}]}]  # one JSON literal
+    page = (site / urls.page_file("work", "L1")).read_text(encoding="utf-8")
+    assert f'data-work-data="{BASE}iiif/{{segment}}/manifest.json"' in page  # the front end's one pattern
+    assert 'iiif/<id>/manifest.json, under "atlas"' in (site / "data" / "README.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow  # a build of the small atlas (~15 s on 2 cores, once per module)

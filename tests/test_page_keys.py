@@ -59,7 +59,7 @@ def files(site: Path) -> dict[str, bytes]:
 def shows(site: Path, work_id: str) -> set[str]:
     """The works whose page shows `work_id` among its analogies (every group is pictured in this small site)."""
     found = set()
-    for path in (site / "data" / "work").glob("*.json"):
+    for path in site.glob("iiif/*/manifest.json"):  # each work's record rides in its manifest
         record = read_work_json(path.read_bytes())
         lists = [pairs for groups in record["analogies"].values() for pairs in groups.values()]
         if any(other == work_id for pairs in lists for other, _ in pairs):

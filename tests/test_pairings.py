@@ -129,7 +129,7 @@ def two_builds(sample_build, tmp_path_factory):
 
 
 def _analogies(site: Path, ids: list[str]) -> dict:
-    return {i: read_work_json((site / urls.work_json_path(i)).read_bytes())["analogies"] for i in ids}
+    return {i: read_work_json((site / urls.work_data_path(i)).read_bytes())["analogies"] for i in ids}
 
 
 def _redirect_target(html: str) -> str:
@@ -241,7 +241,7 @@ def test_pair_page_shows_both_works_with_their_metadata(two_builds):
             assert f'href="{config.base_url}{urls.page_path("work", work_id)}"' in html
         direct = [s for groups in analogies[a].values() for pairs in groups.values() for o, s in pairs if o == b]
         assert f"Visual similarity {direct[0]:.2f}" in html
-        data_a = read_work_json((site / urls.work_json_path(a)).read_bytes())
+        data_a = read_work_json((site / urls.work_data_path(a)).read_bytes())
         for fld, groups in analogies[a].items():
             for group, pairs in groups.items():
                 if pairs[0][0] == b:  # the condition that made b a's top-1, with its same/cross kind

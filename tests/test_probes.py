@@ -152,7 +152,7 @@ def test_pattern_pages_list_members_by_date(sample_build):
     for p in patterns:
         years = []
         for work_id in p["members"]:
-            record = read_work_json((site / urls.work_json_path(work_id)).read_bytes())
+            record = read_work_json((site / urls.work_data_path(work_id)).read_bytes())
             years.append(work_year(Record(id=work_id, date_begin=record["date_begin"], date_end=record["date_end"])))
         dated = [y for y in years if y is not None]
         assert dated == sorted(dated)

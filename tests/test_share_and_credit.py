@@ -95,7 +95,7 @@ def test_labels_are_cleaned_on_pages_and_raw_in_the_json(builds):
     html = _page(config, urls.page_path("work", "S01"))
     assert "<p class=\"byline\">Baccio della Porta, 1610</p>" in html
     assert "Artist (catalogue)</dt><dd>Baccio della Porta; Italian" in html
-    record = read_work_json((config.output_dir / urls.work_json_path("S01")).read_bytes())
+    record = read_work_json((config.output_dir / urls.work_data_path("S01")).read_bytes())
     assert record["artist"] == "Baccio della Porta; Italian" and record["culture_raw"] == "JAPAN"
     assert record["credit"] == "Gift of the Example Society, 1901" and record["source_url"].startswith("https://")
     names = json.loads((config.output_dir / "data" / "conditions.json").read_text(encoding="utf-8"))

@@ -58,7 +58,7 @@ def test_hostile_collection_builds_safely(tmp_path):
         assert "<script>alert" not in html and "<i>Anon</i>" not in html and "<b>bold</b>" not in html
     first = (site / urls.page_file("work", "plain-1")).read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;Boat&#34;" in first
-    data = read_work_json((site / urls.work_json_path("plain-1")).read_bytes())
+    data = read_work_json((site / urls.work_data_path("plain-1")).read_bytes())
     assert data["title"] == EVIL_TITLE  # JSON keeps the exact text; escaping is the page's job
 
     summary = report.summary()

@@ -44,7 +44,7 @@ WHY = """() => ({
 
 def _listed(config, work_id: str) -> set[str]:
     """The works this work's JSON lists as its analogies."""
-    work = read_work_json((config.output_dir / urls.work_json_path(work_id)).read_text(encoding="utf-8"))
+    work = read_work_json((config.output_dir / urls.work_data_path(work_id)).read_text(encoding="utf-8"))
     return {other for groups in work["analogies"].values() for pairs in groups.values() for other, _ in pairs}
 
 
@@ -125,7 +125,7 @@ def test_cards_drawn_on_demand_say_why_and_link_the_pair_page(site, open_page):
     config, local = site
     gp = open_page(local, 1366, 900)
     page = gp.goto(urls.page_path("work", "S03"))
-    record = read_work_json((config.output_dir / urls.work_json_path("S03")).read_text(encoding="utf-8"))
+    record = read_work_json((config.output_dir / urls.work_data_path("S03")).read_text(encoding="utf-8"))
     placeholder = page.locator(".analogy-row[data-pending]").first
     row_id, field, group = (placeholder.get_attribute(a) for a in ("id", "data-field", "data-group"))
     page.locator(".switcher-fields button", has_text=page.locator(f'section[data-field="{field}"]').get_attribute("data-field-name")).click()

@@ -10,6 +10,7 @@ tilde-encoding, so the reader's slug is exercised too.
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -69,15 +70,19 @@ def card_ids(page, row_id: str) -> list[str]:
 
 def test_the_browser_reader_expands_every_file_as_the_python_reader_does(built, open_page):
     page = open_page().goto(urls.page_path("work", FIRST).removeprefix("/"))
-    files = sorted((built / "data" / "work").glob("*.json"))
-    assert len(files) == 30
+    files = sorted(built.glob("iiif/*/manifest.json"))  # each work's record rides in its manifest
+    assert len(files) == 30 and not (built / "data" / "work").exists()
     for path in files:
         raw = path.read_text(encoding="utf-8")
-        assert page.evaluate("(text) => window.atlasWorkData.expand(JSON.parse(text))", raw) == read_work_json(raw), path.name
+        alone = json.dumps(json.loads(raw)["atlas"])  # the record alone, as data/work/ holds it without manifests
+        expected = read_work_json(raw)
+        assert expected["id"] and expected == read_work_json(alone), path.name
+        for text in (raw, alone):
+            assert page.evaluate("(text) => window.atlasWorkData.expand(JSON.parse(text))", text) == expected, path.name
 
 
 def test_switcher_draws_every_group_from_the_json(built, open_page):
-    record = read_work_json((built / urls.work_json_path(FIRST)).read_bytes())
+    record = read_work_json((built / urls.work_data_path(FIRST)).read_bytes())
     html = (built / urls.page_file("work", FIRST)).read_text(encoding="utf-8")
     groups = record["analogies"]["culture"]
     pictured = {g for g in groups if f'class="analogy-row" id="{urls.condition_anchor("culture", g)}"' in html}
@@ -102,7 +107,7 @@ def test_switcher_draws_every_group_from_the_json(built, open_page):
 
 
 def test_a_deep_link_opens_a_group_the_page_does_not_name(built, open_page):
-    record = read_work_json((built / urls.work_json_path(FIRST)).read_bytes())
+    record = read_work_json((built / urls.work_data_path(FIRST)).read_bytes())
     html = (built / urls.page_file("work", FIRST)).read_text(encoding="utf-8")
     unnamed = [g for g in record["analogies"]["culture"] if f'id="{urls.condition_anchor("culture", g)}"' not in html]
     assert unnamed
@@ -114,10 +119,10 @@ def test_a_deep_link_opens_a_group_the_page_does_not_name(built, open_page):
 
 
 def test_pair_viewer_names_the_conditions_of_the_json(built, open_page):
-    a = read_work_json((built / urls.work_json_path(FIRST)).read_bytes())
+    a = read_work_json((built / urls.work_data_path(FIRST)).read_bytes())
     _, pairs = sorted(a["analogies"]["culture"].items())[1]
     other = pairs[1][0]
-    b = read_work_json((built / urls.work_json_path(other)).read_bytes())
+    b = read_work_json((built / urls.work_data_path(other)).read_bytes())
     expected = set()
     for q, o in ((a, b), (b, a)):
         for fld in ("culture", "medium"):
@@ -135,7 +140,7 @@ def test_pair_viewer_names_the_conditions_of_the_json(built, open_page):
 
 
 def test_without_scripts_the_rest_is_a_list_of_links(built, open_page):
-    record = read_work_json((built / urls.work_json_path(FIRST)).read_bytes())
+    record = read_work_json((built / urls.work_data_path(FIRST)).read_bytes())
     page = open_page(javascript=False).goto(urls.page_path("work", FIRST).removeprefix("/"))
     listed = page.locator("section[data-field=culture] .more-groups li").count()
     rows = page.locator("section[data-field=culture] .analogy-row").count()

@@ -21,7 +21,7 @@
 
   const box = document.querySelector('.artwork-analogies');
   const data = box ? box.dataset : {};
-  const readWork = window.atlasWorkData && data.workId ? window.atlasWorkData.reader(data.base || '/', data.names) : null;
+  const readWork = window.atlasWorkData && data.workId ? window.atlasWorkData.reader(data.workData, data.names) : null;
   if (readWork) document.querySelectorAll('section.analogies .more-groups li[id]').forEach(placeholder);
   const rows = Array.from(document.querySelectorAll('.analogy-row[data-field][id]'));
   if (!rows.length) return;

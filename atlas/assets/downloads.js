@@ -76,9 +76,10 @@
   function prepare(box) {
     var read = window.atlasWorkData;
     if (!read || !box.dataset.json) { return; }
-    fetch(box.dataset.json).then(function (r) { return r.ok ? r.json() : null; }).then(function (record) {
-      if (!record || record.id !== box.dataset.workDownloads) { return; }
-      var work = read.expand(record), data = rows(work), stem = read.slug(work.id) + "-analogies";
+    fetch(box.dataset.json).then(function (r) { return r.ok ? r.json() : null; }).then(function (doc) {
+      var work = doc ? read.expand(doc) : null;  // its record, or its manifest carrying it
+      if (!work || work.id !== box.dataset.workDownloads) { return; }
+      var data = rows(work), stem = read.slug(work.id) + "-analogies";
       var made = { csv: [csvText(data), "text/csv;charset=utf-8"], json: [jsonText(data), "application/json"] };
       box.querySelectorAll("a[data-kind]").forEach(function (a) {
         var file = made[a.dataset.kind];

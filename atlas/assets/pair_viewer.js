@@ -1,5 +1,5 @@
-// atlas: the pair viewer (pair/?a=ID&b=ID). Reads the two works' JSON (work_data.js; data-names names
-// data/path_names.json, absent when the build needed none) and fills the same layout as a pre-rendered pair
+// atlas: the pair viewer (pair/?a=ID&b=ID). Reads the two works' JSON (work_data.js; data-work-data is the URL
+// pattern of a work's record, data-names names data/path_names.json, absent when the build needed none) and fills the same layout as a pre-rendered pair
 // page. Text goes in with textContent only: catalogue data is untrusted.
 (function () {
   "use strict";
@@ -8,7 +8,7 @@
   var base = root.getAttribute("data-base") || "/";
   var k = parseInt(root.getAttribute("data-k"), 10) || 0;
   var data = window.atlasWorkData;
-  var readWork = data.reader(base, root.getAttribute("data-names"));
+  var readWork = data.reader(root.getAttribute("data-work-data"), root.getAttribute("data-names"));
   var scaleUrl = root.getAttribute("data-scale");
   var scale = scaleUrl ? fetch(scaleUrl).then(function (r) { return r.ok ? r.json() : null; }, function () { return null; })
     : Promise.resolve(null);

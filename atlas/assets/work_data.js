@@ -1,9 +1,14 @@
-// atlas: a work's JSON by id (data/work/<segment>.json, written by the build), for the pages that fill
-// themselves in the browser (the pair viewer, the worksheet). A work's segment is slug(id) below, except for
-// the ids the build had to give another segment (a device name, a very long id, two ids differing only in
-// case: atlas/site/urls.py): the build lists those in data/path_names.json, whose URL the page passes in.
+// atlas: a work's JSON record by id, for the pages that fill themselves in the browser (the artwork page's
+// switcher and downloads, the pair viewer, the worksheet). Where the record lies is the build's choice
+// (atlas/site/urls.py work_data_pattern): inside the work's IIIF manifest (iiif/<segment>/manifest.json,
+// under the extension property "atlas") when the atlas publishes manifests, the default, else in
+// data/work/<segment>.json. The page passes that place in as one URL pattern with "{segment}" (its
+// data-work-data attribute); reader() fills it in and expand() takes either document. A work's segment is
+// slug(id) below, except for the ids the build had to give another segment (a device name, a very long id,
+// two ids differing only in case: atlas/site/urls.py): the build lists those in data/path_names.json, whose
+// URL the page passes in too.
 //
-// The file is compact (schema 2, written by atlas/site/work_json.py, whose docstring is the schema): one- or
+// The record is compact (schema 2, written by atlas/site/work_json.py, whose docstring is the schema): one- or
 // two-letter keys, empty values left out, each group's analogies as [[ids], [scores]]. expand() below is the
 // only place that reads those short keys: every script gets the long names, with `analogies` as
 // {culture|medium: {group: [[id, score], ...]}}. To add a field, add it to FIELDS here and in work_json.py.
@@ -15,9 +20,13 @@
     thumb: "th", image: "im" };
   var CONDITIONS = { culture: "c", medium: "m" };
   var NESTED = { why: "w", pair_pages: "p" };  // passed through as they are, left out when absent
+  var EXTENSION = "atlas";  // the manifest's property that holds the record (atlas/site/iiif_out.py)
 
-  // A compact record with its long names: every field present ("" or null when left out).
-  function expand(record) {
+  // A compact record, or a IIIF manifest carrying one under "atlas", with its long names: every field present
+  // ("" or null when left out).
+  function expand(document) {
+    var carried = document && document[EXTENSION];
+    var record = carried && typeof carried === "object" ? carried : document;
     var out = {}, lists = record.n || {};
     Object.keys(FIELDS).forEach(function (name) {
       var v = record[FIELDS[name]];
@@ -47,18 +56,21 @@
     return out;
   }
 
-  // reader(base, namesUrl) gives id -> a promise of that work's JSON (expanded), or of null when the atlas has no such
-  // work. path_names.json is read once, by the first call. A case-insensitive host serves data/work/Ab1.json
-  // for ab1.json: only the work asked for will do.
-  function reader(base, namesUrl) {
+  // reader(pattern, namesUrl) gives id -> a promise of that work's record (expanded), or of null when the atlas has
+  // no such work; `pattern` is the page's data-work-data, a URL with "{segment}". path_names.json is read once, by
+  // the first call. A case-insensitive host serves iiif/Ab1/manifest.json for ab1: only the work asked for will do.
+  function reader(pattern, namesUrl) {
     var names = namesUrl ? fetch(namesUrl).then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; })
       : Promise.resolve({});
     return function (id) {
       return names.then(function (known) {
         var works = known.work || {};
         var segment = Object.prototype.hasOwnProperty.call(works, id) ? works[id] : slug(id);
-        return fetch(base + "data/work/" + segment + ".json");
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (w) { return w && w.id === id ? expand(w) : null; });
+        return fetch(pattern.split("{segment}").join(segment));
+      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (doc) {
+        var w = doc ? expand(doc) : null;
+        return w && w.id === id ? w : null;
+      });
     };
   }
 

@@ -63,7 +63,7 @@
   var shared = new URL(window.location.href).searchParams.get("w");
   var items = shared !== null ? fromQuery(shared) : load();
   var graph = window.atlasJourney ? new window.atlasJourney.Graph(root.getAttribute("data-graph")) : null;
-  var work = window.atlasWorkData.reader(base, root.getAttribute("data-names")); // id -> its JSON, or null
+  var work = window.atlasWorkData.reader(root.getAttribute("data-work-data"), root.getAttribute("data-names")); // id -> its JSON, or null
   function caption(w, id) {
     var fig = document.createElement("figure"), img = document.createElement("img"), cap = document.createElement("figcaption");
     if (!w) { cap.textContent = "Work " + id + " is not in this atlas."; fig.append(cap); return fig; }

@@ -124,7 +124,8 @@ class MapConfig:
 
 @dataclass
 class ThumbnailsConfig:
-    sizes: list[int] = field(default_factory=lambda: [200, 600])  # longest side in px: small (grids, map), large (artwork page)
+    sizes: list[int] = field(default_factory=lambda: [480])  # longest side in px; the smallest serves grids and the map,
+        # the largest the artwork page (one 480 px file by default: cards sharp at 2x up to 240 CSS px)
     quality: int = 75  # JPEG quality (75: 15% fewer bytes than 82 at 600 px, no difference seen at 2x zoom: issue 20)
 
 
@@ -214,7 +215,8 @@ class PublishConfig:
 class IiifConfig:
     manifests: bool = True  # publish a IIIF Presentation 3 manifest per work (iiif/<id>/manifest.json) and IIIF
         # Collections of the whole atlas and of each culture / medium group (iiif/collection.json, iiif/culture.collections/ ...);
-        # their ids are absolute under site_url, or under http://127.0.0.1:8000 (`atlas serve`) when it is empty
+        # their ids are absolute under site_url, or under http://127.0.0.1:8000 (`atlas serve`) when it is empty. Each
+        # manifest carries its work's JSON record (under "atlas"); false: the record is data/work/<id>.json
 
 
 @dataclass
@@ -415,7 +417,7 @@ def _reference_rows(cls: type, prefix: str, docs: dict[tuple[str, str], str]) ->
 
 
 def _yaml_value(value) -> str:
-    """A default as it would be written in site.yaml: "text", true, [200, 600], {}."""
+    """A default as it would be written in site.yaml: "text", true, [480], {}."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (str, list, dict)):

@@ -1,6 +1,6 @@
 """The larger view of a work: one JPEG bigger than the page image, made only when the source image is bigger.
 
-An artwork page shows the large thumbnail (thumbnails.sizes' largest, 600 px by default). When the source
+An artwork page shows the large thumbnail (thumbnails.sizes' largest, 480 px by default). When the source
 image is larger than that, a visitor can open a larger view (atlas/templates/larger_view.html): a JPEG of
 LONG_SIDE px on its longest side, or the source's own size when that is smaller, at QUALITY. 1,200 px at
 quality 80 is sharp on a laptop screen and on a phone's high-density display, and about 150-300 kB for a

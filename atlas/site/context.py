@@ -126,6 +126,15 @@ class SiteContext:
     def asset(self, name: str) -> str:
         return urls.join_url(self.base, urls.asset_path(name))
 
+    def work_data_path(self, work_id: str) -> str:
+        """The file that holds a work's JSON record (urls.work_data_pattern decides where)."""
+        return self.paths.work_data_path(work_id, self.config.iiif.manifests)
+
+    def work_data_url(self) -> str:
+        """The URL pattern of every work's JSON record, `{segment}` for the work's path segment (what the
+        front end's reader is given: assets/work_data.js)."""
+        return urls.join_url(self.base, urls.work_data_pattern(self.config.iiif.manifests))
+
     # -- views ---------------------------------------------------------------------------------
     def work_view(self, work_id: str) -> dict:
         """What a template shows of one work (built once: a work appears on up to k x groups pages)."""

@@ -6,7 +6,7 @@ hold under any base_url and the files share the page's URL-safe segment. A work'
 exception (issue 20: two files per work were half a site's bytes): its page makes them in the browser from
 the work's JSON (assets/downloads.js writes the same columns and bytes as `csv_bytes` and `both`); without
 scripts its links go to the whole table, kept as one gzip file (ANALOGIES_GZ: 1.8M rows at 10k works, past a
-spreadsheet's row limit anyway, and ~7 KiB per work as plain CSV), and to the work's JSON. The
+spreadsheet's row limit anyway, and ~7 KiB per work as plain CSV), and to the work's data file. The
 columns of each kind of file are declared once (COLUMNS); the CSV header, the JSON keys and the README
 come from that one table, so the README cannot drift from the files (tests/test_downloads.py reads both).
 CSV is UTF-8 with a byte-order mark (so spreadsheet programs read accents right) and CRLF line ends; years
@@ -27,6 +27,7 @@ import numpy as np
 from atlas.analysis.analogy_table import AnalogyTable, rounded
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS, Record
+from atlas.site import urls
 from atlas.site.background import Background
 from atlas.site.context import Output, SiteContext
 from atlas.site.keyed_sets import keyed, set_key, table_digest, will_keep
@@ -80,6 +81,7 @@ ANALOGIES_SET = "downloads:analogies"  # its keyed set (atlas.site.keyed_sets)
 GZIP_LEVEL = 6  # gzip's own default: level 9 took 4.1x the time for a file 4.5% smaller (3,000 synthetic works)
 TUPLE_BLOCK = 1024  # works whose analogies are read off the arrays at once
 ANALOGIES_GZ = "analogies"  # the stem written only as <stem>.csv.gz: it grows with works x groups x k
+ANALOGIES_PATH = f"{TABLES}{ANALOGIES_GZ}.csv.gz"  # every manifest's seeAlso (atlas.site.iiif_out)
 WHOLE = {  # data/tables/ file stem -> (kind, what it holds)
     "works": ("works", "every published work, one row each"),
     "analogies": ("analogies", "all analogies: one row per work, group and rank (gzip-compressed CSV)"),
@@ -149,7 +151,7 @@ def analogies_gz(ctx: SiteContext) -> tuple[Output, int]:
         count = write_tuples(text, "analogies", analogy_tuples([w.id for w in ctx.data.works], ctx.data.analogies))
         text.flush()
         text.detach()
-    return Output(f"{TABLES}{ANALOGIES_GZ}.csv.gz", raw.getvalue()), count
+    return Output(ANALOGIES_PATH, raw.getvalue()), count
 
 
 _started: dict[int, tuple[str, Background]] = {}  # id(ctx) -> (its key, the table being made): start_analogies
@@ -249,7 +251,7 @@ def downloads(ctx: SiteContext) -> Iterator[Output]:
         yield from both(f"{TABLES}{stem}", WHOLE[stem][0], rows)
     key, started = _started.pop(id(ctx), (None, None))
     key = key or analogies_key(ctx)
-    path = f"{TABLES}{ANALOGIES_GZ}.csv.gz"
+    path = ANALOGIES_PATH
     make = (lambda: [Output(path, started.result())]) if started else (lambda: [analogies_gz(ctx)[0]])
     yield from keyed(ctx, ANALOGIES_SET, key, make)  # remade when they change
     analogies = analogy_count(ctx)
@@ -296,6 +298,12 @@ def credit(ctx: SiteContext) -> str:
     return ctx.config.downloads.credit or ctx.config.title
 
 
+def record_where(ctx: SiteContext) -> str:
+    """Where a work's JSON record lies, for data/README.txt (atlas.site.urls.work_data_pattern decides)."""
+    path = urls.work_data_pattern(ctx.config.iiif.manifests).format(segment="<id>")
+    return f'{path}, under "atlas" (its IIIF manifest carries it).' if ctx.config.iiif.manifests else f"{path}."
+
+
 def readme(ctx: SiteContext) -> str:
     """data/README.txt: what each file holds and every column, with the licence and credit."""
     lines = [f"Data downloads of {ctx.config.title}", "", f"Licence: {licence(ctx)}", f"Credit: {credit(ctx)}", "",
@@ -303,7 +311,8 @@ def readme(ctx: SiteContext) -> str:
              '({"columns": [...], "data": [[...], ...]}, each row in the order of "columns", as pandas reads',
              'with orient="split") holding the same rows, except the analogies table: one gzip-compressed CSV',
              "(analogies.csv.gz), since it has a row per work, group and rank. An artwork page makes its work's",
-             "analogies as CSV and JSON in the browser, with the same columns, from data/work/<id>.json.",
+             "analogies as CSV and JSON in the browser, with the same columns, from the work's JSON record:",
+             record_where(ctx),
              "Years are ISO 8601 years.", ""]
     studies, clusters = ctx.data.studies, ctx.data.cluster_map.clusters
     works = ["data/tables/works.csv", "culture/<name>/works.csv", "medium/<name>/works.csv"]

@@ -4,8 +4,14 @@ So that Mirador, Universal Viewer or any other IIIF client can open any part of 
 
 * iiif/<id>/manifest.json: the work's label, metadata, credit (requiredStatement), rights (only when it is a
   Creative Commons or RightsStatements.org URI, as the spec allows; else it is a metadata entry), its atlas
-  page as `homepage`, its analogies JSON as `seeAlso`, and one Canvas painted with the page image; when
-  the work has deep-zoom tiles, the Canvas has the full image's size and the image a level-0 service.
+  page as `homepage`, the whole analogies table (data/tables/analogies.csv.gz) as `seeAlso`, and one Canvas
+  painted with the page image; when the work has deep-zoom tiles, the Canvas has the full image's size and
+  the image a level-0 service. The work's own JSON record (atlas.site.work_json: its analogies, why, pair
+  pages) rides in the manifest under the extension property "atlas", so a work has one data file (issue 20);
+  atlas.site.work_files makes each manifest, once per work.
+* iiif/context.json: the JSON-LD 1.1 context of that extension, as Presentation 3 asks of extensions: it maps
+  the term "atlas" to an IRI under the site with "@type": "@json", so JSON-LD processors take the record as
+  one opaque JSON literal. Each manifest lists it in its `@context` before the IIIF context, which stays last.
 * iiif/<id>/image/: those tiles (atlas.ingest.tiles) with an info.json whose id is the service's public URL.
 * iiif/collection.json: the whole atlas (every group's Collection, then every manifest);
   iiif/<culture|medium>.collections/<group>.json: one Collection per group.
@@ -22,18 +28,21 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from collections.abc import Iterator
 from importlib import resources
 
 from atlas.core.config import SiteConfig
 from atlas.core.jsonio import json_bytes
-from atlas.core.records import CONDITIONS, Record
+from atlas.core.records import CONDITIONS
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
-from atlas.site.keyed_sets import keyed, record_digest, set_key
+from atlas.site.downloads import ANALOGIES_PATH
+from atlas.site.work_json import (
+    EXTENSION,  # the manifest's property holding the work's record
+)
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
+CONTEXT_PATH = "iiif/context.json"  # the JSON-LD context of the "atlas" extension (`atlas_context`)
 PREVIEW_ORIGIN = "http://127.0.0.1:8000"  # `atlas serve`'s address: the ids' origin when site_url is empty
 VIEWER_FOLDER = "vendor/openseadragon"  # under atlas/assets/: OpenSeadragon, pinned, with its licence
 VIEWER_FILES = ("openseadragon.min.js", "LICENSE.txt")
@@ -69,23 +78,18 @@ def iiif_files(ctx: SiteContext) -> Iterator[Output]:
             yield Output(urls.asset_path(f"{VIEWER_FOLDER}/{name}"), (root / name).read_bytes())
     if not ctx.config.iiif.manifests:
         return
-    for w in ctx.data.works:  # each manifest made again only when what it reads changed (atlas.site.keyed_sets)
-        yield from keyed(ctx, f"iiif:{w.id}", manifest_key(ctx, w),
-                         lambda w=w: [Output(ctx.paths.iiif_manifest_path(w.id), json_bytes(manifest(ctx, w.id)))])
+    yield Output(CONTEXT_PATH, json_bytes(atlas_context(ctx)))  # the manifests: atlas.site.work_files, with pages' data
     for fld in CONDITIONS:
         for group, members in sorted(group_members(ctx, fld).items()):
             yield Output(ctx.paths.iiif_collection_path(fld, group), json_bytes(group_collection(ctx, fld, group, members)))
     yield Output(ctx.paths.iiif_collection_path(), json_bytes(atlas_collection(ctx)))
 
 
-def manifest_key(ctx: SiteContext, w: Record) -> str:
-    """What `manifest` reads of one work: its record, its view, its paths and its tiles' size (the config, the
-    condition names and the origin are in every set's key)."""
-    tiles = ctx.data.deep_zoom.tiles.get(w.id)
-    paths = [ctx.paths.iiif_manifest_path(w.id), ctx.paths.work_json_path(w.id), ctx.paths.iiif_image_path(w.id),
-             ctx.paths.iiif_collection_path()]
-    return set_key(ctx, sys.modules[__name__], record_digest(w), ctx.work_view(w.id), paths,
-                   [tiles.width, tiles.height] if tiles else None)
+def atlas_context(ctx: SiteContext) -> dict:
+    """The JSON-LD 1.1 context of the "atlas" extension: the term maps to an IRI under the site (this file's
+    URL and a fragment), typed "@json" so the work's record is one JSON literal, never read as linked data."""
+    return {"@context": {"@version": 1.1, EXTENSION: {"@id": absolute(ctx, CONTEXT_PATH) + "#" + EXTENSION,
+                                                      "@type": "@json"}}}
 
 
 def absolute(ctx: SiteContext, path: str) -> str:
@@ -170,13 +174,13 @@ def rights_uri(value: str) -> str | None:
     return f"http://{match.group(1)}" if match else None
 
 
-def manifest(ctx: SiteContext, work_id: str) -> dict:
-    """The work's Presentation 3 Manifest (see the module docstring)."""
+def manifest(ctx: SiteContext, work_id: str, record: dict) -> dict:
+    """The work's Presentation 3 Manifest carrying its JSON `record` (see the module docstring)."""
     w, view = ctx.by_id[work_id], ctx.work_view(work_id)
     own = absolute(ctx, ctx.paths.iiif_manifest_path(work_id))
     base = own.rsplit("/", 1)[0]
     doc = {
-        "@context": PRESENTATION_CONTEXT,
+        "@context": [absolute(ctx, CONTEXT_PATH), PRESENTATION_CONTEXT],  # extensions first, IIIF's last
         "id": own,
         "type": "Manifest",
         "label": label(view["title"]),
@@ -186,10 +190,11 @@ def manifest(ctx: SiteContext, work_id: str) -> dict:
                        "format": "image/jpeg"}],
         "homepage": [{"id": public_origin(ctx.config) + view["url"], "type": "Text", "format": "text/html",
                       "label": english(f"{view['title']} in {ctx.config.title}")}],
-        "seeAlso": [{"id": absolute(ctx, ctx.paths.work_json_path(work_id)), "type": "Dataset",
-                     "format": "application/json", "label": english("Its visual analogies (atlas JSON)")}],
+        "seeAlso": [{"id": absolute(ctx, ANALOGIES_PATH), "type": "Dataset", "format": "application/gzip",
+                     "label": english("Every work's visual analogies (gzip-compressed CSV)")}],
         "partOf": [{"id": absolute(ctx, ctx.paths.iiif_collection_path()), "type": "Collection"}],
         "items": [canvas(ctx, work_id, base)],
+        EXTENSION: record,  # the work's JSON record, a JSON literal (iiif/context.json)
     }
     if w.credit:
         doc["requiredStatement"] = {"label": english("Credit"), "value": text(w.credit)}

@@ -69,7 +69,7 @@ def journey_pages(ctx: SiteContext) -> Iterator[Output]:
         yield ctx.page("journey_page", (j.a, j.b), "journey_page.html", journey=view)
     names_url = urls.join_url(ctx.base, urls.path_names_path()) if ctx.paths.special.get("work") else ""
     yield ctx.page("worksheet", None, "worksheet.html", graph_url=urls.join_url(ctx.base, GRAPH_DIR),
-                   path_names_url=names_url, share_note=SHARE_NOTE)
+                   path_names_url=names_url, work_data_url=ctx.work_data_url(), share_note=SHARE_NOTE)
 
 
 def _uncached(ctx: SiteContext) -> plan.Journeys:

@@ -24,7 +24,7 @@ from atlas.site.context import Output, SiteContext
 from atlas.site.iiif_out import iiif_view
 from atlas.site.pair_links import pair_page_links
 from atlas.site.work_display import default_conditions
-from atlas.site.work_json import work_json_file
+from atlas.site.work_files import work_data_file
 
 GROUP_KINDS = {"culture": "cultures", "medium": "media"}
 MORE_LISTED = 12  # groups an artwork page lists as one text link each besides those it pictures (readers without
@@ -70,7 +70,8 @@ def artwork(ctx: SiteContext, work_id: str) -> Output:
                     analogies=rows, unlisted=unlisted, switcher=switcher_data(ctx),
                     cluster=cluster and {"id": cluster.id, "label": cluster.label},
                     iiif=iiif_view(ctx, work_id), defaults=defaults,
-                    work_json=urls.join_url(ctx.base, ctx.paths.work_json_path(work_id)))  # its downloads' source
+                    work_json=urls.join_url(ctx.base, ctx.work_data_path(work_id)),  # its downloads' source
+                    work_json_in_manifest=ctx.config.iiif.manifests)
 
 
 def artwork_reads(ctx: SiteContext, work_id: str, rows: dict[str, list[dict]]) -> dict:
@@ -88,9 +89,10 @@ def artwork_reads(ctx: SiteContext, work_id: str, rows: dict[str, list[dict]]) -
 
 def switcher_data(ctx: SiteContext) -> dict[str, str]:
     """What analogies.js needs to draw the groups the page does not picture from the works' JSON: the base URL,
-    the list of ids with another path segment (data/path_names.json, "" when none) and the similarity scale
-    ("" when none)."""
+    the list of ids with another path segment (data/path_names.json, "" when none), the URL pattern of a work's
+    JSON (SiteContext.work_data_url) and the similarity scale ("" when none)."""
     return {"base": ctx.base, "names": urls.join_url(ctx.base, urls.path_names_path()) if ctx.paths.special.get("work") else "",
+            "work_data": ctx.work_data_url(),
             "scale": urls.join_url(ctx.base, SCALE_PATH) if ctx.data.scale is not None else ""}
 
 
@@ -199,7 +201,7 @@ def data_files(ctx: SiteContext) -> Iterator[Output]:
         view = ctx.work_view(w.id)
         entry = {k: view[k] for k in INDEX_FIELDS}
         index.append(entry)
-        yield from work_json_file(ctx, w, viewer_links.get(w.id))  # compact, keyed: site/work_json.py
+        yield from work_data_file(ctx, w, viewer_links.get(w.id))  # its manifest or its JSON: site/work_files.py
     if ctx.paths.special.get("work"):  # the pair viewer's script reads it for the ids it cannot encode alone
         yield Output(urls.path_names_path(), json_bytes({"work": ctx.paths.special["work"]}))
     yield Output("data/works.json", json_bytes(index))

@@ -132,7 +132,7 @@ class PairPages:
         path_names_url = urls.join_url(self.r.base, urls.path_names_path()) if self.r.paths.special.get("work") else ""
         scale_url = urls.join_url(self.r.base, "data/similarity-scale.json") if self.r.data.scale is not None else ""
         yield self.r.page("pair_viewer", None, "pair_viewer.html", fields=CONDITIONS, k=self.r.config.neighbours.k,
-                          path_names_url=path_names_url, scale_url=scale_url)
+                          path_names_url=path_names_url, scale_url=scale_url, work_data_url=self.r.work_data_url())
         yield self.r.page("pairings", None, "pairings.html",
                           pairings=[self.pair_view(c.a, c.b) for c in self.plan.curated])
         self.plan.render_seconds = round(time.perf_counter() - start, 3)

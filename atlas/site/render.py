@@ -75,7 +75,7 @@ def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup
         if timings is not None:
             timings[f"pages: {group.__name__}"] = round(time.perf_counter() - start, 2)
     pages.write_outputs(writer, ledger_pages(ctx, writer.written), listed)  # last: it needs every page made
-    data = pages.data_files(ctx)  # the work JSON files are keyed (atlas.site.keyed_sets): their keys are noted
+    data = pages.data_files(ctx)  # each work's data file (its manifest) is keyed (atlas.site.work_files): their keys are noted
     pages.write_outputs(writer, keys.track(data, writer.root) if keys else data, listed, keys.old if keys else None)
     pages.write_outputs(writer, [pages.sitemap(ctx, listed)], [])
     return len(listed) + 1  # + the 404 page

@@ -1,6 +1,6 @@
 """How pages word a pair's score: its percentile among all pairs of the collection, and why the pair matched.
 
-The raw score stays in the JSON (data/works/*.json, data/similarity-scale.json holds the table that turns
+The raw score stays in the JSON (each work's record, atlas.site.work_json; data/similarity-scale.json holds the table that turns
 one into the other); pages show the percentile, which a visitor can read.
 
 "Why this match" is shown in the features the atlas actually used. For weights-free features, each

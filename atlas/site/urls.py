@@ -178,11 +178,15 @@ class PathNames:
         return f"larger/{self.segment('work', key)}.jpg"
 
     def work_json_path(self, key: str) -> str:
-        return f"data/work/{self.segment('work', key)}.json"
+        return WORK_JSON_PATTERN.format(segment=self.segment("work", key))
 
     def iiif_manifest_path(self, key: str) -> str:
         """A work's IIIF Presentation 3 manifest (atlas.site.iiif_out)."""
-        return f"iiif/{self.segment('work', key)}/manifest.json"
+        return MANIFEST_PATTERN.format(segment=self.segment("work", key))
+
+    def work_data_path(self, key: str, in_manifest: bool) -> str:
+        """The one file that holds a work's JSON record: see `work_data_pattern`."""
+        return work_data_pattern(in_manifest).format(segment=self.segment("work", key))
 
     def iiif_image_path(self, key: str) -> str:
         """A work's static IIIF level-0 image service (its deep-zoom tiles); info.json lies inside."""
@@ -304,6 +308,23 @@ def thumb_path(size: int, key: str) -> str:
 
 def work_json_path(key: str) -> str:
     return PLAIN.work_json_path(key)
+
+
+def work_data_path(key: str, in_manifest: bool = True) -> str:
+    """A work's data file with the plain segment (see `work_data_pattern`); manifests are on by default."""
+    return PLAIN.work_data_path(key, in_manifest)
+
+
+WORK_JSON_PATTERN = "data/work/{segment}.json"  # a work's record alone (iiif.manifests: false)
+MANIFEST_PATTERN = "iiif/{segment}/manifest.json"  # a work's IIIF manifest, its record under "atlas"
+
+
+def work_data_pattern(in_manifest: bool) -> str:
+    """Where a work's JSON record (atlas.site.work_json) is published, as a path with `{segment}`: inside its
+    IIIF manifest when manifests are published (iiif.manifests, the default), so a work has one data file
+    (issue 20), else data/work/<segment>.json. The one place this is decided: the pages, the downloads links,
+    the manifests and the front end's reader (assets/work_data.js, given this pattern) all follow it."""
+    return MANIFEST_PATTERN if in_manifest else WORK_JSON_PATTERN
 
 
 def asset_path(name: str) -> str:

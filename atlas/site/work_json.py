@@ -1,10 +1,14 @@
-"""A work's JSON (data/work/<segment>.json): the front end's record of one work, kept compact.
+"""A work's JSON record: the front end's record of one work, kept compact.
 
 Every work has one, so at museum scale its bytes count (issue 20): keys are one or two letters, empty
 values are left out, and each group's analogies are two parallel lists (ids, scores) instead of a list
-of pairs. The one reader in the browser is atlas/assets/work_data.js (`expand`), which gives every script
-(the artwork page's switcher, the pair viewer, the worksheet) the long names below; `read_work_json` is
-the same reader in Python, for tests and for anyone scripting against a site.
+of pairs. Where it is published (atlas.site.urls.work_data_pattern, written by atlas.site.work_files): with
+`iiif.manifests` (the default) inside the work's IIIF manifest, iiif/<segment>/manifest.json, as the value
+of the extension property "atlas" (a JSON literal, declared in iiif/context.json), so a work has one data
+file; without manifests alone, as data/work/<segment>.json. The one reader in the browser is
+atlas/assets/work_data.js (`expand`, which takes either document), which gives every script (the artwork
+page's switcher and downloads, the pair viewer, the worksheet) the long names below; `read_work_json` is the
+same reader in Python, for tests and for anyone scripting against a site.
 
 Schema 2 (long name <- short key; a key whose value would be "" or null is left out):
 
@@ -28,23 +32,12 @@ To add a field, add a (long, short) line to FIELDS, fill it in `work_record` and
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
 
-from atlas.core.jsonio import json_bytes
 from atlas.core.records import CONDITIONS, Record
-from atlas.site.context import Output, SiteContext
-from atlas.site.heatmap_uris import heatmap_uri
-from atlas.site.keyed_sets import (
-    analogy_row,
-    keyed,
-    module_code,
-    record_digest,
-    set_key,
-)
-from atlas.site.similarity_views import untrained, why_json
+from atlas.site.context import SiteContext
 
 SCHEMA = 2
+EXTENSION = "atlas"  # the IIIF manifest's extension property that holds the record (atlas.site.iiif_out)
 FIELDS: dict[str, str] = {  # long name -> short key
     "id": "id", "title": "t", "artist": "a", "date": "d", "culture": "c", "medium": "m",
     "culture_raw": "cr", "medium_raw": "mr", "date_begin": "db", "date_end": "de", "credit": "cl",
@@ -77,22 +70,6 @@ def work_record(ctx: SiteContext, w: Record, nested: dict | None = None) -> dict
     return record
 
 
-def work_json_file(ctx: SiteContext, w: Record, pair_pages: dict | None) -> Iterator[Output]:
-    """The work's JSON (`work_record` with its "why" and "pair_pages"), made again only when what it reads
-    changed (atlas.site.keyed_sets): its record and view, its row of the analogy and share arrays, its heat map,
-    the model's "untrained" flag and its pair pages. A title change elsewhere keeps it unmade."""
-    path = ctx.paths.work_json_path(w.id)
-    row = analogy_row(ctx, w.id)
-    key = "" if row is None else set_key(
-        ctx, sys.modules[__name__], module_code(sys.modules["atlas.site.pages"]), record_digest(w), ctx.work_view(w.id),
-        row, heatmap_uri(ctx, w.id), untrained(ctx), pair_pages, path)
-
-    def make() -> list[Output]:
-        nested = {"why": why_json(ctx, w.id), "pair_pages": pair_pages}  # why this match; rel=canonical
-        return [Output(path, json_bytes(work_record(ctx, w, nested)))]
-    return keyed(ctx, f"work:{w.id}", key, make)
-
-
 def compact_analogies(lists: dict) -> dict:
     """{field: {group: [(id, score), ...]}} -> {"c"|"m": {group: [[ids], [scores]]}}, empty fields left out."""
     out = {}
@@ -104,8 +81,11 @@ def compact_analogies(lists: dict) -> dict:
 
 
 def expand(record: dict) -> dict:
-    """A compact record with its long names: every field present ("" or None when left out) and
-    `analogies` as {field: {group: [[id, score], ...]}}, the shape the analysis stages use."""
+    """A compact record, or a manifest carrying one under EXTENSION, with its long names: every field present
+    ("" or None when left out) and `analogies` as {field: {group: [[id, score], ...]}}, the shape the analysis
+    stages use."""
+    if isinstance(record.get(EXTENSION), dict):
+        record = record[EXTENSION]
     out = {long: record.get(short, None if long in ("date_begin", "date_end") else "") for long, short in FIELDS.items()}
     lists = record.get(ANALOGIES, {})
     out["analogies"] = {
@@ -117,5 +97,5 @@ def expand(record: dict) -> dict:
 
 
 def read_work_json(data: bytes | str) -> dict:
-    """A work's JSON file's text, expanded (see `expand`)."""
+    """A work's data file's text (its record, or its manifest), expanded (see `expand`)."""
     return expand(json.loads(data))
