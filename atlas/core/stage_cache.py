@@ -19,6 +19,7 @@ import functools
 import hashlib
 import importlib.metadata
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ def code_digest(*modules: ModuleType) -> str:
     New code or a library upgrade (a scikit-learn whose t-SNE differs) gives a new digest, so an old result
     is never reused under it."""
     sources, libraries = code_closure(tuple(m.__name__ for m in modules))
-    parts = [f"{name}:{hashlib.sha256(Path(path).read_bytes()).hexdigest()}" for name, path in sources]
+    parts = [f"{name}:{_file_digest(path, *_stamp(path))}" for name, path in sources]
     return key_digest(*parts, *[f"{dist}=={_version(dist)}" for dist in libraries])
 
 
@@ -100,17 +101,34 @@ def code_closure(names: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], t
     return tuple(sorted(seen.items())), tuple(sorted(libraries))
 
 
+def _stamp(path: str | Path) -> tuple[int, int]:
+    """(size, modification time) of a source file: what the memos below are keyed on besides its path, so an
+    edited file is read again (a build's stages asked for 17 digests, parsing the same modules 480 times)."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=None)
+def _file_digest(path: str, size: int, mtime: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def _imports(path: Path) -> set[str]:
     """Every module name the file imports, wherever the statement stands (`from a.b import c` gives a.b
     and a.b.c: c may be a module)."""
+    return set(_parsed_imports(str(path), *_stamp(path)))
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_imports(path: str, size: int, mtime: int) -> frozenset[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names if node.module.startswith("atlas"))
-    return found
+    return frozenset(found)
 
 
 def _atlas_source(name: str) -> Path | None:
