@@ -36,6 +36,8 @@ def test_larger_side_only_above_the_page_image_and_at_most_the_cap():
     assert larger_side((3000, 2000), 600) == LONG_SIDE
     assert larger_side((700, 900), 600) == 900  # the source's own size when under the cap
     assert larger_side((600, 400), 600) == 0  # no bigger than the page image: no larger view
+    assert larger_side((560, 400), 480) == 0  # barely bigger (the AIC example's images): not worth a file
+    assert larger_side((719, 400), 480) == 0 and larger_side((720, 400), 480) == 720  # MIN_GAIN = 1.5
     assert larger_side((2000, 1000), 1400) == 0  # the cap is not above a page image that large
 
 
