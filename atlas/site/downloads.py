@@ -154,7 +154,8 @@ def analogies_gz(ctx: SiteContext) -> tuple[Output, int]:
     return Output(ANALOGIES_PATH, raw.getvalue()), count
 
 
-_started: dict[int, tuple[str, Background]] = {}  # id(ctx) -> (its key, the table being made): start_analogies
+_started: dict[int, tuple[SiteContext, str, Background]] = {}  # id(ctx) -> (ctx, its key, the table being
+# made): start_analogies. The context is held, so its id cannot name another context while the entry is here.
 
 
 def analogies_key(ctx: SiteContext) -> str:
@@ -172,7 +173,8 @@ def start_analogies(ctx: SiteContext, least: int | None = None) -> bool:
     key = analogies_key(ctx)
     if will_keep(ctx, ANALOGIES_SET, key):
         return False
-    _started[id(ctx)] = (key, Background(lambda: analogies_gz(ctx)[0].data, "the analogies table"))
+    _started.clear()  # a build that failed before its downloads left its entry: one build at a time per process
+    _started[id(ctx)] = (ctx, key, Background(lambda: analogies_gz(ctx)[0].data, "the analogies table"))
     return True
 
 
@@ -249,10 +251,10 @@ def downloads(ctx: SiteContext) -> Iterator[Output]:
     wholes = whole_rows(ctx)
     for stem, rows in wholes.items():
         yield from both(f"{TABLES}{stem}", WHOLE[stem][0], rows)
-    key, started = _started.pop(id(ctx), (None, None))
-    key = key or analogies_key(ctx)
-    path = ANALOGIES_PATH
-    make = (lambda: [Output(path, started.result())]) if started else (lambda: [analogies_gz(ctx)[0]])
+    owner, key, started = _started.pop(id(ctx), (None, "", None))
+    if owner is not ctx:
+        key, started = analogies_key(ctx), None
+    make = (lambda: [Output(ANALOGIES_PATH, started.result())]) if started else (lambda: [analogies_gz(ctx)[0]])
     yield from keyed(ctx, ANALOGIES_SET, key, make)  # remade when they change
     analogies = analogy_count(ctx)
     yield Output("data/README.txt", readme(ctx).encode("utf-8"))
