@@ -44,12 +44,8 @@ def pair_finder(works: Sequence[Record], analogies: dict) -> Callable[..., list[
     included (tests/test_chord_cap.py)."""
     if not isinstance(analogies, AnalogyTable):
         return lambda a, b, limit=PAIRS_PER_PAGE: best_pairs(works, analogies, a, b, limit)
-    names = sorted({w.culture for w in works if w.culture})
-    code = {name: i for i, name in enumerate(names)}
-    culture_of = np.full(len(analogies), -1, np.int32)  # each table row's culture, -1 when none
-    for w in works:
-        if w.culture and w.id in analogies:
-            culture_of[analogies.row(w.id)] = code[w.culture]
+    code = {name: i for i, name in enumerate(sorted({w.culture for w in works if w.culture}))}
+    culture_of = row_cultures(works, analogies, code)
     layer = {group: g for g, (fld, group) in enumerate(analogies.groups) if fld == "culture"}
 
     def directed(x: str, y: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,6 +81,15 @@ def pair_finder(works: Sequence[Record], analogies: dict) -> Callable[..., list[
     return find
 
 
+def row_cultures(works: Sequence[Record], table: AnalogyTable, code: dict[str, int]) -> np.ndarray:
+    """Each table row's culture as its number in `code`, -1 for a row whose work has no culture in `code`."""
+    found = np.full(len(table), -1, np.int64)
+    for w in works:
+        if w.culture in code and w.id in table:
+            found[table.row(w.id)] = code[w.culture]
+    return found
+
+
 def _best_pair_per_link_arrays(works: Sequence[Record], table: AnalogyTable,
                                labels: Sequence[str]) -> dict[tuple[str, str], tuple[float, str, str]]:
     """best_pair_per_link read off the arrays: building every work's nested analogies for it took 6 s at 100k
@@ -92,10 +97,7 @@ def _best_pair_per_link_arrays(works: Sequence[Record], table: AnalogyTable,
     run's highest score found with one reduction, and only the analogies at that score compared by id, as the
     nested loop does (tests/test_chord_cap.py checks the two agree, ties included)."""
     order = {name: i for i, name in enumerate(labels)}
-    code = np.full(len(table), -1, np.int64)  # each table row's culture (its place in labels), -1 when none
-    for w in works:
-        if w.culture in order and w.id in table:
-            code[table.row(w.id)] = order[w.culture]
+    code = row_cultures(works, table, order)
     rows = np.flatnonzero(code >= 0)
     rows = rows[np.argsort(code[rows], kind="stable")]  # the works of each culture in one run
     starts = np.flatnonzero(np.r_[True, code[rows][1:] != code[rows][:-1]]) if len(rows) else np.zeros(0, np.intp)

@@ -177,9 +177,6 @@ class PathNames:
         """The larger view of a work's image (atlas.ingest.larger_images), when it has one."""
         return f"larger/{self.segment('work', key)}.jpg"
 
-    def work_json_path(self, key: str) -> str:
-        return WORK_JSON_PATTERN.format(segment=self.segment("work", key))
-
     def iiif_manifest_path(self, key: str) -> str:
         """A work's IIIF Presentation 3 manifest (atlas.site.iiif_out)."""
         return MANIFEST_PATTERN.format(segment=self.segment("work", key))
@@ -304,10 +301,6 @@ def path_names_path() -> str:
 
 def thumb_path(size: int, key: str) -> str:
     return PLAIN.thumb_path(size, key)
-
-
-def work_json_path(key: str) -> str:
-    return PLAIN.work_json_path(key)
 
 
 def work_data_path(key: str, in_manifest: bool = True) -> str:
