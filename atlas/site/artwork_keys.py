@@ -48,6 +48,12 @@ def kept_page(ctx: SiteContext, work_id: str) -> tuple[Output | None, str]:
     return None, found
 
 
+def published_before(ctx: SiteContext, work_id: str) -> bool:
+    """Whether the last build published the work's page with a key: only such a page can be kept."""
+    keys = ctx.page_keys
+    return keys is not None and keys.enabled and ctx.paths.page_file("work", work_id) in keys.old
+
+
 def fingerprint(ctx: SiteContext, work_id: str) -> str:
     """The page's fingerprint (see the module docstring); "" when the analogies or shares are not arrays."""
     row = analogy_row(ctx, work_id)

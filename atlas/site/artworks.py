@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 
 from atlas.core.progress import progress
-from atlas.site.artwork_keys import kept_page
+from atlas.site.artwork_keys import kept_page, published_before
 from atlas.site.context import Output, SiteContext
 from atlas.site.pages import artwork
 
@@ -38,28 +38,32 @@ def artwork_pages(ctx: SiteContext, work_ids: list[str] | None = None, workers: 
     """The artwork page of every work (or of `work_ids`), in that order: those kept by their fingerprint
     (atlas.site.artwork_keys) here, the others rendered by `workers` processes (none started when few are left)."""
     work_ids = [w.id for w in ctx.data.works] if work_ids is None else work_ids
-    kept = {}
+    kept, fingerprints = {}, {}
     for work_id in work_ids:
-        page = kept_page(ctx, work_id)[0]
+        if not published_before(ctx, work_id):
+            continue  # nothing to keep: its fingerprint is made once, where the page is rendered
+        page, fingerprints[work_id] = kept_page(ctx, work_id)
         if page is not None:
             kept[work_id] = page
-    rendered = _rendered(ctx, [w for w in work_ids if w not in kept], workers)
+    jobs = [(work_id, fingerprints.get(work_id)) for work_id in work_ids if work_id not in kept]
+    rendered = _rendered(ctx, jobs, workers)
     for work_id in work_ids:
         yield kept[work_id] if work_id in kept else next(rendered)
     list(rendered)  # (empty) runs it to its end: the renderers' pool is closed and the context let go
 
 
-def _rendered(ctx: SiteContext, work_ids: list[str], workers: int | None) -> Iterator[Output]:
-    """The artwork pages of `work_ids`, in that order, rendered by `workers` processes."""
-    count = worker_count(ctx.config.render.workers if workers is None else workers, len(work_ids))
+def _rendered(ctx: SiteContext, jobs: list[tuple[str, str | None]], workers: int | None) -> Iterator[Output]:
+    """The artwork pages of `jobs` ((work id, its fingerprint when already made), in that order, rendered by
+    `workers` processes."""
+    count = worker_count(ctx.config.render.workers if workers is None else workers, len(jobs))
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for work_id in progress(work_ids, "pages", unit="page"):
-            yield artwork(ctx, work_id)
+        for work_id, fingerprint in progress(jobs, "pages", unit="page"):
+            yield artwork(ctx, work_id, fingerprint)
         return
     global _context
     _context = ctx
-    chunks = [work_ids[i : i + CHUNK] for i in range(0, len(work_ids), CHUNK)]
-    bar = progress(total=len(work_ids), desc=f"pages ({count} processes)", unit="page")
+    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    bar = progress(total=len(jobs), desc=f"pages ({count} processes)", unit="page")
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
             for outputs in pool.imap(_render_chunk, chunks):  # imap keeps chunk order
@@ -70,6 +74,6 @@ def _rendered(ctx: SiteContext, work_ids: list[str], workers: int | None) -> Ite
         bar.close()
 
 
-def _render_chunk(work_ids: list[str]) -> list[Output]:
+def _render_chunk(jobs: list[tuple[str, str | None]]) -> list[Output]:
     """In a worker: render these pages into memory."""
-    return [artwork(_context, work_id) for work_id in work_ids]
+    return [artwork(_context, work_id, fingerprint) for work_id, fingerprint in jobs]

@@ -56,10 +56,13 @@ def home(ctx: SiteContext) -> Iterator[Output]:
                    media=group_cards(ctx, "medium"), count=len(ctx.data.works))
 
 
-def artwork(ctx: SiteContext, work_id: str) -> Output:
-    kept, fingerprint = kept_page(ctx, work_id)  # its inputs as the last build's: kept unbuilt (site/artwork_keys.py)
-    if kept is not None:
-        return kept
+def artwork(ctx: SiteContext, work_id: str, fingerprint: str | None = None) -> Output:
+    """The work's page. `fingerprint`: its fingerprint when the caller made it and found the page not kept
+    (atlas.site.artworks); else this looks, and a page whose inputs are as the last build's is kept unbuilt."""
+    if fingerprint is None:
+        kept, fingerprint = kept_page(ctx, work_id)  # (atlas.site.artwork_keys)
+        if kept is not None:
+            return kept
     lists = ctx.data.analogies.get(work_id, {})
     defaults = default_conditions(ctx.by_id[work_id], lists)
     rows = analogy_rows(ctx, work_id, set(defaults.values()), lists)
