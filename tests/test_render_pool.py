@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas.site.artworks import AUTO_MIN_WORKS, worker_count
+from atlas.core.workers import AUTO_MIN_WORKS, worker_count
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -181,17 +181,17 @@ def test_thumbnails_are_progressive_the_same_bytes_twice_and_the_same_pixels_as_
 
 
 def test_forked_workers_give_what_one_process_gives(records, tmp_path, monkeypatch):
-    """A large collection's thumbnails are made by forked workers (thumbnails.PARALLEL_FROM): the same files,
-    sizes, problems and order as one process, a broken image included."""
-    import atlas.ingest.thumbnails as thumbnails
+    """A large collection's thumbnails are made by forked workers (atlas.core.workers.AUTO_MIN_WORKS): the same
+    files, sizes, problems and order as one process, a broken image included."""
+    import atlas.core.workers as workers
 
     junk = tmp_path / "img" / "junk.png"
     junk.write_bytes(b"not an image" * 20)
     works = records + [Record(id="junk", image_path=junk, source_line=9)]
     digests = {**hash_images(records)[0], "junk": "0" * 64}
     one = make_thumbnails(works, digests, SIZES, QUALITY, tmp_path / "one")
-    monkeypatch.setattr(thumbnails, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(thumbnails.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(workers, "AUTO_MIN_WORKS", 1)
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
     forked = make_thumbnails(works, digests, SIZES, QUALITY, tmp_path / "forked")
     assert forked[1] == one[1] and forked[3] == one[3] == len(records)
     assert [(p.record, p.reason) for p in forked[2]] == [(p.record, p.reason) for p in one[2]] and one[2]

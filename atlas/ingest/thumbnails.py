@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import multiprocessing
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,11 +31,10 @@ from atlas.core.checked import (
 )
 from atlas.core.progress import progress
 from atlas.core.records import Problem, Record
+from atlas.core.workers import worker_count
 from atlas.ingest.images import ImageError, open_rgb
 
 THUMB_VERSION = 3  # bump when resizing or encoding changes, so cached thumbnails are remade (3: progressive when smaller)
-PARALLEL_FROM = 1000  # records: below this, starting processes costs more than it saves
-MAX_WORKERS = 8
 KIND = "thumbnails"  # how the build report and the site writer's check name these cache files
 
 
@@ -85,10 +83,10 @@ def make_thumbnails(
 
 def _run(jobs: list[tuple]) -> Iterator[tuple]:
     """_thumbnails of every job, in order: in this process for small collections, else in forked workers."""
-    count = min(os.cpu_count() or 1, MAX_WORKERS)
+    count = worker_count(0, len(jobs))  # atlas.core.workers: the build's one policy
     bar = progress(total=len(jobs), desc="thumbnails", unit="img")
     try:
-        if len(jobs) < PARALLEL_FROM or count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if count <= 1:
             for job in jobs:
                 yield _thumbnails(job)
                 bar.update(1)

@@ -3,35 +3,24 @@
 Forked worker processes each get the SiteContext (fork shares the parent's memory, so nothing is pickled
 on the way in), render a chunk of artwork pages into memory with atlas.site.pages.artwork, and hand back
 the Outputs. The parent yields them in work order, so the site is byte-identical to a serial render
-(tests/test_render_pool.py). Where fork is unavailable (Windows, macOS default) or for small sites,
-pages render serially.
+(tests/test_render_pool.py). How many processes: atlas.core.workers (render.workers; serial for small sites
+and where fork is unavailable).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterator
 
 from atlas.core.progress import progress
+from atlas.core.workers import worker_count
 from atlas.site.artwork_keys import kept_page, published_before
 from atlas.site.context import Output, SiteContext
 from atlas.site.pages import artwork
 
-AUTO_MIN_WORKS = 1000  # below this, starting processes costs more than it saves (render.workers: 0)
-MAX_AUTO_WORKERS = 8
 CHUNK = 64  # pages per task: big enough that pickling the outputs is cheap per page
 
 _context: SiteContext | None = None  # the context a forked worker renders with (set just before forking)
-
-
-def worker_count(setting: int, works: int) -> int:
-    """render.workers: 0 = one per CPU core (at most 8) for sites of AUTO_MIN_WORKS works or more, else serial."""
-    if setting > 0:
-        return setting
-    if works < AUTO_MIN_WORKS:
-        return 1
-    return max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
 
 
 def artwork_pages(ctx: SiteContext, work_ids: list[str] | None = None, workers: int | None = None) -> Iterator[Output]:
@@ -56,7 +45,7 @@ def _rendered(ctx: SiteContext, jobs: list[tuple[str, str | None]], workers: int
     """The artwork pages of `jobs` ((work id, its fingerprint when already made), in that order, rendered by
     `workers` processes."""
     count = worker_count(ctx.config.render.workers if workers is None else workers, len(jobs))
-    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if count <= 1:
         for work_id, fingerprint in progress(jobs, "pages", unit="page"):
             yield artwork(ctx, work_id, fingerprint)
         return
