@@ -5,7 +5,6 @@
   "use strict";
   var root = document.querySelector("[data-pair-viewer]");
   if (!root) { return; }
-  var base = root.getAttribute("data-base") || "/";
   var k = parseInt(root.getAttribute("data-k"), 10) || 0;
   var data = window.atlasWorkData;
   var readWork = data.reader(root.getAttribute("data-work-data"), root.getAttribute("data-names"));
