@@ -17,7 +17,7 @@ import pstats
 from pathlib import Path
 
 from atlas.core.config import load_config
-from benchmarks.rebuilds import change_title, timed_build
+from benchmarks.rebuilds import change_title, timed_build, work_overrides
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -28,9 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work-dir", type=Path, required=True, help="benchmarks.rebuilds' --work-dir")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args(argv)
-    w = args.work_dir
-    config = load_config(args.config, {"output": str(w / "site"), "cache": str(w / "cache"),
-                                       "collection.path": str(w / "collection" / "collection.csv")})
+    config = load_config(args.config, work_overrides(load_config(args.config), args.work_dir, copy=False))
     seconds, _ = timed_build(config)
     print(f"settling build: {seconds:.1f} s")
     change_title(config)

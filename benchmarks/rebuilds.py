@@ -42,6 +42,24 @@ from atlas.core.config import load_config
 HERE = Path(__file__).resolve().parent
 
 
+def work_overrides(source, tmp, copy: bool) -> dict[str, str]:
+    """The config overrides that build `source`'s collection in the work folder `tmp` (output, cache, and a
+    copy of the collection, made now when `copy`; a sample is generated there by the build itself)."""
+    overrides = {"output": f"{tmp}/site", "cache": f"{tmp}/cache"}
+    if source.collection.format == "sample":
+        overrides["collection.path"] = f"{tmp}/sample"
+        return overrides
+    collection = source.resolve(source.collection.path)
+    folder = collection if collection.is_dir() else collection.parent
+    if copy:
+        shutil.rmtree(f"{tmp}/collection", ignore_errors=True)
+        shutil.copytree(folder, f"{tmp}/collection")
+    overrides["collection.path"] = f"{tmp}/collection" + ("" if collection.is_dir() else f"/{collection.name}")
+    if source.collection.image_folder:
+        overrides["collection.image_folder"] = f"{tmp}/collection"
+    return overrides
+
+
 def timed_build(config) -> tuple[float, dict]:
     start = time.perf_counter()
     report = build(config)
@@ -109,18 +127,7 @@ def main() -> None:
 
     with _work_folder(args.work_dir) as tmp:
         source = load_config(args.config)
-        overrides = {"output": f"{tmp}/site", "cache": f"{tmp}/cache"}
-        if source.collection.format == "sample":
-            overrides["collection.path"] = f"{tmp}/sample"
-        else:
-            collection = source.resolve(source.collection.path)
-            folder = collection if collection.is_dir() else collection.parent
-            if not args.reuse_full:
-                shutil.rmtree(f"{tmp}/collection", ignore_errors=True)
-                shutil.copytree(folder, f"{tmp}/collection")
-            overrides["collection.path"] = f"{tmp}/collection" + ("" if collection.is_dir() else f"/{collection.name}")
-            if source.collection.image_folder:
-                overrides["collection.image_folder"] = f"{tmp}/collection"
+        overrides = work_overrides(source, tmp, copy=not args.reuse_full)
         if args.keep_embeddings and not args.reuse_full:
             shutil.copytree(source.cache_dir / "embeddings", f"{tmp}/cache/embeddings")
         config = load_config(args.config, overrides)
