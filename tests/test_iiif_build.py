@@ -122,7 +122,11 @@ def test_the_iiif_example_builds_from_the_real_manifests_served_locally(tmp_path
     assert len(works) == published
 
 
-@pytest.mark.parametrize("name", ["site.yaml", "aic.yaml"])
+@pytest.mark.parametrize("name", [
+    pytest.param("site.yaml", marks=pytest.mark.skipif(  # its collection.path is the real manifests in ../shared
+        not IIIF_DATA.is_dir(), reason=f"IIIF documents not found at {IIIF_DATA} (examples/iiif/site.yaml reads them)")),
+    "aic.yaml",
+])
 def test_the_iiif_example_configs_pass_the_config_check(name):
     from atlas.preflight import check_config
 
