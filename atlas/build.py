@@ -328,7 +328,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         "media": len(labelled.groups.get("medium", {})),
         "clusters": len(cmap.clusters),
     })
-    with staging(config.output_dir) as writer:  # removed again if anything below fails, SIGTERM included
+    with staging(config.output_dir, reuse=config.publish.spare) as writer:  # removed again if anything below fails, SIGTERM included
         with report.stage("pages"):
             keys = PageKeys(stages.root, config.output_dir, enabled=not full)  # pages whose inputs did not change
             ctx = make_context(SiteData(
@@ -352,7 +352,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         with report.stage("publish"):
             check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
             last.forget()  # until saved below, no record claims to describe the published site
-            publish(config.output_dir, writer, removals)  # the old site is removed meanwhile (Removals)
+            publish(config.output_dir, writer, removals, keep_spare=config.publish.spare)  # parked or removed
             keys.save()  # only now: the keys describe the published files
     report.notes.append(keys.line())
     report.counts.update(pages_kept=keys.kept, pages_rendered_keyed=len(keys.rendered))

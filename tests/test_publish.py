@@ -143,7 +143,7 @@ def test_the_replaced_site_is_removed_in_the_background_and_gone_after_wait(tmp_
         (output / "many" / f"f{n}").mkdir(parents=True)
         (output / "many" / f"f{n}" / "index.html").write_text("old")
     removals = writer.Removals(background=True)
-    publish(output, staged(output, "new"), removals)
+    publish(output, staged(output, "new"), removals, keep_spare=False)  # (publish.spare: false)
     assert tree(output) == expected("new")
     assert len(removals.threads) == 1 and removals.threads[0].daemon
     removals.wait()

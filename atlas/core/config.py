@@ -209,6 +209,9 @@ class PublishConfig:
     max_files: int = 20_000  # the build warns when the site has more files (Cloudflare Pages takes 20,000; 0 = no limit)
     precompress: list[str] = field(default_factory=list)  # also write `.gz` and/or `.br` copies of text files
         # ([gz, br]) for hosts that serve them as they are (nginx gzip_static, Caddy precompressed); [] = none
+    spare: bool = True  # keep the replaced site beside the output as `.<output>.spare` (its unchanged files are hard
+        # links to the published ones) and stage the next build in it, so a rebuild writes only what changed; false:
+        # remove it and stage into a new folder every build
 
 
 @dataclass

@@ -11,7 +11,7 @@ Publishing never leaves a moment without a complete site:
 
 * Output is a folder (the usual case): on Linux the staging folder and the published one are exchanged
   in one step, renameat2(RENAME_EXCHANGE), called from libc through ctypes; then the old site, now at
-  the staging path, is removed. Where the libc has no renameat2 (not Linux, an old libc) or the
+  the staging path, is parked as the spare (below), or removed. Where the libc has no renameat2 (not Linux, an old libc) or the
   filesystem cannot exchange (EINVAL, ENOSYS), the fallback is two renames: the published folder to
   `.<output>.previous`, then the staging folder to the output. A build interrupted between the two puts
   the old site back itself (Ctrl+C, SIGTERM); one killed outright there (SIGKILL) leaves no folder at
@@ -22,6 +22,19 @@ Publishing never leaves a moment without a complete site:
   (one step), and the old folder is removed. The link keeps its style (relative or absolute). A build
   killed before the link moved leaves an unlinked release folder, one killed after leaves the old
   folder; the next build removes either when the name is one atlas made.
+
+Staging reuses the site this build replaces ("the spare"). A publish parks the old site beside the output as
+`.<output>.spare` instead of removing it, and the next build renames the spare to its staging folder and brings
+it up to date, so a rebuild touches only what changed: laying out a new 10,000-work staging tree (21,000
+folders, 31,000 hard links) and removing the replaced one took 4-6 s of a one-title rebuild on this machine,
+a third of it. What the writer finds in a reused staging folder is never trusted: it is listed once
+(SiteWriter.stale), links and odd entries in it are removed before anything is written, a file is kept only
+when it is the very file published at that path (the same inode: a hard link made by an earlier build),
+every other file is unlinked before its new bytes are written (never written through, so a file the published
+site shares is never changed in place), and whatever this build does not produce is removed before the swap
+(`finish`). The published site is never touched until the swap. The releases layout keeps no spare (it keeps
+only the release it links to), and `publish.spare: false` removes the spare: both stage into a new empty
+folder every build. The spare costs little disk: its unchanged files are hard links to the published ones.
 
 Only files whose bytes changed are written anew. A file whose bytes equal the published file at the same
 path is hard-linked from it into staging, so after the swap it is the very same file (same inode, same
@@ -79,7 +92,13 @@ class SiteWriter:
         self.bytes_written = 0  # bytes of the whole site, changed or not
         self.counts = WriteCounts()
         self._folders: dict[tuple[Path, str], Path] = {}  # (root, folder) -> the folder, resolved and checked
-        self._made: set[Path] = set()  # staging folders made so far
+        # What `root` holds already (a reused spare: see the module docstring), listed once; what this build
+        # claims is taken out of `stale` as it goes, and `finish` removes the rest.
+        there = root.is_dir()
+        self.stale, self._spare_folders = list_tree(root, clean=True) if there else ({}, set())
+        self._made: set[str] = ({""} if there else set()) | self._spare_folders  # folders there or made (relative)
+        self._published_files = list_tree(self.published)[0] if self.published is not None else None
+        self._finished = False
 
     def _join(self, root: Path, relative: str) -> Path:
         """urls.safe_join(root, relative), each folder resolved and checked once: resolving every file's whole
@@ -116,9 +135,10 @@ class SiteWriter:
         target = self._claim(relative)
         self.bytes_written += len(data)
         old = self._published_file(relative, len(data))
-        if old is not None and old.read_bytes() == data and _carry_over(old, target):
+        if old is not None and old.read_bytes() == data and self._carry_over(relative, old, target):
             self.counts.unchanged += 1
             return
+        self._clear(relative, target)
         try:
             target.write_bytes(data)
         except OSError as exc:  # a failed write() names no file: say which one (disk full, quota, EFBIG)
@@ -129,9 +149,15 @@ class SiteWriter:
         """Carry the published file at `relative` over unread: a page whose render key did not change
         (atlas.site.page_keys checked that the published file is still the one made from that key, and gives
         its `size` from that check; without it the file is looked at)."""
+        if self._already_there(relative):  # a reused staging folder has that very file: no path to look at
+            self.stale.pop(relative)
+            self.written.add(relative)
+            self.bytes_written += os.stat(self.root / relative).st_size if size is None else size
+            self.counts.unchanged += 1
+            return
         target = self._claim(relative)
         old = self._join(self.published, relative) if self.published is not None else None
-        if old is None or not _carry_over(old, target):
+        if old is None or not self._carry_over(relative, old, target):
             raise FileNotFoundError(errno.ENOENT, "a kept page is no longer in the published site", str(old))
         self.bytes_written += target.stat().st_size if size is None else size
         self.counts.unchanged += 1
@@ -155,22 +181,120 @@ class SiteWriter:
     def _claim(self, relative: str) -> Path:
         if relative in self.written:
             raise ValueError(f"two outputs want the same file: {relative}")
+        if self._finished:
+            raise ValueError(f"the staging folder is finished; nothing more can be written: {relative}")
         target = self._join(self.root, relative)
-        if target.parent not in self._made:
+        if relative in self._spare_folders:  # the spare has a folder where this build writes a file
+            self._remove_folder(relative)
+        folder = relative.rpartition("/")[0]
+        if folder not in self._made:
+            self._clear_ancestors(folder)
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
+            self._made.add(folder)
         self.written.add(relative)
         return target
 
+    def _carry_over(self, relative: str, old: Path, target: Path) -> bool:
+        """Put the published file `old` at `target`: nothing to do when a reused staging folder already has that
+        very file there (the same inode); otherwise what is there is unlinked and `old` linked or copied."""
+        there = self.stale.pop(relative, None)
+        if there is not None:
+            if there == self._published_inode(relative):
+                return True
+            os.unlink(target)
+        return _carry_over(old, target)
+
+    def _already_there(self, relative: str) -> bool:
+        """Whether the staging folder (a reused spare) has the published file itself at `relative`, a hard link
+        to it. Its path needs no check: it was found there as a plain file, and links were removed (list_tree)."""
+        there = self.stale.get(relative)
+        return (there is not None and there >= 0 and there == self._published_inode(relative)
+                and relative not in self.written and not self._finished)
+
+    def _clear(self, relative: str, target: Path) -> None:
+        """Before new bytes are written at `target`: unlink what a reused staging folder has there. Writing
+        through it would change the file in place, and it may be a hard link to a published file."""
+        if self.stale.pop(relative, None) is not None:
+            os.unlink(target)
+
+    def _published_inode(self, relative: str) -> int | None:
+        return self._published_files.get(relative) if self._published_files is not None else None
+
+    def _clear_ancestors(self, folder: str) -> None:
+        """A new folder where the spare has a file on its way (`a` was a file, now `a/b.html` is written)."""
+        parts = folder.split("/")
+        for end in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:end])
+            if self.stale.pop(prefix, None) is not None:
+                os.unlink(self.root / prefix)
+
+    def _remove_folder(self, folder: str) -> None:
+        """Remove the spare's `folder` and forget what it held."""
+        shutil.rmtree(self.root / folder)
+        inside = folder + "/"
+        self._spare_folders = {f for f in self._spare_folders if f != folder and not f.startswith(inside)}
+        self._made = {f for f in self._made if f != folder and not f.startswith(inside)}
+        self.stale = {path: ino for path, ino in self.stale.items() if not path.startswith(inside)}
+
+    def finish(self) -> None:
+        """Remove what a reused staging folder holds that this build did not write: the staged tree is then exactly
+        this build's output. Called by `publish`, before the swap; nothing can be written after it."""
+        if self._finished:
+            return
+        self._finished = True
+        needed = {""}
+        for relative in self.written:
+            folder = relative.rpartition("/")[0]
+            while folder not in needed:
+                needed.add(folder)
+                folder = folder.rpartition("/")[0]
+        unneeded = sorted(f for f in self._spare_folders if f not in needed and f.rpartition("/")[0] in needed)
+        for folder in unneeded:
+            shutil.rmtree(self.root / folder)
+        for relative in sorted(self.stale):
+            if relative.rpartition("/")[0] in needed:
+                os.unlink(self.root / relative)
+        self.stale.clear()
+
+    def published_files(self) -> set[str] | None:
+        """The published site's files when this writer was made (None when there was none)."""
+        return set(self._published_files) if self._published_files is not None else None
+
     def _published_file(self, relative: str, size: int) -> Path | None:
         """The file already published at `relative`, when it exists with the same size."""
-        if self.published is None:
+        if self.published is None or (self._published_files is not None and relative not in self._published_files):
             return None
         old = self._join(self.published, relative)
         try:
             return old if old.is_file() and not old.is_symlink() and old.stat().st_size == size else None
         except OSError:
             return None
+
+
+def list_tree(root: Path, clean: bool = False) -> tuple[dict[str, int], set[str]]:
+    """({relative path: inode} of every file under `root`, {relative path of every folder}), one scandir per folder
+    (the inode comes with the entry: no stat per file). A symlink is listed as a file with inode -1, so it is
+    never taken for a published file; with `clean` (a staging folder of this build's own) links and anything that
+    is neither a file nor a folder are removed instead, so nothing written there can be led out of the folder."""
+    files: dict[str, int] = {}
+    folders: set[str] = set()
+    _list(os.path.realpath(root), "", files, folders, clean)
+    return files, folders
+
+
+def _list(folder: str, prefix: str, files: dict[str, int], folders: set[str], clean: bool) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders.add(relative)
+                _list(entry.path, relative + "/", files, folders, clean)
+            elif entry.is_file(follow_symlinks=False):
+                files[relative] = entry.inode()
+            elif clean:
+                os.unlink(entry.path)  # a symlink, a socket, a fifo: never a staged file
+            else:
+                files[relative] = -1
 
 
 def _carry_over(old: Path, target: Path) -> bool:
@@ -227,22 +351,34 @@ def previous_path(output: Path) -> Path:
     return output.parent / f".{output.name}.previous"
 
 
-def start_staging(output: Path) -> SiteWriter:
-    """A new, empty staging folder for this build, beside the published folder (so on the same filesystem:
-    the swap is a rename). Its name holds this process's id and a random part, so no other build, winning
-    or losing the lock, can ever touch it. Prefer `staging`, which removes it if the build fails."""
+def spare_path(output: Path) -> Path:
+    """Where a publish parks the site it replaced, for the next build to stage into (see the module docstring)."""
+    return site_place(output).parent / f".{output.name}.spare"
+
+
+def start_staging(output: Path, reuse: bool = True) -> SiteWriter:
+    """This build's staging folder, beside the published folder (so on the same filesystem: the swap is a
+    rename): the spare renamed, when there is one and `reuse`, else a new empty folder. Its name holds this
+    process's id and a random part, so no other build, winning or losing the lock, can ever touch it. Prefer
+    `staging`, which removes it if the build fails. Call only while holding the output's lock."""
     place = site_place(output)
     place.parent.mkdir(parents=True, exist_ok=True)
     folder = place.parent / f".{output.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
-    folder.mkdir()
+    spare = spare_path(output)
+    if spare.is_dir() and not spare.is_symlink() and reuse and output.is_dir() and not output.is_symlink():
+        os.rename(spare, folder)
+    else:
+        if spare.is_dir() and not spare.is_symlink():
+            shutil.rmtree(spare)  # publish.spare turned off, or nothing published to reuse it against
+        folder.mkdir()
     return SiteWriter(folder, published=output)
 
 
 @contextmanager
-def staging(output: Path) -> Iterator[SiteWriter]:
+def staging(output: Path, reuse: bool = True) -> Iterator[SiteWriter]:
     """A staging folder for the block, removed again if the block fails in any way (disk full, a bug,
     Ctrl+C, SIGTERM: atlas.cli turns it into an exception); after `publish` there is nothing to remove."""
-    writer = start_staging(output)
+    writer = start_staging(output, reuse)
     try:
         yield writer
     except BaseException:
@@ -276,25 +412,40 @@ class Removals:
         self.threads.clear()
 
 
-def publish(output: Path, writer: SiteWriter, removals: Removals | None = None) -> None:
+def publish(output: Path, writer: SiteWriter, removals: Removals | None = None, keep_spare: bool = True) -> None:
     """Put the finished staging folder in place of the published site, in one step where the system allows.
 
     Also counts the published files that this build no longer produces (they go with the old folder: the
-    new site is exactly what this build wrote). The old folder is removed now, or by `removals` (see Removals).
-    Call only while holding the output's lock."""
+    new site is exactly what this build wrote). The old folder is parked as the spare (`keep_spare`), else
+    removed now or by `removals` (see Removals). Call only while holding the output's lock."""
     removals = removals or Removals()
     refuse_foreign(output)  # checked by atlas.preflight too; here again, just before anything is replaced
+    writer.finish()
     if output.is_dir():
-        writer.counts.removed = len(files_under(output) - writer.written)
+        before = writer.published_files()
+        writer.counts.removed = len((before if before is not None else files_under(output)) - writer.written)
     pause_point("publish")
-    if output.is_symlink():
-        _flip_symlink(output, writer.root, removals)
+    park = functools.partial(_park, output=output, removals=removals, keep=keep_spare and not output.is_symlink())
+    if output.is_symlink():  # the releases layout keeps only the release it links to: no spare there
+        _flip_symlink(output, writer.root, park)
     elif not output.exists():
         os.rename(writer.root, output)
     elif not output.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder; atlas never replaces a file", str(output))
     else:
-        _swap_folders(output, writer.root, removals)
+        _swap_folders(output, writer.root, park)
+
+
+def _park(old: Path, output: Path, removals: Removals, keep: bool) -> None:
+    """The site just replaced: parked as the spare for the next build to stage into, or removed."""
+    spare = spare_path(output)
+    if keep and not spare.exists() and not spare.is_symlink():
+        try:
+            os.rename(old, spare)
+            return
+        except OSError:
+            pass  # then it is removed, as without a spare
+    removals.remove(old)
 
 
 def files_under(folder: Path) -> set[str]:
@@ -309,11 +460,11 @@ def files_under(folder: Path) -> set[str]:
     return found
 
 
-def _swap_folders(output: Path, staging: Path, removals: Removals) -> None:
+def _swap_folders(output: Path, staging: Path, park) -> None:
     """Exchange the two folders atomically; where that is impossible, two renames (see the module docstring)."""
     if exchange(staging, output):
         pause_point("swap")
-        removals.remove(staging)  # the old site now; a leftover is removed by the next build
+        park(staging)  # the old site now; a leftover is removed by the next build
         return
     previous = previous_path(output)
     os.replace(output, previous)
@@ -324,10 +475,10 @@ def _swap_folders(output: Path, staging: Path, removals: Removals) -> None:
         if not output.exists():  # interrupted between the renames: the old site goes back
             os.replace(previous, output)
         raise
-    removals.remove(previous)
+    park(previous)
 
 
-def _flip_symlink(output: Path, staging: Path, removals: Removals) -> None:
+def _flip_symlink(output: Path, staging: Path, park) -> None:
     """`output` is a symlink: the new site becomes a sibling of the folder it points to, the link is
     replaced by one to the new folder in one rename, and the old folder is removed."""
     old = site_place(output)
@@ -341,7 +492,7 @@ def _flip_symlink(output: Path, staging: Path, removals: Removals) -> None:
             shutil.rmtree(new, ignore_errors=True)
         raise
     if old != new and old.is_dir() and not foreign_files(old):
-        removals.remove(old)  # a leftover with an atlas-made name is removed by the next build
+        park(old)  # a leftover with an atlas-made name is removed by the next build
 
 
 def _point_symlink(link: Path, folder: Path) -> None:
