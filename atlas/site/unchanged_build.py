@@ -47,7 +47,7 @@ from atlas.core.config import SiteConfig
 from atlas.core.records import Problem
 from atlas.core.stage_cache import code_closure
 
-FORMAT = 1  # bump on purpose when what the digest covers changes
+FORMAT = 2  # bump on purpose when what the digest covers changes (2: records by their repr)
 KIND = "last build record"  # how the build report names the record when it is corrupt
 RECORD = "last-build.json"
 PACKAGE = Path(__file__).resolve().parent.parent  # the atlas package: its code, templates and assets
@@ -95,9 +95,20 @@ def input_digest(config: SiteConfig, records: list, problems: list[Problem], ima
     h = hashlib.sha256(f"{vectors.dtype.str}{vectors.shape}".encode())
     h.update(np.ascontiguousarray(vectors).data)
     return key_digest(FORMAT, code_state(), str(config.root), dataclasses.asdict(config), named_files(config),
-                      [dataclasses.asdict(r) for r in records], [p.as_dict() for p in problems],
+                      records_digest(records), [p.as_dict() for p in problems],
                       sorted(image_digests.items()), list(embedded.ids), h.hexdigest(), embedded.model.as_dict(),
                       embedded.device, embedded.parts, sorted(embedded.monochrome.items()), tuning)
+
+
+def records_digest(records: list) -> str:
+    """A digest of every record, field by field, from the dataclass's own repr: a Record is flat (strings,
+    numbers, a Path, a dict of strings in the config's column order), so its repr says all it holds, and is
+    a twentieth of dataclasses.asdict's deep copy (0.5 s for 10,000 records, on every build)."""
+    h = hashlib.sha256()
+    for record in records:
+        h.update(repr(record).encode("utf-8", "surrogatepass"))
+        h.update(b"\n")
+    return h.hexdigest()
 
 
 def published_state(site: Path) -> dict[str, list[int]]:
@@ -111,7 +122,12 @@ def cache_state(cache: Path) -> str:
     rewrites (REWRITTEN). A cache file damaged, removed or replaced since the last build is then not skipped
     over: the build runs, reads it, reports it and makes it again, as it would have."""
     state = tree_state(cache) if cache.is_dir() else {}
-    return key_digest(sorted((k, v) for k, v in state.items() if Path(k).name not in REWRITTEN))
+    h = hashlib.sha256()  # one line per file (a JSON dump of 80,000 entries took 0.3 s of every build)
+    for path in sorted(state):
+        if path.rpartition("/")[2] not in REWRITTEN:
+            size, mtime, inode = state[path]
+            h.update(f"{path}\0{size}\0{mtime}\0{inode}\n".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
 
 def tree_state(root: Path) -> dict[str, list[int]]:
