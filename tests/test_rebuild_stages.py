@@ -1,0 +1,84 @@
+"""The stages before "pages" decide "reuse" cheaply on a rebuild (issue 20), and decide it as before.
+
+Each shortcut here replaces a per-work pass that a one-title rebuild paid at 10,000 works (benchmarks/README.md,
+"Session 10: stages of a rebuild"); each test checks the shortcut gives what the slow path gave, and that
+a damaged file behind it is still found and not trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from PIL import Image
+
+import atlas.ingest.larger_images as larger_module
+from atlas.analysis.analogy_table import AnalogyTable
+from atlas.core.cache import DigestIndex
+from atlas.core.checked import start_corrupt_log
+from atlas.core.records import Record
+from atlas.ingest.larger_images import make_larger_images
+from atlas.site.pairings import top1_pairs
+
+
+def test_top1_pairs_from_the_arrays_equal_the_nested_lists_with_ties():
+    """Read off the table's arrays, the top-1 pairs and their best score are those of the nested lists,
+    a pair found in two groups with different scores included (scores in quarter steps: many ties)."""
+    rng = np.random.default_rng(7)
+    ids = [f"w{i:02d}" for i in range(30)]
+    groups = [("culture", "A"), ("culture", "B"), ("medium", "Oil")]
+    indices = rng.integers(-1, 8, size=(len(groups), len(ids), 3)).astype(np.int32)  # few targets: repeats
+    scores = (rng.integers(0, 4, indices.shape) / 4).astype(np.float32)
+    scores[indices < 0] = np.nan
+    table = AnalogyTable(ids, groups, indices, scores)
+    nested = {i: table[i] for i in ids}
+    found = top1_pairs(table)
+    assert found == top1_pairs(nested)
+    assert len(found) > 20
+
+
+def _image(folder, name: str, size: tuple[int, int]) -> Record:
+    path = folder / f"{name}.png"
+    Image.new("RGB", size, (120, 80, 40)).save(path)
+    return Record(id=name, title=name, image_path=path)
+
+
+def test_source_sizes_are_remembered_by_digest_and_a_damaged_file_is_not_trusted(tmp_path, monkeypatch):
+    records = [_image(tmp_path, "big", (900, 500)), _image(tmp_path, "small", (90, 50))]
+    digests = {r.id: hashlib.sha256(r.image_path.read_bytes()).hexdigest() for r in records}
+    first = make_larger_images(records, digests, 128, tmp_path / "cache")
+    assert sorted(first.files) == ["big"] and first.dims == {"big": (900, 500)}
+
+    def no_image(path):
+        raise AssertionError(f"{path} opened again")
+
+    monkeypatch.setattr(larger_module, "_source_size", no_image)  # the rebuild reads no image header
+    again = make_larger_images(records, digests, 128, tmp_path / "cache")
+    assert again.files == first.files and again.dims == first.dims and again.made == 0
+
+    monkeypatch.undo()
+    stored = tmp_path / "cache" / "image-sizes.json"
+    stored.write_bytes(stored.read_bytes().replace(b"900", b"100"))  # a wrong size: the checksum no longer fits
+    log = start_corrupt_log()
+    third = make_larger_images(records, digests, 128, tmp_path / "cache")
+    assert log.paths("image sizes") == [str(stored)]
+    assert third.files == first.files and third.dims == first.dims  # measured again, not read from the damage
+
+
+def test_the_digest_index_is_written_only_when_a_file_was_hashed(tmp_path):
+    image = tmp_path / "images" / "a.png"
+    image.parent.mkdir()
+    Image.new("RGB", (8, 8)).save(image)
+    link = tmp_path / "linked"
+    link.symlink_to(image.parent)
+    index = DigestIndex(tmp_path / "digests.json")
+    digest = index.digest(link / "a.png")
+    assert digest == hashlib.sha256(image.read_bytes()).hexdigest() and index.hashed == 1
+    assert list(index.entries) == [str(image.resolve())]  # keyed by the real path, the folder's link followed
+    index.save()
+
+    again = DigestIndex(tmp_path / "digests.json")
+    assert again.digest(image) == digest and again.hashed == 0
+    (tmp_path / "digests.json").write_text("{}")  # were it written again, the entry would be back
+    again.save()
+    assert (tmp_path / "digests.json").read_text() == "{}"
