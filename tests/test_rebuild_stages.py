@@ -82,3 +82,25 @@ def test_the_digest_index_is_written_only_when_a_file_was_hashed(tmp_path):
     (tmp_path / "digests.json").write_text("{}")  # were it written again, the entry would be back
     again.save()
     assert (tmp_path / "digests.json").read_text() == "{}"
+
+
+def test_jpeg_size_from_the_frame_header_equals_pillows():
+    """Baseline and progressive thumbnails of many shapes (as thumbnail_bytes writes them), and odd JPEGs."""
+    import io
+
+    from atlas.ingest.thumbnails import jpeg_size, thumbnail_bytes
+
+    rng = np.random.default_rng(3)
+    for w, h in [(1, 1), (480, 7), (9, 480), (333, 250), (2000, 1999)]:
+        picture = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+        for data in (thumbnail_bytes(picture, 480, 75), _jpeg(picture, progressive=True), _jpeg(picture.convert("L"))):
+            with Image.open(io.BytesIO(data)) as image:
+                assert jpeg_size(data) == image.size
+
+
+def _jpeg(picture: Image.Image, **options) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=80, **options)
+    return out.getvalue()

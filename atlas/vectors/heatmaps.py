@@ -75,7 +75,7 @@ def make_heatmaps(
     weights = weights or resolve_weights(emb.model, emb.weights, emb.on_missing_weights, root)
     if weights.fallback_reason:  # the fallback's heat maps show its network part, from the grids its pass kept
         weights = weights.network_part()
-    model, info = build_network(weights), weights.info
+    info = weights.info
     kept = cache_dir / "activations" / model_key(emb.model, info.identity, emb.image_size)
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]
@@ -91,6 +91,7 @@ def make_heatmaps(
         else:
             todo.append(w)
     rest, problems, drawn = _draw_kept(todo, digests, kept, paths, emb, cfg)
+    model = build_network(weights) if rest else None  # built only for images without a kept grid (0.1 s)
     more, drawn_now = _render(model, rest, digests, paths, kept, emb, cfg, resolve_device(emb.device))
     problems, drawn = problems + more, drawn | drawn_now
     return {i: p for i, p in paths.items() if p in ready or p in drawn}, problems, len(drawn)
