@@ -104,3 +104,38 @@ def _jpeg(picture: Image.Image, **options) -> bytes:
     out = io.BytesIO()
     picture.save(out, format="JPEG", quality=80, **options)
     return out.getvalue()
+
+
+def test_pattern_suggestions_scored_in_blocks_are_the_nearest_works_outside_each_pattern():
+    """_suggested picks, for every pattern, the n works of highest cosine to its centre outside it (scored in
+    float64), ties in row order: rows repeated so that many scores tie exactly, and a work with the same
+    vector as another must come right after it whatever row of the block product it fell in."""
+    import dataclasses
+
+    from atlas.analysis import curated_patterns
+    from atlas.analysis.patterns import Pattern
+
+    rng = np.random.default_rng(11)
+    base = rng.normal(size=(25, 8)).astype(np.float32)
+    vectors = base[rng.integers(0, 25, 300)]  # 300 works, 25 distinct vectors: ties everywhere
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"w{i:03d}" for i in range(300)]
+    index = {w: i for i, w in enumerate(ids)}
+    fields = {f.name for f in dataclasses.fields(Pattern)}
+    template = {name: None for name in fields}
+    patterns = [Pattern(**{**template, "id": f"p{j}", "members": [ids[i] for i in rng.choice(300, 12, replace=False)]})
+                for j in range(40)]  # more than SCORED_AT_ONCE: two blocks
+    for n in (0, 5, 400):
+        found = curated_patterns._suggested(patterns, vectors, index, n)
+        for p, got in zip(patterns, found):
+            if n == 0:
+                assert got is p
+                continue
+            rows = np.array([index[m] for m in p.members])
+            centre = vectors[rows].mean(axis=0)
+            centre /= np.linalg.norm(centre)
+            scores = np.einsum("ij,j->i", vectors.astype(np.float64), centre.astype(np.float64))
+            scores[rows] = -np.inf
+            order = np.lexsort((np.arange(300), -scores))
+            expected = [ids[i] for i in order[:n] if np.isfinite(scores[i])]
+            assert got.suggestions == expected, p.id
