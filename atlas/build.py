@@ -206,7 +206,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)
-        report.notes.append(rule_hits_line(normalise_labels(catalogue, config.labels).rule_hits, len(catalogue)))
+        hits = labelled.rule_hits if len(works) == len(catalogue) else normalise_labels(catalogue, config.labels).rule_hits
+        report.notes.append(rule_hits_line(hits, len(catalogue)))  # every record counted: once when all are published
         stages.note("labels", False, "always runs: label rules applied to every published work")
 
     with report.stage("deep zoom"):  # static IIIF tiles of the large images, cached by image content

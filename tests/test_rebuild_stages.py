@@ -139,3 +139,40 @@ def test_pattern_suggestions_scored_in_blocks_are_the_nearest_works_outside_each
             order = np.lexsort((np.arange(300), -scores))
             expected = [ids[i] for i in order[:n] if np.isfinite(scores[i])]
             assert got.suggestions == expected, p.id
+
+
+def test_the_journey_graph_read_back_equals_the_one_made_and_a_damaged_file_is_made_again(tmp_path):
+    from atlas.site import journey_plan
+
+    rng = np.random.default_rng(2)
+    ids = [f"w{i:02d}" for i in range(40)]
+    groups = [("culture", "A"), ("culture", "B"), ("medium", "Oil")]
+    indices = rng.integers(-1, 40, size=(3, 40, 4)).astype(np.int32)
+    scores = rng.random(indices.shape).astype(np.float32)
+    scores[indices < 0] = np.nan
+    table = AnalogyTable(ids, groups, indices, scores)
+    works = [Record(id=w, title=w, culture="AB"[i % 2], medium="Oil") for i, w in enumerate(ids)]
+    made = journey_plan.journey_graph(works, table, 3)  # no folder: made, never stored
+
+    def same(graph):
+        return (np.array_equal(graph.offsets, made.offsets) and np.array_equal(graph.targets, made.targets)
+                and np.array_equal(graph.scores, made.scores) and graph.group_names == made.group_names
+                and all(np.array_equal(graph.groups[f], made.groups[f]) for f in made.groups))
+
+    assert same(journey_plan.journey_graph(works, table, 3, tmp_path))
+    stored = tmp_path / "journey-graph.npz"
+    assert stored.is_file() and same(journey_plan._load_graph(stored, _key_of(stored)))
+    assert same(journey_plan.journey_graph(works, table, 3, tmp_path))  # read back
+    assert journey_plan._load_graph(stored, "another key") is None  # other inputs: made again
+    data = bytearray(stored.read_bytes())
+    data[len(data) // 2] ^= 1
+    stored.write_bytes(bytes(data))
+    log = start_corrupt_log()
+    assert same(journey_plan.journey_graph(works, table, 3, tmp_path))
+    assert log.paths("journey graph") == [str(stored)]
+
+
+def _key_of(stored) -> str:
+    import io
+
+    return str(np.load(io.BytesIO(stored.read_bytes()))["key"])
