@@ -203,6 +203,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         weighing = _weigh_fallback(embedded, works, vectors, stages.root, features,
                                    keep=centred.startswith(STORED_MEAN_USED))  # the fallback's parts, weighed
         report.notes += [weighing.line()] if weighing else []
+        vectors.flags.writeable = False  # final: every later stage reads it, none changes it (near_reuse.row_digests)
         labelled = normalise_labels(works, config.labels)
         works = labelled.records
         report.add(labelled.problems)

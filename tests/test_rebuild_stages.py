@@ -176,3 +176,21 @@ def _key_of(stored) -> str:
     import io
 
     return str(np.load(io.BytesIO(stored.read_bytes()))["key"])
+
+
+def test_row_hashes_are_made_once_for_a_read_only_matrix_and_again_for_a_writable_one():
+    from atlas.analysis.neighbour_stage import row_digests as neighbour_rows
+    from atlas.core import near_reuse
+
+    vectors = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    writable = near_reuse.row_digests(vectors)
+    vectors[3] += 1  # changed in place: a writable matrix is hashed again
+    again = near_reuse.row_digests(vectors)
+    assert again[3].digest() != writable[3].digest() and again[4].digest() == writable[4].digest()
+    vectors.flags.writeable = False
+    assert near_reuse.row_digests(vectors) is near_reuse.row_digests(vectors)  # kept for the read-only matrix
+    expected = [int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little") for row in vectors]
+    assert neighbour_rows(vectors).tolist() == expected  # the neighbours stage's stored digests are unchanged
+    near = near_reuse.Near([f"w{i}" for i in range(50)], vectors, lambda old, change: old,
+                           per_work={"culture": ["A"] * 50})
+    assert near.rows() is near.rows() and len(set(near.rows())) == 50

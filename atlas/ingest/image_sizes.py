@@ -23,30 +23,32 @@ class SizeIndex:
 
     def __init__(self, path: Path):
         self.path = path
-        self.sizes: dict[str, tuple[int, int]] = _load(path)
+        self.sizes: dict[str, list] = _load(path)  # as stored: each entry checked when it is asked for
         self._added = False
 
     def size(self, digest: str, measure: Callable[[], tuple[int, int]]) -> tuple[int, int]:
         """The image's size: remembered, or measure() (reading its header) and remembered."""
         known = self.sizes.get(digest)
-        if known is None:
-            known = self.sizes[digest] = tuple(measure())
-            self._added = True
-        return known
+        if isinstance(known, list) and len(known) == 2 and all(type(v) is int and v > 0 for v in known):
+            return known[0], known[1]
+        found = tuple(measure())
+        self.sizes[digest] = list(found)
+        self._added = True
+        return found
 
     def save(self) -> None:
         if self._added:
-            body = json.dumps({d: list(s) for d, s in sorted(self.sizes.items())}, separators=(",", ":"))
+            body = json.dumps(self.sizes, sort_keys=True, separators=(",", ":"))
             write_checked(self.path, body.encode("utf-8"), sync=False)  # checked when read: no fsync
 
 
-def _load(path: Path) -> dict[str, tuple[int, int]]:
+def _load(path: Path) -> dict[str, list]:
     """The stored sizes; empty when the file is missing or damaged (a damaged one is logged as corrupt)."""
     data = read_checked(path, KIND)
     if data is None:
         return {}
     try:
         loaded = json.loads(data)
-        return {str(d): (int(s[0]), int(s[1])) for d, s in loaded.items()}
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+    except ValueError:
         return {}
+    return loaded if isinstance(loaded, dict) else {}

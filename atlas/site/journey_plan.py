@@ -28,7 +28,7 @@ from atlas.core.records import CONDITIONS, Record
 from atlas.core.stage_cache import StageCache, code_digest, part_digest
 from atlas.core.typed import JsonData
 from atlas.site import urls
-from atlas.site.pairings import PairingPlan
+from atlas.site.pairings import PairingPlan, pair_like
 
 KIND = "journey graph"  # how the build report names its file when it is corrupt
 
@@ -133,7 +133,7 @@ def journey_ends(works: list[Record], similarity: CultureSimilarity, pairings: P
     rebuild with no change lists them as the first build did."""
     published, chosen, earlier = {w.id for w in works}, [], []
     if pairings is not None:
-        for path in sorted(pairings.previous.pages):
+        for path in sorted(pair_like(pairings.previous.pages)):
             parsed = urls.parse_page_path(path, pairings.previous.names)
             if parsed and parsed[0] == "journey_page":
                 earlier.append(tuple(pairings.renames.get(x, x) for x in parsed[1]))

@@ -102,13 +102,19 @@ def top1_pairs(analogies: dict[str, dict[str, dict[str, list[tuple[str, float]]]
 def carried_pairs(previous: Ledger, renames: dict[str, str], published: set[str]) -> set[Pair]:
     """Pairs an earlier build published whose two works (after renames) are still here."""
     out = set()
-    for path in previous.pages:
+    for path in pair_like(previous.pages):
         parsed = urls.parse_page_path(path, previous.names)
         if parsed and parsed[0] == "pair":
             a, b = (renames.get(x, x) for x in parsed[1])
             if a != b and a in published and b in published:
                 out.add((a, b))
     return out
+
+
+def pair_like(paths) -> list[str]:
+    """The paths that can be a pair or a journey page ('pair/<a>/<b>/', 'journey/<a>/<b>/'): the only ones
+    worth parsing (parsing every page the ledger lists took 0.2 s of a 10,000-work rebuild, twice)."""
+    return [p for p in paths if p.startswith(("pair/", "journey/")) and p.count("/") == 3]
 
 
 def load_curated(config: SiteConfig, published: set[str], renames: dict[str, str]) -> tuple[list[Curated], list[Problem]]:
