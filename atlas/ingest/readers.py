@@ -292,6 +292,7 @@ class _ImageFinder:
         self.probe = not re.search(r"\.[A-Za-z0-9]{1,5}$", tail)  # "{id}" -> try the usual suffixes
         self.listings: dict[Path, tuple[set[str], dict[str, str]]] = {}
         self.real_folders: dict[Path, Path] = {}  # a folder as written -> resolved (_real)
+        self.inside: dict[Path, bool] = {}  # a folder as written -> whether it resolves inside a root (_inside)
 
     def find(self, record_id: str, given: str) -> tuple[Path | None, str]:
         """(path, "") when found, else (None, a reason that names what was looked for)."""
@@ -317,12 +318,24 @@ class _ImageFinder:
         """(path, "") when the file, symlinks followed, lies inside the image folder or the table's folder
         (or collection.allow_outside_paths is true); else (None, why), and the file is never opened.
         `link`: whether the file itself is a link, when the caller knows."""
+        if self.allow_outside:
+            return path, ""
+        plain = path.name not in ("", ".", "..") and not (link if link is not None else path.is_symlink())
+        if plain and self._inside(path.parent):  # not a link: inside where its real folder is
+            return path, ""
         real = self._real(path, link)
-        if self.allow_outside or any(real.is_relative_to(root) for root in self.roots):
+        if any(real.is_relative_to(root) for root in self.roots):
             return path, ""
         shown = f"{path} -> {real}" if real != path.absolute() else str(real)
         return None, (f"image outside the image folder and the table's folder: {what} is {shown}; not read "
                       "(set collection.allow_outside_paths: true to allow it)")
+
+    def _inside(self, folder: Path) -> bool:
+        """Whether `folder`, resolved, lies in the image folder or the table's folder; once per folder."""
+        if folder not in self.inside:
+            real = self.real_folders.get(folder) or self.real_folders.setdefault(folder, folder.resolve())
+            self.inside[folder] = any(real.is_relative_to(root) for root in self.roots)
+        return self.inside[folder]
 
     def _real(self, path: Path, link: bool | None = None) -> Path:
         """path.resolve(), each folder resolved once: resolving every image's whole path (an lstat per component)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from atlas.core.cache import sharded
+from atlas.core.cache import sharded, sharded_many
 from atlas.core.checked import (
     CHANGED_WHILE_READ,
     image_unchanged,
@@ -55,8 +55,12 @@ def thumbnail_bytes(image: Image.Image, size: int, quality: int) -> bytes:
     return min(encoded, key=len)
 
 
+def thumb_folder(cache_dir: Path, size: int, quality: int) -> Path:
+    return cache_dir / "thumbs" / f"v{THUMB_VERSION}-{size}-q{quality}"
+
+
 def cached_thumb(cache_dir: Path, size: int, quality: int, digest: str) -> Path:
-    return sharded(cache_dir / "thumbs" / f"v{THUMB_VERSION}-{size}-q{quality}", digest, ".jpg")
+    return sharded(thumb_folder(cache_dir, size, quality), digest, ".jpg")
 
 
 def make_thumbnails(
@@ -71,33 +75,31 @@ def make_thumbnails(
     dims: dict[str, tuple[int, int]] = {}
     problems = []
     made = 0
-    checked = [_checked(digests[rec.id], sizes, quality, cache_dir) for rec in records]  # here, in order
+    paths = _paths([digests[rec.id] for rec in records], sizes, quality, cache_dir)
+    checked = [{s: read_checked(p, KIND) for s, p in these.items()} for these in paths]  # here, in order (_run)
     todo = [(rec, digests[rec.id], sizes, quality, cache_dir, found) for rec, found in zip(records, checked)
             if None in found.values()]
     fresh = iter(_run(todo))  # only the images with a size to make go to the workers
-    for rec, found in zip(records, checked):
+    for rec, these, found in zip(records, paths, checked):
         if None in found.values():
-            paths, size, problem, now = next(fresh)
+            these, size, problem, now = next(fresh)
         else:
-            paths, size, problem, now = _paths(digests[rec.id], sizes, quality, cache_dir), jpeg_size(found[max(sizes)]), None, False
+            size, problem, now = jpeg_size(found[max(sizes)]), None, False
         if problem is not None:
             problems.append(problem)
             continue
         dims[rec.id] = size
         made += now
-        files[rec.id] = paths
+        files[rec.id] = these
     return files, dims, problems, made
 
 
-def _paths(digest: str, sizes: list[int], quality: int, cache_dir: Path) -> dict[int, Path]:
-    return {s: cached_thumb(cache_dir, s, quality, digest) for s in sizes}
-
-
-def _checked(digest: str, sizes: list[int], quality: int, cache_dir: Path) -> dict[int, bytes | None]:
-    """{size: the cached thumbnail's bytes, or None when missing or damaged (recorded as corrupt)}. Read in
-    this process: forking workers and sending them 10,000 records cost more than checking that many files
-    (0.6 s of a 10,000-work rebuild), so only the images with a size to make are sent to them."""
-    return {s: read_checked(p, KIND) for s, p in _paths(digest, sizes, quality, cache_dir).items()}
+def _paths(digests: list[str], sizes: list[int], quality: int, cache_dir: Path) -> list[dict[int, Path]]:
+    """{size: cached file} of each digest. The cached files are read in this process: forking workers and
+    sending them 10,000 records cost more than checking that many files (0.6 s of a 10,000-work rebuild),
+    so only the images with a size to make are sent to them (_run)."""
+    columns = {s: sharded_many(thumb_folder(cache_dir, s, quality), digests, ".jpg") for s in sizes}
+    return [{s: columns[s][i] for s in sizes} for i in range(len(digests))]
 
 
 def jpeg_size(data: bytes) -> tuple[int, int]:
@@ -140,7 +142,7 @@ def _run(jobs: list[tuple]) -> Iterator[tuple]:
 def _thumbnails(job: tuple) -> tuple[dict[int, Path] | None, tuple[int, int] | None, Problem | None, bool]:
     """One record's thumbnails: ({size: cached file}, (w, h) of the largest, None, made now) or a problem."""
     rec, digest, sizes, quality, cache_dir, found = job
-    paths = _paths(digest, sizes, quality, cache_dir)
+    paths = _paths([digest], sizes, quality, cache_dir)[0]
     try:
         largest, fresh = _ensure_sizes(rec, paths, quality, dict(found))
         if fresh and not image_unchanged(rec.image_path, digest):
@@ -155,7 +157,7 @@ def _thumbnails(job: tuple) -> tuple[dict[int, Path] | None, tuple[int, int] | N
 def _ensure_sizes(rec: Record, paths: dict[int, Path], quality: int, found: dict[int, bytes | None]) -> tuple[bytes, list[int]]:
     """(the largest thumbnail's bytes, the sizes made now from the image).
 
-    Sizes missing from the cache, or not matching their checksum (None in `found`, read by _checked), are
+    Sizes missing from the cache, or not matching their checksum (None in `found`, read by make_thumbnails), are
     made again from the image."""
     missing = [s for s, data in found.items() if data is None]
     if missing:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.core.cache import DigestIndex, file_digest, key_digest, sharded
+from atlas.core.cache import DigestIndex, file_digest, key_digest, sharded, sharded_many
 from atlas.core.checked import (
     CHANGED_WHILE_READ,
     corrupt_log,
@@ -256,12 +256,13 @@ def _fill_from_cache(
     first_row: dict[str, int] = {}
     known = len(corrupt_log().paths("vectors"))
     todo = []
-    for j, rec in enumerate(rows):
+    files = sharded_many(store, [digests[rec.id] for rec in rows], ".npy")
+    for j, (rec, file) in enumerate(zip(rows, files)):
         digest = digests[rec.id]
         if digest in first_row:
             continue
         first_row[digest] = j
-        vector = load_checked_array(sharded(store, digest, ".npy"), "vectors", (matrix.shape[1],))
+        vector = load_checked_array(file, "vectors", (matrix.shape[1],))
         if vector is None:
             todo.append(rec)
         else:

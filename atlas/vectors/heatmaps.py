@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from atlas.core.cache import key_digest, sharded
+from atlas.core.cache import key_digest, sharded, sharded_many
 from atlas.core.checked import (
     CHANGED_WHILE_READ,
     image_unchanged,
@@ -79,7 +79,8 @@ def make_heatmaps(
     kept = cache_dir / "activations" / model_key(emb.model, info.identity, emb.image_size)
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]
-    paths = {w.id: sharded(store, digests[w.id], ".png") for w in works if w.id in digests}
+    known = [w.id for w in works if w.id in digests]
+    paths = dict(zip(known, sharded_many(store, [digests[i] for i in known], ".png")))
     todo, seen, ready = [], set(), set()
     for w in works:
         path = paths.get(w.id)
