@@ -75,6 +75,8 @@ def plain(value: Any) -> Any:
             return list(value)
         return [plain(v) for v in value]
     if isinstance(value, dict):
+        if all(type(v) in _PLAIN for v in value.values()):  # {work: guess}: nothing inside to turn
+            return dict(value)
         return {k: plain(v) for k, v in value.items()}
     return value
 
