@@ -194,3 +194,22 @@ def test_row_hashes_are_made_once_for_a_read_only_matrix_and_again_for_a_writabl
     near = near_reuse.Near([f"w{i}" for i in range(50)], vectors, lambda old, change: old,
                            per_work={"culture": ["A"] * 50})
     assert near.rows() is near.rows() and len(set(near.rows())) == 50
+
+
+def test_part_digests_are_those_of_the_plain_json_form():
+    """part_digest encodes JsonData as it meets it; the digests must be the ones key_digest(plain(value))
+    gave, or every stored stage result would be computed again once for nothing."""
+    from pathlib import Path
+
+    from atlas.analysis.neighbours import SearchSummary
+    from atlas.core.cache import key_digest
+    from atlas.core.stage_cache import part_digest
+    from atlas.core.typed import plain
+
+    searches = (SearchSummary("culture", "A", "exact", "cpu", 12, ""), SearchSummary("medium", "Oil", "ann", "cpu", 3, "x"))
+    values = [searches, searches[0], {"guesses": {"w1": {"culture": "A"}, "w2": {}}}, [("a", "b"), ("c", None)],
+              {"years": [1600, None, -20]}, {"path": Path("x/y"), "n": np.float32(0.5)}, "text", 3, None]
+    for value in values:
+        assert part_digest(value) == key_digest(plain(value)), value
+    array = np.arange(6, dtype=np.int32).reshape(2, 3)
+    assert part_digest(array) != part_digest(array.astype(np.int64)) and part_digest(array) == part_digest(array.copy())
