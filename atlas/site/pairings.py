@@ -15,6 +15,7 @@ dropped silently.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,9 +71,9 @@ def plan_pairings(
     curated, problems = load_curated(config, published, renames)
 
     candidates = top1_pairs(analogies)
-    ranked = sorted(candidates, key=lambda p: (-candidates[p], p))
-    budget = config.pairings.budget or len(ranked)
-    chosen = set(ranked[:budget])
+    budget = config.pairings.budget or len(candidates)
+    # the `budget` most similar (then by pair): a partial sort, not of every work's top-1 in every group
+    chosen = set(heapq.nsmallest(budget, candidates, key=lambda p: (-candidates[p], p)))
     chosen |= {(c.a, c.b) for c in curated}
     chosen |= carried_pairs(previous, renames, published)
 
@@ -82,7 +83,7 @@ def plan_pairings(
     group_ranks = {(c.a, c.b): _group_ranks(c.a, c.b, by_id, works, vectors, index) for c in curated}
     plan = PairingPlan(
         sorted(chosen), curated, similarity, group_ranks, renames, previous,
-        top1=min(budget, len(ranked)), top1_all=len(ranked),
+        top1=min(budget, len(candidates)), top1_all=len(candidates),
     )
     return plan, problems
 
