@@ -406,23 +406,28 @@ def refuse_images_in_output(records: list[Record], output: Path) -> None:
     folders before the table is read; this catches images named by a path column."""
     if not output.exists():
         return  # nothing is inside a folder that is not there yet
-    place, folders = Path(os.path.realpath(output)), {}
+    place, folders = os.path.realpath(output), {}
     for record in records:
-        if record.image_path is not None and _real_path(record.image_path, folders).is_relative_to(place):
+        if record.image_path is not None and _inside(_real_path(record.image_path, folders), place):
             raise ConfigError(f"output {output} holds the image of record {record.id} ({record.image_path}): "
                               "publishing replaces the output folder and everything in it; choose another output")
 
 
-def _real_path(path: Path, folders: dict[str, str]) -> Path:
+def _inside(path: str, folder: str) -> bool:
+    """Whether the real path `path` is `folder` or lies in it (both real, absolute)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _real_path(path: Path, folders: dict[str, str]) -> str:
     """os.path.realpath of an image, its folder resolved once per build (`folders`: folder -> real path;
     10,000 images' whole paths were 0.3 s of every rebuild); a file that is itself a link is resolved whole."""
     name = os.fspath(path)
     folder, base = os.path.split(name)
     if base in ("", ".", "..") or os.path.islink(name):
-        return Path(os.path.realpath(name))
+        return os.path.realpath(name)
     if folder not in folders:
         folders[folder] = os.path.realpath(folder or ".")
-    return Path(os.path.join(folders[folder], base))
+    return os.path.join(folders[folder], base)
 
 
 def stage_folder(config: SiteConfig) -> Path:
