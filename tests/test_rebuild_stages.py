@@ -213,3 +213,24 @@ def test_part_digests_are_those_of_the_plain_json_form():
         assert part_digest(value) == key_digest(plain(value)), value
     array = np.arange(6, dtype=np.int32).reshape(2, 3)
     assert part_digest(array) != part_digest(array.astype(np.int64)) and part_digest(array) == part_digest(array.copy())
+
+
+def test_the_budgets_top1_pairs_from_the_arrays_equal_the_sorted_nested_lists():
+    """best_top1 on an AnalogyTable (array path) chooses the very pairs the nested lists and a full sort
+    by (-score, pair) chose, for budgets below, at and above the number of pairs; ids not in row order."""
+    from atlas.site.pairings import best_top1
+
+    rng = np.random.default_rng(9)
+    ids = [f"w{i:02d}" for i in rng.permutation(40)]  # rows not in id order: ties must fall by id
+    groups = [("culture", "A"), ("culture", "B"), ("medium", "Oil"), ("medium", "Ink")]
+    indices = rng.integers(-1, 12, size=(len(groups), len(ids), 3)).astype(np.int32)
+    scores = (rng.integers(0, 5, indices.shape) / 8).astype(np.float32)  # few values: many ties
+    scores[indices < 0] = np.nan
+    table = AnalogyTable(ids, groups, indices, scores)
+    nested = {i: table[i] for i in ids}
+    candidates = top1_pairs(nested)
+    ranked = sorted(candidates, key=lambda p: (-candidates[p], p))
+    for budget in (0, 1, 7, len(ranked), len(ranked) + 5):
+        expected = set(ranked[: budget or len(ranked)])
+        assert best_top1(table, budget) == (expected, len(ranked)), budget
+        assert best_top1(nested, budget) == (expected, len(ranked)), budget
