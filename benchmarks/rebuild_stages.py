@@ -45,10 +45,11 @@ def main(argv: list[str] | None = None) -> None:
             continue
         out[rebuild] = rows
         labels = list(rows["together"])
+        width = max(map(len, labels)) + 2
         print(f"\n{rebuild} (seconds)")
-        print(f"{'stage':<14}" + "".join(f"{label:>26}" for label in labels))
+        print(f"{'stage':<14}" + "".join(f"{label:>{width}}" for label in labels))
         for name, values in rows.items():
-            print(f"{name:<14}" + "".join(f"{values.get(label, 0.0):>26.2f}" for label in labels))
+            print(f"{name:<14}" + "".join(f"{values.get(label, 0.0):>{width}.2f}" for label in labels))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "rebuild-stages.json").write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS / 'rebuild-stages.json'}")
