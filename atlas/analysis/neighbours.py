@@ -12,6 +12,7 @@ similarity is a dot product.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -219,6 +220,16 @@ def search_candidates(groups: list[np.ndarray]) -> int:
     return len(np.unique(np.concatenate(groups))) if groups else 0
 
 
+def _read_only_tensor(array: np.ndarray, device: str):
+    """torch.from_numpy of an array this search only reads. The build's vectors are read-only once centred
+    (atlas.build), and torch warns about any array it cannot write to, though nothing here writes to it."""
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable", category=UserWarning)
+        return torch.from_numpy(array).to(device)
+
+
 def exact_search_groups(
     vectors: np.ndarray,
     groups: list[np.ndarray],
@@ -250,7 +261,7 @@ def exact_search_groups(
         rows, runs = column_layout(groups, rows)
     position = np.full(len(vectors), -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
-    base = torch.from_numpy(np.ascontiguousarray(vectors if everyone else vectors[rows], dtype=np.float32)).to(device)
+    base = _read_only_tensor(np.ascontiguousarray(vectors if everyone else vectors[rows], dtype=np.float32), device)
     columns = [None if g in runs else torch.from_numpy(position[groups[g]]).to(device) for g in range(len(groups))]
     members = [torch.from_numpy(g).to(device) for g in groups]
     step = query_step(len(rows), block_size, device)
@@ -258,7 +269,7 @@ def exact_search_groups(
         stop = min(start + step, n)
         chunk = queries[start:stop]
         block = vectors[start:stop] if query_rows is None else vectors[chunk]
-        query = torch.from_numpy(np.ascontiguousarray(block, dtype=np.float32)).to(device)
+        query = _read_only_tensor(np.ascontiguousarray(block, dtype=np.float32), device)
         sims = query @ base.T
         own = position[chunk]
         hit = np.flatnonzero(own >= 0)

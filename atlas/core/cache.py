@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat as _stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +74,13 @@ def sharded(root: Path, digest: str, suffix: str) -> Path:
     return root / digest[:2] / f"{digest}{suffix}"
 
 
+def sharded_many(root: Path, digests: list[str], suffix: str) -> list[Path]:
+    """sharded() of many digests, the root named once: three pathlib joins per file were a tenth of a second
+    per cache kind at 10,000 works."""
+    base = os.fspath(root)
+    return [Path(f"{base}{os.sep}{d[:2]}{os.sep}{d}{suffix}") for d in digests]
+
+
 class DigestIndex:
     """Remembers each file's sha256 with the size and modification time it had when hashed.
 
@@ -85,6 +93,8 @@ class DigestIndex:
         self.path = path
         self.entries: dict[str, list] = {}
         self.hashed = 0  # files read and hashed in this build
+        self._changed = False  # an entry added or replaced: save() writes the file only then
+        self._folders: dict[str, str] = {}  # folder as named -> its real path, resolved once per build
         try:
             loaded = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(loaded, dict):
@@ -93,15 +103,30 @@ class DigestIndex:
             pass  # missing or unreadable: every file is hashed again
 
     def digest(self, file: Path) -> str:
-        stat = file.stat()
-        key = str(file.resolve())
+        key, stat = self._real(os.fspath(file))
         known = self.entries.get(key)
         if isinstance(known, list) and len(known) == 3 and known[:2] == [stat.st_size, stat.st_mtime_ns]:
             return known[2]
         digest = file_digest(file)
         self.hashed += 1
         self.entries[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        self._changed = True
         return digest
 
+    def _real(self, name: str) -> tuple[str, os.stat_result]:
+        """(the file's real path, its stat). A file that is not a link is its real folder's entry, and each
+        folder is resolved once: resolving every image path alone took 0.35 s of a 10,000-work rebuild."""
+        found = os.lstat(name)
+        folder, base = os.path.split(name)
+        if _stat.S_ISLNK(found.st_mode) or base in ("", ".", ".."):
+            real = os.path.realpath(name)
+            return real, os.stat(real)
+        if folder not in self._folders:
+            self._folders[folder] = os.path.realpath(folder or ".")
+        return os.path.join(self._folders[folder], base), found
+
     def save(self) -> None:
+        """Write the index when this build hashed a file (rewriting 10,000 unchanged entries took 0.45 s)."""
+        if not self._changed and self.path.exists():
+            return
         atomic_write_text(self.path, json.dumps(self.entries, sort_keys=True, separators=(",", ":")))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,17 +60,39 @@ class Near:
     full: bool = False  # atlas build --full: never adapt
     threshold: float = REUSE_SHARE
 
+    _rows: list[str] | None = field(default=None, repr=False, compare=False)  # rows(), made once
+
     def rows(self) -> list[str]:
         """A digest of each work's own inputs: its vector row and its entry in every per-work list."""
-        out = []
-        for i in range(len(self.ids)):
-            h = hashlib.blake2b(np.ascontiguousarray(self.vectors[i]).tobytes(), digest_size=8)
-            h.update(json.dumps([values[i] for _, values in sorted(self.per_work.items())], default=str).encode())
-            out.append(h.hexdigest())
-        return out
+        if self._rows is None:
+            vector_rows = row_digests(self.vectors)
+            columns = [values for _, values in sorted(self.per_work.items())]
+            self._rows = []
+            for i, h in enumerate(vector_rows):
+                h = h.copy()
+                h.update(json.dumps([values[i] for values in columns], default=str).encode())
+                self._rows.append(h.hexdigest())
+        return self._rows
 
     def baseline(self) -> dict:
         return {"ids": list(self.ids), "rows": self.rows()}
+
+
+_last_rows: tuple[weakref.ref, tuple] | None = None  # (the vectors, their rows' hashes): the stages share one matrix
+
+
+def row_digests(vectors: np.ndarray) -> tuple:
+    """A BLAKE2b (8 bytes) of each vector row, not yet finished (copy and update it). The build's stages pass the
+    same read-only matrix, so the hashes of the last read-only one asked about are kept while it lives (five
+    stages hashed 10,000 rows each on every rebuild); a writable array may change in place and is hashed
+    every time."""
+    global _last_rows
+    if _last_rows is not None and _last_rows[0]() is vectors and not vectors.flags.writeable:
+        return _last_rows[1]
+    found = tuple(hashlib.blake2b(np.ascontiguousarray(vectors[i]).tobytes(), digest_size=8) for i in range(len(vectors)))
+    if not vectors.flags.writeable:
+        _last_rows = (weakref.ref(vectors), found)
+    return found
 
 
 def compare(baseline: dict, ids: list[str], rows: list[str]) -> Change:

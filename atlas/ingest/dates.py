@@ -17,6 +17,7 @@ Conventions (documented here because other museums choose differently):
 
 from __future__ import annotations
 
+import functools
 import re
 
 Span = tuple[int | None, int | None]
@@ -59,8 +60,11 @@ _RANGE_SPLIT = re.compile(r"\s*(?:-|/|\bto\b|\bor\b|\buntil\b)\s*")
 _SEGMENT_SPLIT = re.compile(r"[,;:(]|\band\b")
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_date(text: str) -> Span:
-    """(begin, end) years for a free-text date; (None, None) when no year can be read. Never raises."""
+    """(begin, end) years for a free-text date; (None, None) when no year can be read. Never raises.
+    Remembered per text: a collection repeats its dates ("1770", "19th century"), and parsing each record's
+    again was 0.3 s of reading 10,000 records."""
     try:
         return _parse(_normalise(text))
     except Exception:  # a date is decoration; a bad one must never stop a build

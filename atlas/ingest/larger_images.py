@@ -14,6 +14,7 @@ JPEG encoder gives the same bytes for the same pixels and settings, so the site 
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from atlas.core.cache import sharded
 from atlas.core.checked import CHANGED_WHILE_READ, image_unchanged, read_checked, write_checked
 from atlas.core.progress import progress
 from atlas.core.records import Problem, Record
+from atlas.ingest.image_sizes import SizeIndex
 from atlas.ingest.images import ImageError, open_rgb
 from atlas.ingest.thumbnails import thumbnail_bytes
 
@@ -62,11 +64,14 @@ def cached_larger(cache_dir: Path, side: int, digest: str) -> Path:
 
 def make_larger_images(records: list[Record], digests: dict[str, str], page_side: int, cache_dir: Path,
                        long_side: int = LONG_SIDE) -> LargerImages:
-    """A larger view for every work whose source image is bigger than `page_side` (cached by content)."""
+    """A larger view for every work whose source image is bigger than `page_side` (cached by content; each
+    source image's size is remembered by its digest, atlas.ingest.image_sizes)."""
     files, dims, problems, made = {}, {}, [], 0
+    sizes = SizeIndex(cache_dir / "image-sizes.json")
     for rec in progress(records, "larger views", unit="img"):
         try:
-            side = larger_side(_source_size(rec.image_path), page_side, long_side)
+            source = sizes.size(digests[rec.id], lambda: _source_size(rec.image_path))
+            side = larger_side(source, page_side, long_side)
             if not side:
                 continue
             path = cached_larger(cache_dir, side, digests[rec.id])
@@ -78,11 +83,12 @@ def make_larger_images(records: list[Record], digests: dict[str, str], page_side
                     continue
                 write_checked(path, data)
                 made += 1
-            dims[rec.id] = _jpeg_size(path)
+            dims[rec.id] = _jpeg_size(data)
             files[rec.id] = path
         except (ImageError, OSError) as exc:
             problems.append(Problem("larger views", rec.id, f"no larger view: {exc}", str(rec.image_path),
                                     rec.source_line, severity="warning"))
+    sizes.save()
     return LargerImages(files, dims, tuple(problems), made)
 
 
@@ -106,6 +112,7 @@ def _source_size(path: Path) -> tuple[int, int]:
             raise ImageError(str(exc)) from exc
 
 
-def _jpeg_size(path: Path) -> tuple[int, int]:
-    with Image.open(path) as image:
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    """The size of a larger view from the bytes already read and checked (no second open of the file)."""
+    with Image.open(io.BytesIO(data)) as image:
         return image.size

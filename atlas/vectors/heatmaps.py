@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from atlas.core.cache import key_digest, sharded
+from atlas.core.cache import key_digest, sharded, sharded_many
 from atlas.core.checked import (
     CHANGED_WHILE_READ,
     image_unchanged,
@@ -75,11 +75,12 @@ def make_heatmaps(
     weights = weights or resolve_weights(emb.model, emb.weights, emb.on_missing_weights, root)
     if weights.fallback_reason:  # the fallback's heat maps show its network part, from the grids its pass kept
         weights = weights.network_part()
-    model, info = build_network(weights), weights.info
+    info = weights.info
     kept = cache_dir / "activations" / model_key(emb.model, info.identity, emb.image_size)
     key = key_digest(emb.model, info.identity, emb.image_size, PREPROCESS_VERSION, HEATMAP_VERSION, cfg.opacity)
     store = cache_dir / "heatmaps" / key[:16]
-    paths = {w.id: sharded(store, digests[w.id], ".png") for w in works if w.id in digests}
+    known = [w.id for w in works if w.id in digests]
+    paths = dict(zip(known, sharded_many(store, [digests[i] for i in known], ".png")))
     todo, seen, ready = [], set(), set()
     for w in works:
         path = paths.get(w.id)
@@ -91,6 +92,7 @@ def make_heatmaps(
         else:
             todo.append(w)
     rest, problems, drawn = _draw_kept(todo, digests, kept, paths, emb, cfg)
+    model = build_network(weights) if rest else None  # built only for images without a kept grid (0.1 s)
     more, drawn_now = _render(model, rest, digests, paths, kept, emb, cfg, resolve_device(emb.device))
     problems, drawn = problems + more, drawn | drawn_now
     return {i: p for i, p in paths.items() if p in ready or p in drawn}, problems, len(drawn)
