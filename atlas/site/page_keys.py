@@ -50,7 +50,8 @@ from atlas.core.cache import key_digest
 from atlas.core.checked import read_checked, write_checked
 from atlas.core.typed import JsonData, plain
 
-FORMAT = 4  # bump on purpose when the key's recipe changes (2: keyed sets; 3: a digest of repr; 4: fingerprints)
+FORMAT = 5  # bump on purpose when the key's recipe changes (2: keyed sets; 3: a digest of repr; 4: fingerprints;
+# 5: each work's shown digest stored, atlas.site.artwork_keys)
 KIND = "page keys"  # how the build report names the manifest when it is corrupt
 MANIFEST = "pages.json"
 PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
@@ -64,8 +65,9 @@ class PageKeys:
         self.path = folder / MANIFEST
         self.published = published if published is not None and published.is_dir() else None
         self.enabled = enabled  # False (`atlas build --full`): every page is rendered, keys are still stored
-        self.old, self.old_sets = load(self.path) if self.published is not None else ({}, {})
+        self.old, self.old_sets, self.old_works = load(self.path) if self.published is not None else ({}, {}, {})
         self.new: dict[str, list] = {}
+        self.works: dict[str, str] = {}  # work id -> what a page shows of it, digested (atlas.site.artwork_keys)
         self.new_sets: dict[str, list] = {}  # set name -> [key, [[path, url], ...]] (atlas.site.keyed_sets)
         self.sets_kept = 0  # files of keyed sets kept unmade
         self.fingerprints_kept = 0  # artwork pages kept by their fingerprint, unbuilt (atlas.site.artwork_keys)
@@ -185,7 +187,7 @@ class PageKeys:
 
     def save(self) -> None:
         """Store this build's keys (call after publishing: they describe the published files)."""
-        body = json.dumps({"format": FORMAT, "pages": self.new, "sets": self.new_sets}, sort_keys=True,
+        body = json.dumps({"format": FORMAT, "pages": self.new, "sets": self.new_sets, "works": self.works}, sort_keys=True,
                           separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_checked(self.path, body.encode("utf-8"))
@@ -197,21 +199,22 @@ class PageKeys:
                 f"{self.sets_kept:,} data files kept (their set's inputs did not change)")
 
 
-def load(path: Path) -> tuple[dict[str, list], dict[str, list]]:
-    """The stored manifest's pages and keyed sets, or ({}, {}) when there is none, it is damaged or of
-    another format."""
+def load(path: Path) -> tuple[dict[str, list], dict[str, list], dict[str, str]]:
+    """The stored manifest's pages, keyed sets and works' shown digests, or ({}, {}, {}) when there is none, it is
+    damaged or of another format."""
     data = read_checked(path, KIND)
     if data is None:
-        return {}, {}
+        return {}, {}, {}
     try:
         stored = json.loads(data)
         if stored.get("format") != FORMAT:
-            return {}, {}
+            return {}, {}, {}
         pages = {k: v for k, v in stored["pages"].items() if isinstance(v, list) and len(v) == 4}
         sets = {k: v for k, v in stored["sets"].items() if isinstance(v, list) and len(v) == 2}
-        return pages, sets
+        works = {k: v for k, v in stored["works"].items() if isinstance(v, str)}
+        return pages, sets, works
     except (ValueError, KeyError, TypeError, AttributeError):
-        return {}, {}
+        return {}, {}, {}
 
 
 class Unfollowable(ValueError):
