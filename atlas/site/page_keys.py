@@ -56,6 +56,7 @@ KIND = "page keys"  # how the build report names the manifest when it is corrupt
 MANIFEST = "pages.json"
 PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
 COPY_FORMAT = "copy 1"  # the recipe of a copied file's key (keep_copies)
+ARTWORK_FOLDER = "work/"  # artwork pages lie under it (atlas.site.urls.PAGE_PATTERNS): counted apart from site pages
 
 
 class PageKeys:
@@ -76,8 +77,10 @@ class PageKeys:
         self.globals: dict[str, Any] = {}
         self.shared: dict[str, str] = {}  # template -> shared digest (made on first use, in each process)
         self.view_digests: dict[str, str] = {}  # work id -> digest of its view (per process)
-        self.rendered: list[str] = []  # files rendered although they had a key (the tests read it)
-        self.kept = 0
+        self.rendered: list[str] = []  # artwork pages rendered although they had a key (the tests read it)
+        self.kept = 0  # artwork pages kept
+        self.site_rendered: list[str] = []  # the other keyed pages (home, groups, map, ...: atlas.site.page_reads)
+        self.site_kept = 0
         self.copies_kept = 0  # copied files (keep_copies) carried over unread
         self.set_paths: set[str] = set()  # the files of keyed sets (counted in sets_kept, never as pages)
 
@@ -175,13 +178,17 @@ class PageKeys:
             if not out.key:
                 continue
             copy = out.source is not None
+            page = not copy and out.path not in self.set_paths
+            artwork = out.path.startswith(ARTWORK_FOLDER)
             if out.kept:  # hard-linked: the published file, whose size and time unchanged() just checked
                 self.copies_kept += copy
-                self.kept += not copy and out.path not in self.set_paths
+                self.kept += page and artwork
+                self.site_kept += page and not artwork
                 self.new[out.path] = [out.key, *self.old[out.path][1:]]
                 continue
-            st = os.stat(root / out.path)
-            self.rendered += [] if copy or out.path in self.set_paths else [out.path]
+            st = os.stat(os.path.join(root, out.path))
+            if page:
+                (self.rendered if artwork else self.site_rendered).append(out.path)
             digest = "" if copy else hashlib.sha256(out.data).hexdigest()  # a copy's bytes are not read again
             self.new[out.path] = [out.key, st.st_size, st.st_mtime_ns, digest]
 
@@ -194,8 +201,9 @@ class PageKeys:
 
     def line(self) -> str:
         """The build report's line."""
-        return (f"pages: {self.kept:,} pages kept (their inputs did not change), {len(self.rendered):,} "
-                f"keyed pages rendered; {self.copies_kept:,} copied files kept (their source did not change); "
+        return (f"pages: {self.kept:,} artwork pages kept (their inputs did not change), {len(self.rendered):,} "
+                f"keyed artwork pages rendered; {self.site_kept:,} other pages kept, {len(self.site_rendered):,} "
+                f"rendered; {self.copies_kept:,} copied files kept (their source did not change); "
                 f"{self.sets_kept:,} data files kept (their set's inputs did not change)")
 
 
