@@ -95,6 +95,11 @@ def _stale(ctx: SiteContext) -> np.ndarray:
     return keys.memo["stale"]
 
 
+def shown(ctx: SiteContext, work_id: str) -> str:
+    """The work's shown digest, as made for the artwork pages when they were (the work's data file reads it too)."""
+    return ctx.page_keys.works.get(work_id) or shown_digest(ctx, work_id)
+
+
 def shown_digest(ctx: SiteContext, work_id: str) -> str:
     """What a page shows of a work among its analogies: its view and its heat map."""
     return _digest((ctx.work_view(work_id), heatmap_uri(ctx, work_id)))
