@@ -159,19 +159,26 @@ def group_cards(ctx: SiteContext, fld: str) -> list[dict]:
 
 
 def featured_pairs(ctx: SiteContext, limit: int = 12) -> list[dict]:
-    """The most similar cross-culture top-1 analogies, at most one per pair of cultures."""
-    candidates = []
+    """The most similar cross-culture top-1 analogies, at most one per pair of cultures: each pair's best
+    (-score, work, analogy), the least of them first (what sorting every candidate and keeping each pair's first
+    gave, without sorting 200,000 candidates at 10,000 works)."""
     firsts = first_analogies(ctx.data.analogies, [w.id for w in ctx.data.works], "culture")
+    best: dict[tuple[str, str], tuple[float, str, str]] = {}
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}  # (culture, group) -> the two sorted, made once
     for w in ctx.data.works:
+        if not w.culture:
+            continue
         for _, group, other, score in firsts[w.id]:
-            if w.culture and group != w.culture:
-                candidates.append((-score, w.id, other, tuple(sorted((w.culture, group)))))
-    chosen, seen = [], set()
-    for neg_score, a, b, key in sorted(candidates):
-        if key not in seen:
-            seen.add(key)
-            chosen.append({"a": ctx.work_view(a), "b": ctx.work_view(b), "score": -neg_score})
-    return chosen[:limit]
+            if group == w.culture:
+                continue
+            key = pairs.get((w.culture, group))
+            if key is None:
+                key = pairs[(w.culture, group)] = tuple(sorted((w.culture, group)))
+            candidate = (-score, w.id, other)
+            if key not in best or candidate < best[key]:
+                best[key] = candidate
+    chosen = sorted((found, key) for key, found in best.items())[:limit]
+    return [{"a": ctx.work_view(a), "b": ctx.work_view(b), "score": -neg_score} for (neg_score, a, b), _ in chosen]
 
 
 def chord(ctx: SiteContext) -> Iterator[Output]:

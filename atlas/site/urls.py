@@ -261,14 +261,17 @@ def culture_pair_path(a: str, b: str) -> str:
     return PLAIN.culture_pair_path(a, b)
 
 
+_PAGE_REGEXES = {kind: re.compile("^" + re.escape(pattern).replace(r"\{slug\}", "([^/]+)").replace(r"\{slug_b\}", "([^/]+)") + "$")
+                 for kind, pattern in PAGE_PATTERNS.items()}  # made once: 10,500 paths are parsed per build at 10k works
+
+
 def parse_page_path(path: str, recorded: dict[str, dict[str, str]] | None = None) -> tuple[str, str | tuple[str, str] | None] | None:
     """Invert page_path: 'pair/S0001/S0002/' -> ('pair', ('S0001', 'S0002')); None for no known page.
 
     The URL ledger stores site-relative paths; this tells a path that vanished what it used to show.
     `recorded` (space -> key -> segment, the ledger's names) inverts the segments unslug cannot."""
-    for kind, pattern in PAGE_PATTERNS.items():
-        regex = "^" + re.escape(pattern).replace(r"\{slug\}", "([^/]+)").replace(r"\{slug_b\}", "([^/]+)") + "$"
-        match = re.match(regex, path)
+    for kind, regex in _PAGE_REGEXES.items():
+        match = regex.match(path)
         if match:
             inverse = {v: k for k, v in (recorded or {}).get(KIND_SPACE.get(kind, ""), {}).items()}
             try:
