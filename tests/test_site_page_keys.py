@@ -78,6 +78,11 @@ def test_after_a_title_change_only_the_site_pages_showing_it_are_rendered_and_al
     assert f"culture/{culture}/index.html" in rendered and "medium/Oil/index.html" in rendered  # K004's groups
     assert "culture/Dutch/index.html" not in rendered and "medium/Ink/index.html" not in rendered  # not its groups
     assert kept >= 3 and "search/index.html" not in rendered and "about/index.html" not in rendered
+    sets = keys[0]  # the downloads' works table of each group is a keyed set: remade only for K004's groups
+    for stem, remade in ((f"culture/{culture}/works", True), ("medium/Oil/works", True),
+                         ("culture/Dutch/works", False), ("medium/Ink/works", False)):
+        name = f"downloads:{stem}"
+        assert (sets.new_sets[name][0] != sets.old_sets[name][0]) == remade, stem
 
     fresh = tmp_path / "fresh"
     shutil.copytree(folder, fresh, ignore=shutil.ignore_patterns("out"))

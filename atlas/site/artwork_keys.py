@@ -39,7 +39,7 @@ from atlas.core.cache import key_digest
 from atlas.site.context import Output, SiteContext
 from atlas.site.heatmap_uris import heatmap_uri
 from atlas.site.iiif_out import iiif_view
-from atlas.site.keyed_sets import analogy_row, module_code, record_digest
+from atlas.site.keyed_sets import analogy_row, module_code, work_digest
 from atlas.site.similarity_views import untrained
 
 FORMAT = "artwork fingerprint 2"  # 2: the analogies' views left out, checked by `_stale` against stored digests
@@ -128,6 +128,6 @@ def _own(ctx: SiteContext, work_id: str) -> tuple:
     """What the page reads of its own work."""
     g = ctx.env.globals
     cluster = ctx.clusters_by_work.get(work_id)
-    return (ctx.work_view(work_id), record_digest(ctx.by_id[work_id]), cluster and [cluster.id, cluster.label],
+    return (ctx.work_view(work_id), work_digest(ctx, work_id), cluster and [cluster.id, cluster.label],
             iiif_view(ctx, work_id), g["insights"]["works"].get(work_id), g["curated_for"](work_id),
             g["larger_view"](work_id), heatmap_uri(ctx, work_id), ctx.page_keys.memo["artwork pairs"].get(work_id, []))

@@ -93,6 +93,17 @@ def record_digest(record: Any) -> str:
     return hashlib.sha256(repr(fields).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def work_digest(ctx: SiteContext, work_id: str) -> str:
+    """record_digest of a published work, made once per work and process (the artwork page's fingerprint and the
+    downloads' group tables read it); "" without page keys."""
+    if ctx.page_keys is None:
+        return ""
+    digests = ctx.page_keys.memo.setdefault("records", {})
+    if work_id not in digests:
+        digests[work_id] = record_digest(ctx.by_id[work_id])
+    return digests[work_id]
+
+
 def analogy_row(ctx: SiteContext, work_id: str) -> list | None:
     """What a work's own analogies are, read off the arrays without building its lists: the table's ids and
     groups (digested once per build), and the work's row of neighbours, scores and, when the shares are
