@@ -22,7 +22,9 @@ before it is rendered: a digest of exactly what its template can read, in two pa
 
 The manifest (`pages.json`, checked, under the site's stage folder in the cache) maps each page's file to
 [key, size, mtime_ns, sha256] of the published file (an artwork page's key is stored as `<fingerprint>:<key>`,
-atlas.site.artwork_keys), and each keyed set of files (atlas.site.keyed_sets) to [key, [[path, url], ...]]. A page is kept, not rendered, when its key matches and
+atlas.site.artwork_keys), each keyed set of files (atlas.site.keyed_sets) to [key, [[path, url], ...]], and each
+work to its shown digest (what an artwork page shows of it among its analogies, atlas.site.artwork_keys). Besides
+the artwork pages, the site-wide pages have keys (atlas.site.page_reads); the report counts them apart. A page is kept, not rendered, when its key matches and
 the published file still has that size and modification time (as the image digests are trusted,
 atlas.core.cache.DigestIndex): kept files are hard-linked into the new site by the writer, so they keep
 their inode and time, and a published file that was edited or removed no longer matches and is rendered
