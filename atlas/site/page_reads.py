@@ -9,9 +9,10 @@ every build: at 10,000 works their 130 pages were ~1 s of a one-title rebuild, t
 * `site_reads`: what every such page reads through `url(kind, key)` beyond the config in the key: the build's
   path plan (`PathNames.special`, the segments that are not the plain encoding; almost always empty). Their
   templates call no per-page data global (tests/test_site_page_keys.py renders them with those raising).
-* `pair_reads`: for a page that shows pairs with the `pair` macro (templates/macros.html): also the pair page URL
-  (`pair_url`, it moves with the pre-rendered pairs) and the `similarity` text (it moves with the scale) of
-  each pair, as pages.artwork_reads declares them for an artwork page.
+* `pair_reads`: for a page that shows pairs with the `pair` macro (templates/macros.html: home, the culture pair
+  pages): also the pair page URL (`pair_url`, it moves with the pre-rendered pairs) and the `similarity` text (it
+  moves with the scale) of each pair, as pages.artwork_reads declares them for an artwork page.
+* A pre-rendered pair page (atlas.site.pair_pages) declares site_reads and its pair's `why_match`.
 """
 
 from __future__ import annotations
