@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from atlas.core.progress import progress
 from atlas.core.workers import worker_count
-from atlas.site.artwork_keys import kept_page, published_before
+from atlas.site.artwork_keys import kept_page, note_shown
 from atlas.site.context import Output, SiteContext
 from atlas.site.pages import artwork
 
@@ -25,16 +25,16 @@ _context: SiteContext | None = None  # the context a forked worker renders with 
 
 def artwork_pages(ctx: SiteContext, work_ids: list[str] | None = None, workers: int | None = None) -> Iterator[Output]:
     """The artwork page of every work (or of `work_ids`), in that order: those kept by their fingerprint
-    (atlas.site.artwork_keys) here, the others rendered by `workers` processes (none started when few are left)."""
+    (atlas.site.artwork_keys) here, the others rendered by `workers` processes (none started when few are left).
+    Every fingerprint is made here, in the process that stores the keys, with every work's shown digest."""
     work_ids = [w.id for w in ctx.data.works] if work_ids is None else work_ids
+    note_shown(ctx)
     kept, fingerprints = {}, {}
     for work_id in work_ids:
-        if not published_before(ctx, work_id):
-            continue  # nothing to keep: its fingerprint is made once, where the page is rendered
         page, fingerprints[work_id] = kept_page(ctx, work_id)
         if page is not None:
             kept[work_id] = page
-    jobs = [(work_id, fingerprints.get(work_id)) for work_id in work_ids if work_id not in kept]
+    jobs = [(work_id, fingerprints[work_id]) for work_id in work_ids if work_id not in kept]
     rendered = _rendered(ctx, jobs, workers)
     for work_id in work_ids:
         yield kept[work_id] if work_id in kept else next(rendered)

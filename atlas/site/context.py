@@ -189,10 +189,15 @@ class SiteContext:
         html = self.render(template, page_url=url, **context)
         return Output(path, html.encode("utf-8"), url=listed, key=digest)
 
-    def page_at(self, path: str, template: str, listed: bool = True, **context) -> Output:
-        """A page at a path that is not one of urls.PAGE_PATTERNS (culture pairs, redirects, notices)."""
-        url = urls.join_url(self.base, path)
-        return Output(path + "index.html", self.render(template, **context).encode("utf-8"), url=url if listed else None)
+    def page_at(self, path: str, template: str, listed: bool = True, reads: object = None, **context) -> Output:
+        """A page at a path that is not one of urls.PAGE_PATTERNS (culture pairs, redirects, notices); with
+        `reads`, keyed and kept as `page` does."""
+        url, file, key = urls.join_url(self.base, path), path + "index.html", ""
+        if reads is not None and self.page_keys is not None:
+            key = self.page_keys.key(self.env, template, context, reads, self.views)
+            if key and self.page_keys.unchanged(file, key):
+                return Output(file, url=url if listed else None, key=key, kept=True)
+        return Output(file, self.render(template, **context).encode("utf-8"), url=url if listed else None, key=key)
 
 
 def make_environment(config: SiteConfig) -> Environment:

@@ -30,7 +30,7 @@ from atlas.core.records import CONDITIONS, Record
 from atlas.site import urls
 from atlas.site.background import Background
 from atlas.site.context import Output, SiteContext
-from atlas.site.keyed_sets import keyed, set_key, table_digest, will_keep
+from atlas.site.keyed_sets import keyed, set_key, table_digest, will_keep, work_digest
 
 # kind -> [(column, meaning)]: the single source of the files' columns and of the README.
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -239,15 +239,18 @@ def downloads(ctx: SiteContext) -> Iterator[Output]:
     """Every download and the data/ page."""
     works = ctx.data.works
     for fld in CONDITIONS:
-        for group in sorted({getattr(w, fld) for w in works if getattr(w, fld)}):
-            rows = [work_row(ctx, w) for w in works if getattr(w, fld) == group]
-            yield from both(ctx.paths.page_path(fld, group) + "works", "works", rows)
+        members: dict[str, list[Record]] = {}
+        for w in works:
+            if getattr(w, fld):
+                members.setdefault(getattr(w, fld), []).append(w)
+        for group in sorted(members):
+            yield from group_table(ctx, ctx.paths.page_path(fld, group) + "works", members[group])
     for pattern in ctx.data.studies.patterns or ():
-        rows = [work_row(ctx, ctx.by_id[m]) for m in pattern.members if m in ctx.by_id]
-        yield from both(ctx.paths.page_path("pattern", pattern.id) + "works", "works", rows)
+        found = [ctx.by_id[m] for m in pattern.members if m in ctx.by_id]
+        yield from group_table(ctx, ctx.paths.page_path("pattern", pattern.id) + "works", found)
     for cluster in ctx.data.cluster_map.clusters:
-        rows = [work_row(ctx, ctx.by_id[m]) for m in sorted(cluster.members) if m in ctx.by_id]
-        yield from both(f"data/cluster/{cluster.id}", "works", rows)
+        found = [ctx.by_id[m] for m in sorted(cluster.members) if m in ctx.by_id]
+        yield from group_table(ctx, f"data/cluster/{cluster.id}", found)
     wholes = whole_rows(ctx)
     for stem, rows in wholes.items():
         yield from both(f"{TABLES}{stem}", WHOLE[stem][0], rows)
@@ -264,6 +267,15 @@ def downloads(ctx: SiteContext) -> Iterator[Output]:
     clusters = [{"id": c.id, "label": c.label, "size": c.size} for c in ctx.data.cluster_map.clusters]
     yield ctx.page("downloads", None, "downloads.html", files=files, clusters=clusters, licence=licence(ctx),
                    credit=credit(ctx))
+
+
+def group_table(ctx: SiteContext, stem: str, members: list[Record]) -> Iterator[Output]:
+    """One group's works table (<stem>.csv and .json), a keyed set (atlas.site.keyed_sets): made again only when
+    one of its works' records, the works in it or the path plan changed, so a title change remakes the tables of
+    the work's own groups, not all 130 of them (10,000 synthetic works)."""
+    key = set_key(ctx, sys.modules[__name__], "works table", stem, ctx.paths.special,
+                  [work_digest(ctx, w.id) for w in members])
+    return keyed(ctx, f"downloads:{stem}", key, lambda: both(stem, "works", [work_row(ctx, w) for w in members]))
 
 
 def whole_rows(ctx: SiteContext) -> dict[str, list[dict]]:

@@ -16,6 +16,7 @@ from atlas.analysis.culture_pairs import best_pair_per_link, link_strengths, pai
 from atlas.site import urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.map_data import map_files, map_globals
+from atlas.site.page_reads import pair_reads, site_reads
 from atlas.site.pairings import viewer_query
 from atlas.site.search_index import build_index, search_files, search_meta
 
@@ -71,6 +72,7 @@ def explorer_pages(ctx: SiteContext) -> Iterator[Output]:
             {"a": ctx.work_view(x), "b": ctx.work_view(y), "score": score}
             for score, x, y in best_pairs(link["a"], link["b"])
         ]
-        yield ctx.page_at(ctx.paths.culture_pair_path(link["a"], link["b"]), "culture_pair.html", page_url=link["url"],
+        yield ctx.page_at(ctx.paths.culture_pair_path(link["a"], link["b"]), "culture_pair.html",
+                          reads=pair_reads(ctx, pairs), page_url=link["url"],
                           link=link, pairs=pairs, a_url=ctx.url("culture", link["a"]), b_url=ctx.url("culture", link["b"]))
-    yield ctx.page("search", None, "search.html", search_index=search_meta(index, len(ctx.data.works), ctx.base))
+    yield ctx.page("search", None, "search.html", reads=site_reads(ctx), search_index=search_meta(index, len(ctx.data.works), ctx.base))

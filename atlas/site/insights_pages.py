@@ -17,6 +17,7 @@ from atlas.analysis.surprises import Surprises
 from atlas.core.jsonio import json_bytes
 from atlas.site.context import Output, SiteContext
 from atlas.site.heatmap_uris import heatmap_uri
+from atlas.site.page_reads import site_reads
 from atlas.site.pattern_views import pattern_view
 
 
@@ -50,17 +51,17 @@ def insights_pages(ctx: SiteContext) -> Iterator[Output]:
     probes, patterns, surprises = studies.probes, studies.patterns, studies.surprises
     if probes is not None:
         public = probes.public()
-        yield ctx.page("model", None, "model.html", probes=public, about=ctx.data.about)
+        yield ctx.page("model", None, "model.html", reads=site_reads(ctx), probes=public, about=ctx.data.about)
         yield Output("data/probes.json", json_bytes(public))
         yield Output("data/guesses.json", json_bytes(probes.guesses))
     if patterns is not None:
         views = [pattern_view(ctx, p) for p in patterns]
-        yield ctx.page("patterns", None, "patterns.html", patterns=views)
+        yield ctx.page("patterns", None, "patterns.html", reads=site_reads(ctx), patterns=views)
         for view in views:
-            yield ctx.page("pattern", view["id"], "pattern.html", pattern=view)
+            yield ctx.page("pattern", view["id"], "pattern.html", reads=site_reads(ctx), pattern=view)
         yield Output("data/patterns.json", json_bytes([p.to_json() for p in patterns]))
     if surprises is not None:
-        yield ctx.page("surprises", None, "surprises.html", **surprise_views(ctx, surprises))
+        yield ctx.page("surprises", None, "surprises.html", reads=site_reads(ctx), **surprise_views(ctx, surprises))
         yield Output("data/surprises.json", json_bytes(surprises.to_json()))
     if studies.graph is not None:
         yield Output("data/culture-graph.json", json_bytes(studies.graph.to_json()))

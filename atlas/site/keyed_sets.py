@@ -87,18 +87,40 @@ def table_digest(analogies: Any) -> str:
 
 
 def record_digest(record: Any) -> str:
-    """A digest of every field of one record (a dataclass), cheaper than dataclasses.asdict's deep copy."""
-    return key_digest([getattr(record, f.name) for f in dataclasses.fields(record)])
+    """A digest of every field of one record (a dataclass), cheaper than dataclasses.asdict's deep copy: SHA-256
+    of the fields' repr (plain values: str, int, None, a Path, a dict of str), a third of canonical JSON's cost."""
+    fields = tuple(getattr(record, f.name) for f in dataclasses.fields(record))
+    return hashlib.sha256(repr(fields).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def work_digest(ctx: SiteContext, work_id: str) -> str:
+    """record_digest of a published work, made once per work and process (the artwork page's fingerprint and the
+    downloads' group tables read it); "" without page keys."""
+    if ctx.page_keys is None:
+        return ""
+    digests = ctx.page_keys.memo.setdefault("records", {})
+    if work_id not in digests:
+        digests[work_id] = record_digest(ctx.by_id[work_id])
+    return digests[work_id]
 
 
 def analogy_row(ctx: SiteContext, work_id: str) -> list | None:
     """What a work's own analogies are, read off the arrays without building its lists: the table's ids and
     groups (digested once per build), and the work's row of neighbours, scores and, when the shares are
     arrays over the same table (atlas.analysis.pair_shares.PairShares), their shares. None when the analogies
-    or the shares are not arrays (then the caller makes its file every time)."""
-    table, why = ctx.data.analogies, ctx.data.why
+    or the shares are not arrays (then the caller makes its file every time). Made once per work and process
+    (the artwork page's fingerprint and the work's data file both read it)."""
+    table = ctx.data.analogies
     if not isinstance(table, AnalogyTable) or ctx.page_keys is None:
         return None
+    rows = ctx.page_keys.memo.setdefault("rows", {})
+    if work_id not in rows:
+        rows[work_id] = _analogy_row(ctx, table, work_id)
+    return rows[work_id]
+
+
+def _analogy_row(ctx: SiteContext, table: AnalogyTable, work_id: str) -> list | None:
+    why = ctx.data.why
     arrays = getattr(why, "listed", None) is not None and getattr(why, "table", None) is table
     if not arrays and (not isinstance(why, dict) or why):
         return None  # shares of another kind: not keyed

@@ -22,7 +22,9 @@ before it is rendered: a digest of exactly what its template can read, in two pa
 
 The manifest (`pages.json`, checked, under the site's stage folder in the cache) maps each page's file to
 [key, size, mtime_ns, sha256] of the published file (an artwork page's key is stored as `<fingerprint>:<key>`,
-atlas.site.artwork_keys), and each keyed set of files (atlas.site.keyed_sets) to [key, [[path, url], ...]]. A page is kept, not rendered, when its key matches and
+atlas.site.artwork_keys), each keyed set of files (atlas.site.keyed_sets) to [key, [[path, url], ...]], and each
+work to its shown digest (what an artwork page shows of it among its analogies, atlas.site.artwork_keys). Besides
+the artwork pages, the site-wide pages have keys (atlas.site.page_reads); the report counts them apart. A page is kept, not rendered, when its key matches and
 the published file still has that size and modification time (as the image digests are trusted,
 atlas.core.cache.DigestIndex): kept files are hard-linked into the new site by the writer, so they keep
 their inode and time, and a published file that was edited or removed no longer matches and is rendered
@@ -50,11 +52,13 @@ from atlas.core.cache import key_digest
 from atlas.core.checked import read_checked, write_checked
 from atlas.core.typed import JsonData, plain
 
-FORMAT = 4  # bump on purpose when the key's recipe changes (2: keyed sets; 3: a digest of repr; 4: fingerprints)
+FORMAT = 5  # bump on purpose when the key's recipe changes (2: keyed sets; 3: a digest of repr; 4: fingerprints;
+# 5: each work's shown digest stored, atlas.site.artwork_keys)
 KIND = "page keys"  # how the build report names the manifest when it is corrupt
 MANIFEST = "pages.json"
 PER_PAGE = {"insights": ("works",)}  # global -> its per-work parts, left out of the shared key
-COPY_FORMAT = "copy 1"  # the recipe of a copied file's key (keep_copies)
+COPY_FORMAT = "copy 2"  # the recipe of a copied file's key (keep_copies; 2: fields joined by NUL, not JSON)
+ARTWORK_FOLDER = "work/"  # artwork pages lie under it (atlas.site.urls.PAGE_PATTERNS): counted apart from site pages
 
 
 class PageKeys:
@@ -64,8 +68,9 @@ class PageKeys:
         self.path = folder / MANIFEST
         self.published = published if published is not None and published.is_dir() else None
         self.enabled = enabled  # False (`atlas build --full`): every page is rendered, keys are still stored
-        self.old, self.old_sets = load(self.path) if self.published is not None else ({}, {})
+        self.old, self.old_sets, self.old_works = load(self.path) if self.published is not None else ({}, {}, {})
         self.new: dict[str, list] = {}
+        self.works: dict[str, str] = {}  # work id -> what a page shows of it, digested (atlas.site.artwork_keys)
         self.new_sets: dict[str, list] = {}  # set name -> [key, [[path, url], ...]] (atlas.site.keyed_sets)
         self.sets_kept = 0  # files of keyed sets kept unmade
         self.fingerprints_kept = 0  # artwork pages kept by their fingerprint, unbuilt (atlas.site.artwork_keys)
@@ -74,8 +79,10 @@ class PageKeys:
         self.globals: dict[str, Any] = {}
         self.shared: dict[str, str] = {}  # template -> shared digest (made on first use, in each process)
         self.view_digests: dict[str, str] = {}  # work id -> digest of its view (per process)
-        self.rendered: list[str] = []  # files rendered although they had a key (the tests read it)
-        self.kept = 0
+        self.rendered: list[str] = []  # artwork pages rendered although they had a key (the tests read it)
+        self.kept = 0  # artwork pages kept
+        self.site_rendered: list[str] = []  # the other keyed pages (home, groups, map, ...: atlas.site.page_reads)
+        self.site_kept = 0
         self.copies_kept = 0  # copied files (keep_copies) carried over unread
         self.set_paths: set[str] = set()  # the files of keyed sets (counted in sets_kept, never as pages)
 
@@ -163,7 +170,8 @@ class PageKeys:
             except OSError:
                 yield out  # the writer says what is missing
                 continue
-            key = key_digest(COPY_FORMAT, str(out.source), st.st_size, st.st_mtime_ns, out.checked)
+            stamp = f"{COPY_FORMAT}\0{out.source}\0{st.st_size}\0{st.st_mtime_ns}\0{out.checked}"
+            key = hashlib.sha256(stamp.encode("utf-8", "surrogatepass")).hexdigest()  # a third of key_digest's cost
             yield dataclasses.replace(out, key=key, kept=self.unchanged(out.path, key))
 
     def track(self, outputs: Iterable, root: Path) -> Iterator:
@@ -173,45 +181,51 @@ class PageKeys:
             if not out.key:
                 continue
             copy = out.source is not None
+            page = not copy and out.path not in self.set_paths
+            artwork = out.path.startswith(ARTWORK_FOLDER)
             if out.kept:  # hard-linked: the published file, whose size and time unchanged() just checked
                 self.copies_kept += copy
-                self.kept += not copy and out.path not in self.set_paths
+                self.kept += page and artwork
+                self.site_kept += page and not artwork
                 self.new[out.path] = [out.key, *self.old[out.path][1:]]
                 continue
-            st = os.stat(root / out.path)
-            self.rendered += [] if copy or out.path in self.set_paths else [out.path]
+            st = os.stat(os.path.join(root, out.path))
+            if page:
+                (self.rendered if artwork else self.site_rendered).append(out.path)
             digest = "" if copy else hashlib.sha256(out.data).hexdigest()  # a copy's bytes are not read again
             self.new[out.path] = [out.key, st.st_size, st.st_mtime_ns, digest]
 
     def save(self) -> None:
         """Store this build's keys (call after publishing: they describe the published files)."""
-        body = json.dumps({"format": FORMAT, "pages": self.new, "sets": self.new_sets}, sort_keys=True,
+        body = json.dumps({"format": FORMAT, "pages": self.new, "sets": self.new_sets, "works": self.works}, sort_keys=True,
                           separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_checked(self.path, body.encode("utf-8"))
 
     def line(self) -> str:
         """The build report's line."""
-        return (f"pages: {self.kept:,} pages kept (their inputs did not change), {len(self.rendered):,} "
-                f"keyed pages rendered; {self.copies_kept:,} copied files kept (their source did not change); "
+        return (f"pages: {self.kept:,} artwork pages kept (their inputs did not change), {len(self.rendered):,} "
+                f"keyed artwork pages rendered; {self.site_kept:,} other pages kept, {len(self.site_rendered):,} "
+                f"rendered; {self.copies_kept:,} copied files kept (their source did not change); "
                 f"{self.sets_kept:,} data files kept (their set's inputs did not change)")
 
 
-def load(path: Path) -> tuple[dict[str, list], dict[str, list]]:
-    """The stored manifest's pages and keyed sets, or ({}, {}) when there is none, it is damaged or of
-    another format."""
+def load(path: Path) -> tuple[dict[str, list], dict[str, list], dict[str, str]]:
+    """The stored manifest's pages, keyed sets and works' shown digests, or ({}, {}, {}) when there is none, it is
+    damaged or of another format."""
     data = read_checked(path, KIND)
     if data is None:
-        return {}, {}
+        return {}, {}, {}
     try:
         stored = json.loads(data)
         if stored.get("format") != FORMAT:
-            return {}, {}
+            return {}, {}, {}
         pages = {k: v for k, v in stored["pages"].items() if isinstance(v, list) and len(v) == 4}
         sets = {k: v for k, v in stored["sets"].items() if isinstance(v, list) and len(v) == 2}
-        return pages, sets
+        works = {k: v for k, v in stored["works"].items() if isinstance(v, str)}
+        return pages, sets, works
     except (ValueError, KeyError, TypeError, AttributeError):
-        return {}, {}
+        return {}, {}, {}
 
 
 class Unfollowable(ValueError):
@@ -225,8 +239,7 @@ def referenced(env: Environment, template: str, seen: set[str] | None = None) ->
     if template in seen:
         return set()
     seen.add(template)
-    source = env.loader.get_source(env, template)[0]
-    ast = _bare(env).parse(source)
+    ast = _parsed(env, template)
     names = set(meta.find_undeclared_variables(ast))
     for other in meta.find_referenced_templates(ast):
         if other is None:
@@ -277,7 +290,7 @@ def _asts(env: Environment, template: str, seen: set[str]):
     if template in seen:
         return
     seen.add(template)
-    ast = _bare(env).parse(env.loader.get_source(env, template)[0])
+    ast = _parsed(env, template)
     yield ast
     for other in meta.find_referenced_templates(ast):
         yield from _asts(env, other, seen)
@@ -290,6 +303,19 @@ def _read(value: Any, attrs: tuple[str, ...] | None, per_page: tuple[str, ...]) 
         return value if attrs is None else {a: getattr(value, a, None) for a in attrs}
     keys = sorted(value) if attrs is None else attrs
     return {k: value.get(k) for k in keys if k not in per_page}
+
+
+_PARSED: dict[tuple[str, str], nodes.Template] = {}  # (name, source) -> its parse tree, once per process
+
+
+def _parsed(env: Environment, template: str) -> nodes.Template:
+    """The parse tree of `template` (as _bare parses it), each source parsed once per process: the keyed templates
+    reach base.html and macros.html each, and parsing them again for every template was 0.8 s of a rebuild
+    (cProfile). A tree is only read here, never changed."""
+    source = env.loader.get_source(env, template)[0]
+    if (template, source) not in _PARSED:
+        _PARSED[(template, source)] = _bare(env).parse(source)
+    return _PARSED[(template, source)]
 
 
 def _bare(env: Environment) -> Environment:

@@ -19,6 +19,7 @@ from atlas.site import og_image, urls
 from atlas.site.context import Output, SiteContext
 from atlas.site.ledger import Ledger, page_paths, work_entry
 from atlas.site.og_image import CARD_SIZE, cached_card
+from atlas.site.page_reads import site_reads
 from atlas.site.pairings import Pair, PairingPlan, viewer_query
 from atlas.site.similarity_views import similarity_text, why_view
 
@@ -123,8 +124,9 @@ class PairPages:
                 made += fresh
                 card_url = urls.join_url(self.r.base, self.r.paths.pair_card_path(a, b))
                 yield Output(self.r.paths.pair_card_path(a, b), source=source, checked=og_image.KIND)
-            page = self.r.page("pair", (a, b), "pair.html", pair=self.pair_view(a, b, card_url))
-            html_bytes += len(page.data)
+            reads = {**site_reads(self.r), "why": self.r.env.globals["why_match"](a, b)}  # pair_macros.html reads it
+            page = self.r.page("pair", (a, b), "pair.html", reads=reads, pair=self.pair_view(a, b, card_url))
+            html_bytes += len(page.data) if page.data is not None else self.r.page_keys.old[page.path][1]  # kept
             yield page
         counts.update(pair_pages=len(self.plan.pairs), pair_page_bytes=html_bytes,
                       pair_card_bytes=card_bytes, pair_cards_made=made, top1_pairs=self.plan.top1_all,

@@ -17,6 +17,7 @@ both name a shard by the same first PREFIX characters; tests/test_hostile_values
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -38,16 +39,24 @@ _PIECE = re.compile(r"[^\W_]+|[^\w\s]|_")
 def tokens(text: str) -> list[str]:
     """Search tokens of a text: NFKD, no combining marks, lower case, then letter/digit runs and single
     symbols (search.js: /[\\p{L}\\p{N}]+|\\p{So}/gu, the same categories spelt out here)."""
+    return list(_tokens(text or ""))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
+    """tokens(text), each text once per process while it is among the last 65,536: a collection repeats its
+    cultures, media, artists and dates, and the index is made again on every build (80,000 texts at 10k works)."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     plain = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M")).lower()
-    return [p for p in _PIECE.findall(plain) if len(p) > 1 or unicodedata.category(p)[0] in "LN" or unicodedata.category(p) == "So"]
+    return tuple(p for p in _PIECE.findall(plain) if len(p) > 1 or unicodedata.category(p)[0] in "LN"
+                 or unicodedata.category(p) == "So")
 
 
 def work_tokens(work: Record) -> set[str]:
     """Every token a work can be found by: title, artist, cultures and media (normalised and raw), date, id."""
     fields = (work.title, work.artist, work.culture or "", work.culture_raw, work.medium or "", work.medium_raw,
               work.date_text, work.id)
-    return {t for f in fields for t in tokens(f)}
+    return {t for f in fields for t in _tokens(f or "")}
 
 
 def shard_of(token: str) -> str:

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from atlas.core.jsonio import json_bytes
 from atlas.core.records import Record
 from atlas.site import iiif_out, work_json
+from atlas.site.artwork_keys import shown
 from atlas.site.context import Output, SiteContext
-from atlas.site.heatmap_uris import heatmap_uri
 from atlas.site.keyed_sets import (
     analogy_row,
     keyed,
@@ -55,5 +55,5 @@ def work_data_key(ctx: SiteContext, w: Record, pair_pages: dict | None, path: st
     tiles = ctx.data.deep_zoom.tiles.get(w.id)
     paths = [path, ctx.paths.iiif_image_path(w.id), iiif_out.CONTEXT_PATH, ctx.paths.iiif_collection_path()]
     codes = [module_code(work_json), module_code(iiif_out), module_code(sys.modules["atlas.site.pages"])]
-    return set_key(ctx, sys.modules[__name__], codes, record_digest(w), ctx.work_view(w.id), row,
-                   heatmap_uri(ctx, w.id), untrained(ctx), pair_pages, paths, [tiles.width, tiles.height] if tiles else None)
+    return set_key(ctx, sys.modules[__name__], codes, record_digest(w), shown(ctx, w.id), row,  # its view and heat map
+                   untrained(ctx), pair_pages, paths, [tiles.width, tiles.height] if tiles else None)
