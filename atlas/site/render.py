@@ -71,12 +71,15 @@ def render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup
     The objects made before the pages (records, arrays, views, the context) are frozen out of the garbage
     collector meanwhile (gc.freeze): each full collection walked all of them, 1.5 s of a 10,000-work one-title
     rebuild's pages (0.65 s frozen, benchmarks/README.md "Session 10"), and a forked renderer touched every
-    one's header, copying its memory page. They are unfrozen after, so nothing stays uncollectable."""
+    one's header, copying its memory page. They are unfrozen after, so nothing stays uncollectable, unless
+    objects were frozen before (atlas.build freezes the long-lived ones for the whole build, and unfreezes them)."""
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         return _render_site(ctx, writer, groups, timings)
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _render_site(ctx: SiteContext, writer: SiteWriter, groups: Sequence[PageGroup], timings: dict | None) -> int:
