@@ -177,21 +177,40 @@ class LastBuild:
         """Before a publish: the record would no longer describe the published tree."""
         self.path.unlink(missing_ok=True)
 
-    def save_or_forget(self, inputs: str, site: Path, report: dict) -> None:
+    def save_or_forget(self, inputs: str, site: Path, report: dict, files: set[str] | None = None) -> None:
         """save(), called once the site is published: a record that cannot be written (disk full) only means
         the next build runs whole, so it is left out rather than failing a build whose site is out."""
         try:
-            self.save(inputs, site, report)
+            self.save(inputs, site, report, files)
         except OSError:
             self.path.unlink(missing_ok=True)
 
-    def save(self, inputs: str, site: Path, report: dict) -> None:
+    def save(self, inputs: str, site: Path, report: dict, files: set[str] | None = None) -> None:
         """After a publish: what was built from what, the cache it left, and the report a skipped build repeats
-        (the record is written last: the cache's state is read before it)."""
-        body = {"format": FORMAT, "inputs": inputs, "files": published_state(site), "report": report,
+        (the record is written last: the cache's state is read before it). `files`: the files the build published
+        (SiteWriter.written), when known: they are looked at one by one instead of listing every folder."""
+        body = {"format": FORMAT, "inputs": inputs, "files": _state_of(site, files), "report": report,
                 "cache": cache_state(self.cache)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_checked(self.path, json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+
+
+def _state_of(site: Path, files: set[str] | None) -> dict[str, list[int]]:
+    """published_state(site), from the list of its files when given: an lstat each, a third of listing the
+    10,000-work site's 21,000 folders. A file missing from the list (none is: the writer removed all else
+    before the swap, and the output's lock is held) would only make the next build's check fail and the build
+    run; a listed file that is gone falls back to listing the folders."""
+    if files is None:
+        return published_state(site)
+    base = os.path.realpath(site) + os.sep
+    state = {}
+    try:
+        for path in sorted(files):
+            st = os.lstat(base + path)
+            state[path] = [st.st_size, st.st_mtime_ns, st.st_ino]
+    except FileNotFoundError:
+        return published_state(site)
+    return state
 
 
 def restore(report, record: dict) -> None:
