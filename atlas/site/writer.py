@@ -256,9 +256,10 @@ class SiteWriter:
                 os.unlink(self.root / relative)
         self.stale.clear()
 
-    def published_files(self) -> set[str] | None:
-        """The published site's files when this writer was made (None when there was none)."""
-        return set(self._published_files) if self._published_files is not None else None
+    def published_listing(self, output: Path) -> dict[str, int]:
+        """The published files ({path: inode}) as listed when this writer was made, or listed now (`output`) when
+        there was no published folder then."""
+        return self._published_files if self._published_files is not None else list_tree(output)[0]
 
     def _published_file(self, relative: str, size: int) -> Path | None:
         """The file already published at `relative`, when it exists with the same size."""
@@ -422,8 +423,7 @@ def publish(output: Path, writer: SiteWriter, removals: Removals | None = None, 
     refuse_foreign(output)  # checked by atlas.preflight too; here again, just before anything is replaced
     writer.finish()
     if output.is_dir():
-        before = writer.published_files()
-        writer.counts.removed = len((before if before is not None else files_under(output)) - writer.written)
+        writer.counts.removed = len(writer.published_listing(output).keys() - writer.written)
     pause_point("publish")
     park = functools.partial(_park, output=output, removals=removals, keep=keep_spare and not output.is_symlink())
     if output.is_symlink():  # the releases layout keeps only the release it links to: no spare there
@@ -446,18 +446,6 @@ def _park(old: Path, output: Path, removals: Removals, keep: bool) -> None:
         except OSError:
             pass  # then it is removed, as without a spare
     removals.remove(old)
-
-
-def files_under(folder: Path) -> set[str]:
-    """The relative paths of the files under `folder` (a symlinked folder is read where it points). os.walk
-    reads each folder's entries with their types (scandir), without a stat per file as Path.rglob + is_file
-    did: at 18,700 files that listing was most of a no-change publish."""
-    root = os.path.realpath(folder)
-    found = set()
-    for here, _, names in os.walk(root):
-        prefix = os.path.relpath(here, root).replace(os.sep, "/")
-        found.update(name if prefix == "." else f"{prefix}/{name}" for name in names)
-    return found
 
 
 def _swap_folders(output: Path, staging: Path, park) -> None:
