@@ -66,7 +66,11 @@ def largest_mappings(count: int = 8) -> dict[str, float]:
     what the RSS beyond the anonymous peak is made of (memory-mapped matrices, libraries)."""
     sizes: dict[str, float] = {}
     name = "[anon]"
-    for line in Path("/proc/self/smaps").read_text().splitlines():
+    try:
+        smaps = Path("/proc/self/smaps").read_text().splitlines()
+    except OSError:  # a sandboxed kernel (gVisor) may not have it
+        return {}
+    for line in smaps:
         head = line.split()
         if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
             name = head[5] if len(head) > 5 else "[anon]"
@@ -74,6 +78,16 @@ def largest_mappings(count: int = 8) -> dict[str, float]:
         elif head and head[0] == "Rss:":
             sizes[name] = sizes.get(name, 0) + int(head[1]) / 1024
     return dict(sorted(sizes.items(), key=lambda item: -item[1])[:count])
+
+
+def reset_high_water_mark() -> bool:
+    """Reset VmHWM to the current RSS; a sandboxed kernel (gVisor) may refuse, and then each stage's peak
+    is the build's peak so far (the result says which)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 def child(config_path: Path, workers: int, layout: str | None) -> dict:
@@ -90,15 +104,19 @@ def child(config_path: Path, workers: int, layout: str | None) -> dict:
 
     @contextmanager
     def stage(self, name):
-        Path("/proc/self/clear_refs").write_text("5")
+        reset_high_water_mark()
         sampler.reset()
+        began = time.perf_counter()
         with original(self, name):
             yield
+        # progress on stderr (the parent passes it through), so a build stopped part-way still says how far it got
+        print(f"  stage {name}: {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
         peaks[name] = status_kb("VmHWM") / 1024
         anon_peaks[name] = sampler.reset() / 1024
         whole.append(status_kb("VmHWM"))
 
     BuildReport.stage = stage
+    resets = reset_high_water_mark()
     overrides = ({"render.workers": workers} if workers else {}) | ({"map.layout": layout} if layout else {})
     config = load_config(config_path, overrides)
     start = time.perf_counter()
@@ -106,7 +124,7 @@ def child(config_path: Path, workers: int, layout: str | None) -> dict:
     sampler.stop()
     mapped = largest_mappings()
     return {
-        "largest_mappings_mb": mapped,
+        "largest_mappings_mb": mapped, "stage_peaks_reset": resets,
         "seconds": time.perf_counter() - start, "stage_peak_rss_mb": peaks, "peak_rss_mb": max(whole) / 1024,
         "stage_peak_anon_mb": anon_peaks, "peak_anon_mb": max(anon_peaks.values(), default=0),
         "largest_child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -142,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         proc = subprocess.run(
             [sys.executable, "-m", "benchmarks.build_memory", "--child", str(config), "--workers", str(args.workers)]
             + (["--layout", args.layout] if args.layout else []),
-            check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
+            check=True, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
         )
         result = json.loads(proc.stdout.strip().splitlines()[-1])
     result.update(works=args.works, generate_s=made, layout=args.layout or "as generated", load_before=round(load, 2), load_after=round(os.getloadavg()[0], 2),
