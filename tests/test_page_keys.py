@@ -201,6 +201,37 @@ def context_of(config):
     return captured["ctx"]
 
 
+def test_the_templates_reads_are_stored_and_used_again_only_for_the_same_templates_and_code(tmp_path, monkeypatch):
+    """Unit: a build stores each keyed template's global reads in the manifest; the next build with the same templates
+    and code takes them from there (no template parsed) and makes the same keys; other code parses them again."""
+    from atlas.core.config import SiteConfig
+    from atlas.site import page_keys
+    from atlas.site.context import make_environment
+
+    env = make_environment(SiteConfig())
+    env.filters.update(similarity=str, pct=str, years=str, label=str)
+    env.globals.update({"site": {"title": "A"}, "names": {"culture": "Culture"}, "url": str,
+                        "insights": {"model": True, "works": {"w": 1}}, "explorer": {"map": 1}})
+    parsed: list[str] = []
+    real = page_keys.global_reads
+    monkeypatch.setattr(page_keys, "global_reads", lambda e, t: parsed.append(t) or real(e, t))
+    site = tmp_path / "site"
+    site.mkdir()
+
+    def build_keys(code: str) -> str:
+        keys = PageKeys(tmp_path / "stages", site)
+        keys.prepare(env, code, {"title": "A"})
+        key = keys.key(env, "artwork.html", {"work": {"id": "w"}}, {"insights": 1})
+        keys.save()
+        return key
+
+    first = build_keys("code")
+    assert parsed == ["artwork.html"]
+    assert build_keys("code") == first and parsed == ["artwork.html"]  # read from the manifest
+    build_keys("other code")
+    assert parsed == ["artwork.html", "artwork.html"]
+
+
 def test_a_key_follows_the_globals_its_template_reads_and_only_those(tmp_path):
     """Unit: the shared part digests the globals artwork.html (with what it includes) names, not the others."""
     from atlas.core.config import SiteConfig

@@ -83,10 +83,24 @@ class Ledger:
         return urls.plan_paths(keys, self.names, published)
 
     def to_json(self) -> bytes:
-        data = {"format": LEDGER_FORMAT, "pages": sorted(self.pages), "works": self.works}
+        """The ledger as JSON with its keys sorted, one page and one work per line (a rebuild's diff shows the
+        works that changed). Each line is encoded on its own: json's `indent=` makes it use its pure-Python
+        encoder, 0.2 s of every rebuild at 10,000 works."""
+        parts = [f'"format": {LEDGER_FORMAT}']
         if self.names:  # only when there are exceptions: a ledger without them reads as before
-            data["names"] = self.names
-        return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=0) + "\n").encode("utf-8")
+            parts.append('"names": ' + _dumps(self.names))
+        parts.append('"pages": ' + _block("[]", [_dumps(page) for page in sorted(self.pages)]))
+        parts.append('"works": ' + _block("{}", [f"{_dumps(w)}: {_dumps(self.works[w])}" for w in sorted(self.works)]))
+        return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
+
+
+def _block(brackets: str, lines: list[str]) -> str:
+    """A JSON array or object of already encoded `lines`, one to a line."""
+    return brackets[0] + "\n" + ",\n".join(lines) + "\n" + brackets[1] if lines else brackets
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _checked_names(data) -> dict[str, dict[str, str]]:
