@@ -18,7 +18,7 @@ Everything returned is plain JSON-able data with rounded floats, so rebuilds are
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from atlas.analysis.baseline_rule import (
 from atlas.core.config import ProbesConfig
 from atlas.core.records import CONDITIONS, Record
 from atlas.core.splits import split, usable_classes
-from atlas.core.typed import JsonData
+from atlas.core.typed import JsonData, plain
 
 DECIMALS = 4
 PROBE_DIMS = 128  # the classifiers see at most this many PCA dimensions (see _classifier)
@@ -65,7 +65,7 @@ class ProbeReport(JsonData):
 
     def public(self) -> dict:
         """data/probes.json and the model page: everything but the per-work guesses."""
-        return {k: v for k, v in self.to_json().items() if k != "guesses"}
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self) if f.name != "guesses"}  # not turned and dropped
 
 
 def run_probes(works: list[Record], vectors: np.ndarray, cfg: ProbesConfig) -> ProbeReport:

@@ -27,8 +27,8 @@ from atlas.site.keyed_sets import (
     analogy_row,
     keyed,
     module_code,
-    record_digest,
     set_key,
+    work_digest,
 )
 from atlas.site.similarity_views import untrained, why_json
 
@@ -55,5 +55,5 @@ def work_data_key(ctx: SiteContext, w: Record, pair_pages: dict | None, path: st
     tiles = ctx.data.deep_zoom.tiles.get(w.id)
     paths = [path, ctx.paths.iiif_image_path(w.id), iiif_out.CONTEXT_PATH, ctx.paths.iiif_collection_path()]
     codes = [module_code(work_json), module_code(iiif_out), module_code(sys.modules["atlas.site.pages"])]
-    return set_key(ctx, sys.modules[__name__], codes, record_digest(w), shown(ctx, w.id), row,  # its view and heat map
+    return set_key(ctx, sys.modules[__name__], codes, work_digest(ctx, w.id), shown(ctx, w.id), row,  # its view and heat map
                    untrained(ctx), pair_pages, paths, [tiles.width, tiles.height] if tiles else None)
