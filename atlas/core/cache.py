@@ -17,6 +17,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from atlas.core.real_paths import RealPaths
+
 
 def file_digest(path: Path, chunk: int = 1 << 20) -> str:
     """sha256 of a file's bytes (hex)."""
@@ -94,7 +96,7 @@ class DigestIndex:
         self.entries: dict[str, list] = {}
         self.hashed = 0  # files read and hashed in this build
         self._changed = False  # an entry added or replaced: save() writes the file only then
-        self._folders: dict[str, str] = {}  # folder as named -> its real path, resolved once per build
+        self._real_paths = RealPaths()  # each folder resolved once per build
         try:
             loaded = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(loaded, dict):
@@ -114,16 +116,11 @@ class DigestIndex:
         return digest
 
     def _real(self, name: str) -> tuple[str, os.stat_result]:
-        """(the file's real path, its stat). A file that is not a link is its real folder's entry, and each
-        folder is resolved once: resolving every image path alone took 0.35 s of a 10,000-work rebuild."""
+        """(the file's real path, its stat: the file's own, or for a link its target's)."""
         found = os.lstat(name)
-        folder, base = os.path.split(name)
-        if _stat.S_ISLNK(found.st_mode) or base in ("", ".", ".."):
-            real = os.path.realpath(name)
-            return real, os.stat(real)
-        if folder not in self._folders:
-            self._folders[folder] = os.path.realpath(folder or ".")
-        return os.path.join(self._folders[folder], base), found
+        link = _stat.S_ISLNK(found.st_mode)
+        real = self._real_paths.of(name, link)
+        return real, os.stat(real) if link or os.path.basename(name) in ("", ".", "..") else found
 
     def save(self) -> None:
         """Write the index when this build hashed a file (rewriting 10,000 unchanged entries took 0.45 s)."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atlas.core.config import CollectionConfig
+from atlas.core.real_paths import RealPaths
 from atlas.core.records import Problem, ReadResult, Record
 from atlas.ingest.dates import resolve_years
 
@@ -291,7 +292,7 @@ class _ImageFinder:
         tail = self.pattern.rsplit("}", 1)[-1]
         self.probe = not re.search(r"\.[A-Za-z0-9]{1,5}$", tail)  # "{id}" -> try the usual suffixes
         self.listings: dict[Path, tuple[set[str], dict[str, str]]] = {}
-        self.real_folders: dict[Path, Path] = {}  # a folder as written -> resolved (_real)
+        self.real_paths = RealPaths()  # each image's real path, its folder resolved once
         self.inside: dict[str, bool] = {}  # a folder as written -> whether it resolves inside a root (_inside)
 
     def find(self, record_id: str, given: str) -> tuple[Path | None, str]:
@@ -335,20 +336,13 @@ class _ImageFinder:
         its text: a Path made for each image and hashed was half of reading 10,000 records)."""
         found = self.inside.get(folder)
         if found is None:
-            where = Path(folder)
-            real = self.real_folders.get(where) or self.real_folders.setdefault(where, where.resolve())
+            real = Path(os.path.realpath(folder or "."))
             found = self.inside[folder] = any(real.is_relative_to(root) for root in self.roots)
         return found
 
     def _real(self, path: Path, link: bool | None = None) -> Path:
-        """path.resolve(), each folder resolved once: resolving every image's whole path (an lstat per component)
-        was a second of reading 10,000 records. A file that is itself a link is resolved whole."""
-        if path.name in ("", ".", "..") or (link if link is not None else path.is_symlink()):
-            return path.resolve()
-        folder = self.real_folders.get(path.parent)
-        if folder is None:
-            folder = self.real_folders[path.parent] = path.parent.resolve()
-        return folder / path.name
+        """path.resolve(), each folder resolved once (atlas.core.real_paths)."""
+        return Path(self.real_paths.of(os.fspath(path), link))
 
     def _in_folder(self, record_id: str) -> Path | None:
         candidate = self.folder / self.pattern.format(id=record_id)
