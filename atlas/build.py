@@ -78,9 +78,9 @@ from atlas.site.pair_pages import pair_pages
 from atlas.site.pairings import plan_pairings
 from atlas.site.precompress import precompress
 from atlas.site.render import make_context, render_site
-from atlas.site.unchanged_build import LastBuild, input_digest, restore
+from atlas.site.unchanged_build import LastBuild, cache_state_later, input_digest, restore
 from atlas.site.weight import host_warnings
-from atlas.site.writer import Removals, check_shrink, publish, recover, staging
+from atlas.site.writer import Removals, check_shrink, early_listing, publish, recover, staging
 from atlas.vectors.embed import hash_images
 from atlas.vectors.features import embed_features
 from atlas.vectors.heatmaps import make_heatmaps
@@ -146,6 +146,9 @@ def build(config: SiteConfig, preflight: Preflight | None = None, *, wait_second
             removals.wait()  # the old site is gone before the output's lock is let go
 
 
+# From this many records the staging folder's and the cache's listings are made in forked children while the build
+# goes on (atlas.site.background); below it forking costs more than the listings.
+BACKGROUND_LISTINGS_FROM = 2_000
 GC_THRESHOLDS = (100_000, 50, 50)  # the cyclic collector's thresholds while a build runs (Python's: 700, 10, 10)
 
 
@@ -213,6 +216,8 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
     if stored is not None:
         report.counts.update(images_embedded_now=embedded.computed, embeddings_reused=embedded.reused)
         return _stopped_early(report, stored, stages, config)
+    big = len(records) >= BACKGROUND_LISTINGS_FROM
+    early = early_listing(config.output_dir, config.publish.spare) if big else None  # listed while the stages run
     with report.stage("thumbnails"):
         by_id = {r.id: r for r in records}
         embedded_records = [by_id[i] for i in embedded.ids]
@@ -361,7 +366,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
         "media": len(labelled.groups.get("medium", {})),
         "clusters": len(cmap.clusters),
     })
-    with staging(config.output_dir, reuse=config.publish.spare) as writer:  # removed again if anything below fails, SIGTERM included
+    with staging(config.output_dir, reuse=config.publish.spare, early=early) as writer:  # removed again if anything below fails, SIGTERM included
         with report.stage("pages"):
             keys = PageKeys(stages.root, config.output_dir, enabled=not full)  # pages whose inputs did not change
             ctx = make_context(SiteData(
@@ -382,6 +387,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 report.counts["precompressed_files"] = precompress(writer, config.publish.precompress)
             _report_weight(report, config, writer)
             report.notes += corrupt.lines()
+        cache = cache_state_later(config.cache_dir) if big else None  # the cache is final: its state, listed meanwhile
         with report.stage("publish"):
             check_shrink(config.output_dir, writer, config.publish.max_shrink, allow_shrink)
             last.forget()  # until saved below, no record claims to describe the published site
@@ -396,7 +402,7 @@ def _build_locked(config: SiteConfig, report: BuildReport, allow_shrink: bool, e
                 f"always rendered; {written.written:,} files new or changed, {written.unchanged:,} unchanged "
                 f"(not rewritten), {written.removed:,} removed")
     report.decisions = stages.decisions
-    last.save_or_forget(inputs, config.output_dir, report.as_dict(), writer.written)  # the site is out: never fails
+    last.save_or_forget(inputs, config.output_dir, report.as_dict(), writer.written, cache)  # the site is out: never fails
     _write_report(report, config)
     return report
 

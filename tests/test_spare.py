@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,44 @@ def test_nothing_is_written_after_finish(tmp_path):
     site.finish()
     with pytest.raises(ValueError, match="finished"):
         site.write_text("late.html", "late")
+
+
+def test_a_listing_made_ahead_in_a_child_is_the_one_the_writer_makes_itself(tmp_path, monkeypatch):
+    """atlas.site.writer.early_listing: the spare (cleaned of links by the child) and the published files, listed
+    in a forked child while the build goes on, are what start_staging would list, and the build publishes alike."""
+    output, outside = tmp_path / "site", tmp_path / "outside"
+    outside.mkdir()
+    put(output, version("one", {"work/a/index.html": "a"}))
+    put(output, version("two", {"work/b/index.html": "b"}))
+    os.symlink(outside, spare_path(output) / "work" / "link")  # removed by the listing, never followed
+    early = writer.early_listing(output)
+    early.pending.wait()  # listed in the child: the writer lists nothing itself
+    with monkeypatch.context() as patch:
+        patch.setattr(writer, "list_tree", lambda *a, **k: pytest.fail("listed again in the build's process"))
+        site = start_staging(output, early=early)
+    assert (site.stale, site._spare_folders) == writer.list_tree(site.root)  # the listing the writer uses
+    assert site._published_files == writer.list_tree(output)[0]
+    assert not (site.root / "work" / "link").exists() and outside.is_dir()
+    three = version("three", {"work/b/index.html": "b", "work/c/index.html": "c"})
+    for relative, text in sorted(three.items()):
+        site.write_text(relative, text)
+    publish(output, site)
+    assert tree(output) == tree_of(three)
+
+
+def test_a_spare_replaced_after_it_was_listed_ahead_is_listed_again(tmp_path):
+    output = tmp_path / "site"
+    put(output, version("one"))
+    put(output, version("two"))
+    early = writer.early_listing(output)
+    early.pending.wait()  # the child has listed the spare
+    spare = spare_path(output)
+    os.rename(spare, tmp_path / "old-spare")
+    shutil.copytree(tmp_path / "old-spare", spare)  # another folder (another inode) in its place
+    (spare / "stray.txt").write_text("not in the early listing")
+    site = start_staging(output, early=early)
+    assert "stray.txt" in site.stale  # listed again, so the stray file is known and removed before the swap
+    for relative, text in sorted(version("three").items()):
+        site.write_text(relative, text)
+    publish(output, site)
+    assert tree(output) == tree_of(version("three"))

@@ -26,6 +26,7 @@ from atlas.core.config import SiteConfig, load_config
 from atlas.site import unchanged_build
 from atlas.site.page_keys import PageKeys
 from atlas.site.unchanged_build import SKIP_NOTE, LastBuild, input_digest
+from atlas.site.writer import early_listing
 
 from .conftest import write_small_collection
 
@@ -205,3 +206,30 @@ def test_the_digest_follows_code_weights_vectors_and_the_records(tmp_path, monke
     code = digest()
     (tmp_path / "m.py").write_text("x = 2\n", encoding="utf-8")
     assert digest() != code  # the code
+
+
+def test_listings_made_in_forked_children_publish_the_same_site_and_stop_early_alike(tmp_path, monkeypatch):
+    """A big site's staging listings and the cache's state are made in forked children (atlas.build
+    BACKGROUND_LISTINGS_FROM, lowered here to every site): the rebuild publishes what a build that listed in its
+    own process publishes, and the state the child recorded is the one the next build finds (it stops early)."""
+    import atlas.build as build_module
+
+    folder, fresh = tmp_path / "forked", tmp_path / "inline"
+    folder.mkdir()
+    make_collection(folder)
+    build(load_config(folder / "site.yaml"))
+    retitle(folder)
+    rebuild(folder)  # parks the first site as the spare
+    retitle(folder)
+    shutil.copytree(folder, fresh, ignore=shutil.ignore_patterns("out"))
+    started = []
+    monkeypatch.setattr(build_module, "BACKGROUND_LISTINGS_FROM", 0)
+    monkeypatch.setattr(build_module, "early_listing", lambda *a: started.append(a) or early_listing(*a))
+    assert (folder / "out" / ".site.spare").is_dir()
+    report = rebuild(folder)  # stages into the spare, listed by a child
+    assert not stopped(report) and len(started) == 1 and report.counts["files_written"] > 0
+    monkeypatch.undo()
+    assert not stopped(rebuild(fresh))  # from empty caches, everything listed in the build's process
+    assert files(folder / "out" / "site") == files(fresh / "out" / "site")
+    before = snapshot(folder / "out" / "site")
+    assert stopped(rebuild(folder)) and snapshot(folder / "out" / "site") == before

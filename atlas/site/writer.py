@@ -68,6 +68,7 @@ from pathlib import Path
 from atlas.core.checked import CacheFileDamaged, read_checked
 from atlas.core.exits import ShrinkRefused
 from atlas.site import urls
+from atlas.site.background import Background
 from atlas.site.urls import safe_join
 
 WORKS_INDEX = "data/works.json"  # the list of published works; the shrink guard counts its entries
@@ -85,7 +86,7 @@ class WriteCounts:
 class SiteWriter:
     """Writes files under one root; a second write to the same path is a bug and raises."""
 
-    def __init__(self, root: Path, published: Path | None = None):
+    def __init__(self, root: Path, published: Path | None = None, listing: Listing | None = None):
         self.root = root
         self.published = published if published is not None and published.is_dir() else None
         self.written: set[str] = set()
@@ -94,10 +95,18 @@ class SiteWriter:
         self._folders: dict[tuple[Path, str], Path] = {}  # (root, folder) -> the folder, resolved and checked
         # What `root` holds already (a reused spare: see the module docstring), listed once; what this build
         # claims is taken out of `stale` as it goes, and `finish` removes the rest.
+        # (`listing`: the same, listed ahead by a forked child while the build's stages ran: early_listing)
         there = root.is_dir()
-        self.stale, self._spare_folders = list_tree(root, clean=True) if there else ({}, set())
+        if listing is not None and there:
+            self.stale, self._spare_folders = listing.stale, listing.spare_folders
+        else:
+            self.stale, self._spare_folders = list_tree(root, clean=True) if there else ({}, set())
         self._made: set[str] = ({""} if there else set()) | self._spare_folders  # folders there or made (relative)
-        self._published_files = list_tree(self.published)[0] if self.published is not None else None
+        if self.published is None:
+            self._published_files = None
+        else:
+            known = listing.published if listing is not None else None
+            self._published_files = known if known is not None else list_tree(self.published)[0]
         self._finished = False
 
     def _join(self, root: Path, relative: str) -> Path:
@@ -357,29 +366,71 @@ def spare_path(output: Path) -> Path:
     return site_place(output).parent / f".{output.name}.spare"
 
 
-def start_staging(output: Path, reuse: bool = True) -> SiteWriter:
+@dataclass
+class Listing:
+    """What a SiteWriter lists before anything is written: the spare it reuses (its files' inodes, cleaned of links,
+    and its folders) and the published files' inodes; made ahead by `early_listing`."""
+
+    spare: str  # the spare folder listed, "" when none is reused
+    spare_inode: int  # its inode: a spare replaced since is listed again
+    stale: dict[str, int]
+    spare_folders: set[str]
+    published: dict[str, int] | None  # None: no published folder
+
+
+def reused_spare(output: Path, reuse: bool = True) -> Path | None:
+    """The spare this build stages into (see the module docstring), or None: there is none, `reuse` is off, or
+    nothing is published to reuse it against (or the output is a releases symlink, which keeps no spare)."""
+    spare = spare_path(output)
+    if spare.is_dir() and not spare.is_symlink() and reuse and output.is_dir() and not output.is_symlink():
+        return spare
+    return None
+
+
+def list_for_staging(output: Path, reuse: bool = True) -> Listing:
+    """The Listing a SiteWriter for `output` starts from. Call only while holding the output's lock."""
+    spare = reused_spare(output, reuse)
+    stale, folders = list_tree(spare, clean=True) if spare is not None else ({}, set())
+    published = list_tree(output)[0] if output.is_dir() else None
+    return Listing(str(spare or ""), os.stat(spare).st_ino if spare is not None else 0, stale, folders, published)
+
+
+def early_listing(output: Path, reuse: bool = True) -> Background:
+    """list_for_staging() made in a forked child from now on (atlas.site.background), for `start_staging` to
+    collect: on a rebuild of a big site the two listings (31,000 files in 21,000 folders each at 10,000 works) took
+    0.35 s of a one-title rebuild, spent waiting on a system call per folder while the machine's other core idled.
+    Start it once the build knows it will publish, under the output's lock (nothing else changes either tree)."""
+    return Background(lambda: list_for_staging(output, reuse), "the staging folder's listing")
+
+
+def start_staging(output: Path, reuse: bool = True, early: Background | None = None) -> SiteWriter:
     """This build's staging folder, beside the published folder (so on the same filesystem: the swap is a
     rename): the spare renamed, when there is one and `reuse`, else a new empty folder. Its name holds this
     process's id and a random part, so no other build, winning or losing the lock, can ever touch it. Prefer
-    `staging`, which removes it if the build fails. Call only while holding the output's lock."""
+    `staging`, which removes it if the build fails. Call only while holding the output's lock. `early`: the
+    early_listing started for the same output and `reuse`, used when it listed this very spare."""
     place = site_place(output)
     place.parent.mkdir(parents=True, exist_ok=True)
     folder = place.parent / f".{output.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
-    spare = spare_path(output)
-    if spare.is_dir() and not spare.is_symlink() and reuse and output.is_dir() and not output.is_symlink():
+    spare = reused_spare(output, reuse)
+    listing = early.result() if early is not None else None
+    if listing is not None and (listing.spare != str(spare or "") or (spare and os.stat(spare).st_ino != listing.spare_inode)):
+        listing = None  # not the tree it listed: listed again below
+    if spare is not None:
         os.rename(spare, folder)
     else:
-        if spare.is_dir() and not spare.is_symlink():
-            shutil.rmtree(spare)  # publish.spare turned off, or nothing published to reuse it against
+        leftover = spare_path(output)
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)  # publish.spare turned off, or nothing published to reuse it against
         folder.mkdir()
-    return SiteWriter(folder, published=output)
+    return SiteWriter(folder, published=output, listing=listing)
 
 
 @contextmanager
-def staging(output: Path, reuse: bool = True) -> Iterator[SiteWriter]:
+def staging(output: Path, reuse: bool = True, early: Background | None = None) -> Iterator[SiteWriter]:
     """A staging folder for the block, removed again if the block fails in any way (disk full, a bug,
     Ctrl+C, SIGTERM: atlas.cli turns it into an exception); after `publish` there is nothing to remove."""
-    writer = start_staging(output, reuse)
+    writer = start_staging(output, reuse, early)
     try:
         yield writer
     except BaseException:
