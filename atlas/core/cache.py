@@ -73,7 +73,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def sharded(root: Path, digest: str, suffix: str) -> Path:
     """root/ab/abcdef....suffix: two-level layout so no folder holds a million files."""
-    return root / digest[:2] / f"{digest}{suffix}"
+    return sharded_many(root, [digest], suffix)[0]
 
 
 def sharded_many(root: Path, digests: list[str], suffix: str) -> list[Path]:
