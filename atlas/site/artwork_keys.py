@@ -7,8 +7,8 @@ one-title rebuild. The fingerprint is made from what those are made of, each par
 * once per build (and process): the shared key of artwork.html (templates, rendering code, config, globals it
   reads), this code and atlas.site.pages', the paths plan, the similarity scale, the analogy table's ids and
   groups and the model's "untrained" flag;
-* the page's own work: its view, record, cluster, IIIF view, insights entry, curated pairs, larger view, heat map
-  and the pre-rendered pairs it opens;
+* the page's own work: its view and heat map (its shown digest, below), record, cluster, IIIF view, insights entry,
+  curated pairs, larger view and the pre-rendered pairs it opens;
 * its row of the AnalogyTable and PairShares arrays (neighbours, scores, shares), read as bytes.
 
 What the page shows of every work in that row (its view and heat map, `shown_digest`) is not in the fingerprint:
@@ -42,7 +42,8 @@ from atlas.site.iiif_out import iiif_view
 from atlas.site.keyed_sets import analogy_row, module_code, work_digest
 from atlas.site.similarity_views import untrained
 
-FORMAT = "artwork fingerprint 2"  # 2: the analogies' views left out, checked by `_stale` against stored digests
+FORMAT = "artwork fingerprint 3"  # 2: the analogies' views left out, checked by `_stale` against stored digests;
+# 3: the page's own view and heat map as its shown digest
 
 
 def kept_page(ctx: SiteContext, work_id: str) -> tuple[Output | None, str]:
@@ -128,6 +129,6 @@ def _own(ctx: SiteContext, work_id: str) -> tuple:
     """What the page reads of its own work."""
     g = ctx.env.globals
     cluster = ctx.clusters_by_work.get(work_id)
-    return (ctx.work_view(work_id), work_digest(ctx, work_id), cluster and [cluster.id, cluster.label],
+    return (shown(ctx, work_id), work_digest(ctx, work_id), cluster and [cluster.id, cluster.label],  # view, heat map
             iiif_view(ctx, work_id), g["insights"]["works"].get(work_id), g["curated_for"](work_id),
-            g["larger_view"](work_id), heatmap_uri(ctx, work_id), ctx.page_keys.memo["artwork pairs"].get(work_id, []))
+            g["larger_view"](work_id), ctx.page_keys.memo["artwork pairs"].get(work_id, []))
